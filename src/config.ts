@@ -1,0 +1,115 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { SecretBox } from './security/secrets';
+
+export type Dialect = 'sqlite' | 'postgresql';
+
+/** Everything the server reads from its environment, parsed and checked once. */
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl: string;
+  dialect: Dialect;
+  redisUrl: string | null;
+  adminToken: string | null;
+  secretsKey: string;
+  providerBaseUrls: { TWILIO?: string; TELNYX?: string; VONAGE?: string };
+  production: boolean;
+  logLevel: string;
+  queue: QueueConfig;
+  forwarding: ForwardingConfig;
+}
+
+export interface QueueConfig {
+  /** How often an idle dispatcher looks for due messages (new sends wake it at once). */
+  pollIntervalMs: number;
+  /** How long an instance owns a message it is handing to a provider before others may take it. */
+  leaseMs: number;
+  /** Retries of 429/5xx/network failures: first delay, cap, and the bound after which the message fails. */
+  retryBaseMs: number;
+  retryMaxDelayMs: number;
+  maxAttempts: number;
+  /** Provider HTTP timeout. */
+  providerTimeoutMs: number;
+  /** How many provider calls one instance has in flight at once. */
+  concurrency: number;
+}
+
+export interface ForwardingConfig {
+  retryBaseMs: number;
+  retryMaxDelayMs: number;
+  /** Forwarding gives up after this long (the contract asks for at least 24 hours). */
+  giveUpAfterMs: number;
+  timeoutMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const host = env.HOST || '127.0.0.1';
+  const port = integer(env.PORT, 4000, 'PORT');
+  const databaseUrl = env.DATABASE_URL || 'file:./data/switchboard.db';
+  const dialect: Dialect = /^postgres(ql)?:\/\//.test(databaseUrl) ? 'postgresql' : 'sqlite';
+  if (dialect === 'sqlite' && !databaseUrl.startsWith('file:')) {
+    throw new Error('DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)');
+  }
+  const publicUrl = (env.PUBLIC_URL || `http://${host}:${port}`).replace(/\/+$/, '');
+  return {
+    port,
+    host,
+    publicUrl,
+    databaseUrl,
+    dialect,
+    redisUrl: env.REDIS_URL || null,
+    adminToken: env.ADMIN_TOKEN || null,
+    secretsKey: env.SECRETS_KEY || secretsKeyFromDataDir(databaseUrl, dialect, env),
+    providerBaseUrls: {
+      TWILIO: env.TWILIO_API_BASE_URL || undefined,
+      TELNYX: env.TELNYX_API_BASE_URL || undefined,
+      VONAGE: env.VONAGE_API_BASE_URL || undefined,
+    },
+    production: env.NODE_ENV === 'production',
+    logLevel: env.LOG_LEVEL || 'info',
+    queue: {
+      pollIntervalMs: integer(env.QUEUE_POLL_INTERVAL_MS, 1000, 'QUEUE_POLL_INTERVAL_MS'),
+      leaseMs: integer(env.QUEUE_LEASE_MS, 60_000, 'QUEUE_LEASE_MS'),
+      retryBaseMs: integer(env.SEND_RETRY_BASE_MS, 1000, 'SEND_RETRY_BASE_MS'),
+      retryMaxDelayMs: integer(env.SEND_RETRY_MAX_DELAY_MS, 5 * 60_000, 'SEND_RETRY_MAX_DELAY_MS'),
+      maxAttempts: integer(env.SEND_MAX_ATTEMPTS, 10, 'SEND_MAX_ATTEMPTS'),
+      providerTimeoutMs: integer(env.PROVIDER_TIMEOUT_MS, 15_000, 'PROVIDER_TIMEOUT_MS'),
+      concurrency: integer(env.SEND_CONCURRENCY, 32, 'SEND_CONCURRENCY'),
+    },
+    forwarding: {
+      retryBaseMs: integer(env.FORWARD_RETRY_BASE_MS, 5_000, 'FORWARD_RETRY_BASE_MS'),
+      retryMaxDelayMs: integer(env.FORWARD_RETRY_MAX_DELAY_MS, 60 * 60_000, 'FORWARD_RETRY_MAX_DELAY_MS'),
+      giveUpAfterMs: integer(env.FORWARD_GIVE_UP_AFTER_MS, 48 * 3600_000, 'FORWARD_GIVE_UP_AFTER_MS'),
+      timeoutMs: integer(env.FORWARD_TIMEOUT_MS, 10_000, 'FORWARD_TIMEOUT_MS'),
+    },
+  };
+}
+
+function integer(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+/** Where the embedded server keeps its files: the SQLite file's folder, else ./data. */
+export function dataDir(databaseUrl: string, dialect: Dialect, env: Env = process.env): string {
+  if (env.DATA_DIR) return env.DATA_DIR;
+  if (dialect === 'sqlite') return path.dirname(path.resolve(databaseUrl.slice('file:'.length)));
+  return path.resolve('data');
+}
+
+/** Without SECRETS_KEY, the first start writes a fresh key beside the database and later starts reuse it. */
+function secretsKeyFromDataDir(databaseUrl: string, dialect: Dialect, env: Env): string {
+  const dir = dataDir(databaseUrl, dialect, env);
+  const file = path.join(dir, 'secrets.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dir, { recursive: true });
+  const key = SecretBox.generateKeyHex();
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}

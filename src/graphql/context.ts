@@ -1,0 +1,24 @@
+import { GraphQLError } from 'graphql';
+import type { Services } from '../services';
+import type { Caller } from '../tenancy/api-keys';
+
+export interface Context {
+  services: Services;
+  caller: Caller | null;
+}
+
+export function unauthenticated(message = 'A valid API key is required: Authorization: Bearer <key>') {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
+/** The caller's organization; everything an API key touches is scoped to it. */
+export function organizationOf(context: Context): string {
+  if (context.caller?.kind !== 'organization') throw unauthenticated();
+  return context.caller.organizationId;
+}
+
+export function requireAdmin(context: Context) {
+  if (context.caller?.kind !== 'admin') {
+    throw new GraphQLError('This mutation needs ADMIN_TOKEN', { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+  }
+}

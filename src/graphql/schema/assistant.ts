@@ -1,0 +1,196 @@
+import { builder } from '../builder';
+import { organizationOf } from '../context';
+import { decodeId, idOrNone } from '../ids';
+import type { Assistant, PhoneNumber } from '../../db/client';
+import { configuredProviders, createAssistant, rotateWebhookSecret, updateAssistant } from '../../assistants/assistants';
+import { addPhoneNumber, assignPhoneNumber, updatePhoneNumber } from '../../assistants/phone-numbers';
+import { ProviderEnum } from './enums';
+
+export const AssistantNode = builder.prismaNode('Assistant', {
+  id: { field: 'id' },
+  findUnique: (id, ctx) => ({ id, organizationId: organizationOf(ctx) }),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    smsWebhookUrl: t.exposeString('smsWebhookUrl', { nullable: true }),
+    configuredProviders: t.field({
+      type: [ProviderEnum],
+      description: 'Providers this assistant has credentials for. Credentials themselves are write-only.',
+      select: { twilioConfigSealed: true, telnyxConfigSealed: true, vonageConfigSealed: true },
+      resolve: (assistant) => configuredProviders(assistant as Assistant),
+    }),
+    phoneNumbers: t.relation('phoneNumbers', { query: { orderBy: { createdAt: 'asc' } } }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+export const PhoneNumberNode = builder.prismaNode('PhoneNumber', {
+  id: { field: 'id' },
+  findUnique: (id, ctx) => ({ id, organizationId: organizationOf(ctx) }),
+  fields: (t) => ({
+    phoneNumber: t.exposeString('phoneNumber', { description: 'E.164' }),
+    provider: t.expose('provider', { type: ProviderEnum }),
+    assistant: t.relation('assistant', { nullable: true }),
+    messagesPerSecond: t.exposeFloat('messagesPerSecond', {
+      nullable: true,
+      description: "This sender's dispatch rate; null = the provider's default.",
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const TwilioConfigInput = builder.inputType('TwilioConfigInput', {
+  fields: (t) => ({
+    accountSid: t.string({ required: true }),
+    authToken: t.string({ required: true }),
+    messagingServiceSid: t.string(),
+  }),
+});
+const TelnyxConfigInput = builder.inputType('TelnyxConfigInput', {
+  fields: (t) => ({
+    apiKey: t.string({ required: true }),
+    publicKey: t.string({ required: true, description: 'The Telnyx webhook public key (base64 Ed25519), used to verify webhooks.' }),
+    messagingProfileId: t.string(),
+  }),
+});
+const VonageConfigInput = builder.inputType('VonageConfigInput', {
+  fields: (t) => ({
+    apiKey: t.string({ required: true }),
+    apiSecret: t.string({ required: true }),
+    applicationId: t.string(),
+    privateKey: t.string(),
+    signatureSecret: t.string({ required: true, description: "Verifies Vonage's signed webhooks (HS256 JWT)." }),
+  }),
+});
+
+const CreateAssistantInput = builder.inputType('CreateAssistantInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    smsWebhookUrl: t.string({ description: 'Where inbound messages are forwarded: https (http only for localhost outside production).' }),
+    twilioConfig: t.field({ type: TwilioConfigInput }),
+    telnyxConfig: t.field({ type: TelnyxConfigInput }),
+    vonageConfig: t.field({ type: VonageConfigInput }),
+  }),
+});
+const UpdateAssistantInput = builder.inputType('UpdateAssistantInput', {
+  description: 'Fields left out stay as they are; a provider config set to null is removed.',
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    name: t.string(),
+    smsWebhookUrl: t.string({ description: 'Where inbound messages are forwarded: https (http only for localhost outside production).' }),
+    twilioConfig: t.field({ type: TwilioConfigInput }),
+    telnyxConfig: t.field({ type: TelnyxConfigInput }),
+    vonageConfig: t.field({ type: VonageConfigInput }),
+  }),
+});
+
+const CreateAssistantPayload = builder.objectRef<{ assistant: Assistant; webhookSecret: string }>('CreateAssistantPayload').implement({
+  fields: (t) => ({
+    assistant: t.field({ type: AssistantNode, resolve: (p) => p.assistant }),
+    webhookSecret: t.exposeString('webhookSecret', {
+      description: 'Verifies X-Switchboard-Signature on forwarded messages. Shown this once; rotateWebhookSecret makes a new one.',
+    }),
+  }),
+});
+const UpdateAssistantPayload = builder.objectRef<{ assistant: Assistant }>('UpdateAssistantPayload').implement({
+  fields: (t) => ({ assistant: t.field({ type: AssistantNode, resolve: (p) => p.assistant }) }),
+});
+const RotateWebhookSecretPayload = builder.objectRef<{ assistant: Assistant; secret: string }>('RotateWebhookSecretPayload').implement({
+  fields: (t) => ({
+    assistant: t.field({ type: AssistantNode, resolve: (p) => p.assistant }),
+    secret: t.exposeString('secret', { description: 'The new webhook secret, shown this once.' }),
+  }),
+});
+
+const AddPhoneNumberInput = builder.inputType('AddPhoneNumberInput', {
+  fields: (t) => ({
+    phoneNumber: t.string({ required: true, description: 'E.164, e.g. +14155552671' }),
+    provider: t.field({ type: ProviderEnum, required: true }),
+    assistantId: t.id(),
+    messagesPerSecond: t.float(),
+  }),
+});
+const UpdatePhoneNumberInput = builder.inputType('UpdatePhoneNumberInput', {
+  fields: (t) => ({ id: t.id({ required: true }), messagesPerSecond: t.float() }),
+});
+const AssignPhoneNumberInput = builder.inputType('AssignPhoneNumberInput', {
+  fields: (t) => ({ phoneNumberId: t.id({ required: true }), assistantId: t.id({ required: true }) }),
+});
+const phoneNumberPayload = (name: string) =>
+  builder.objectRef<{ phoneNumber: PhoneNumber }>(name).implement({
+    fields: (t) => ({ phoneNumber: t.field({ type: PhoneNumberNode, resolve: (p) => p.phoneNumber }) }),
+  });
+const AddPhoneNumberPayload = phoneNumberPayload('AddPhoneNumberPayload');
+const UpdatePhoneNumberPayload = phoneNumberPayload('UpdatePhoneNumberPayload');
+const AssignPhoneNumberPayload = phoneNumberPayload('AssignPhoneNumberPayload');
+
+builder.queryFields((t) => ({
+  assistants: t.prismaConnection({
+    type: 'Assistant',
+    cursor: 'id',
+    resolve: (query, _root, _args, ctx) =>
+      ctx.services.db.assistant.findMany({ ...query, where: { organizationId: organizationOf(ctx) }, orderBy: { createdAt: 'asc' } }),
+  }),
+  assistant: t.prismaField({
+    type: 'Assistant',
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, { id }, ctx) =>
+      ctx.services.db.assistant.findFirst({ ...query, where: { id: idOrNone('Assistant', id), organizationId: organizationOf(ctx) } }),
+  }),
+  phoneNumbers: t.prismaConnection({
+    type: 'PhoneNumber',
+    cursor: 'id',
+    resolve: (query, _root, _args, ctx) =>
+      ctx.services.db.phoneNumber.findMany({ ...query, where: { organizationId: organizationOf(ctx) }, orderBy: { createdAt: 'asc' } }),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createAssistant: t.field({
+    type: CreateAssistantPayload,
+    args: { input: t.arg({ type: CreateAssistantInput, required: true }) },
+    resolve: (_root, { input }, ctx) => createAssistant(ctx.services, organizationOf(ctx), input),
+  }),
+  updateAssistant: t.field({
+    type: UpdateAssistantPayload,
+    args: { input: t.arg({ type: UpdateAssistantInput, required: true }) },
+    resolve: async (_root, { input: { id, ...input } }, ctx) => ({
+      assistant: await updateAssistant(ctx.services, organizationOf(ctx), decodeId('Assistant', id), input),
+    }),
+  }),
+  rotateWebhookSecret: t.field({
+    type: RotateWebhookSecretPayload,
+    args: { assistantId: t.arg.id({ required: true }) },
+    resolve: (_root, { assistantId }, ctx) => rotateWebhookSecret(ctx.services, organizationOf(ctx), decodeId('Assistant', assistantId)),
+  }),
+  addPhoneNumber: t.field({
+    type: AddPhoneNumberPayload,
+    args: { input: t.arg({ type: AddPhoneNumberInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({
+      phoneNumber: await addPhoneNumber(ctx.services, organizationOf(ctx), {
+        ...input,
+        assistantId: input.assistantId ? decodeId('Assistant', input.assistantId) : null,
+      }),
+    }),
+  }),
+  updatePhoneNumber: t.field({
+    type: UpdatePhoneNumberPayload,
+    args: { input: t.arg({ type: UpdatePhoneNumberInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({
+      phoneNumber: await updatePhoneNumber(ctx.services, organizationOf(ctx), decodeId('PhoneNumber', input.id), input),
+    }),
+  }),
+  assignPhoneNumber: t.field({
+    type: AssignPhoneNumberPayload,
+    args: { input: t.arg({ type: AssignPhoneNumberInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({
+      phoneNumber: await assignPhoneNumber(
+        ctx.services,
+        organizationOf(ctx),
+        decodeId('PhoneNumber', input.phoneNumberId),
+        decodeId('Assistant', input.assistantId),
+      ),
+    }),
+  }),
+}));

@@ -1,0 +1,91 @@
+import { builder } from '../builder';
+import { organizationOf, requireAdmin } from '../context';
+import { decodeId } from '../ids';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { createApiKey, createOrganization, revokeApiKey } from '../../tenancy/api-keys';
+import type { ApiKey, Organization } from '../../db/client';
+
+export const OrganizationNode = builder.prismaNode('Organization', {
+  id: { field: 'id' },
+  // Only the caller's own organization exists for it.
+  findUnique: (id, ctx) => ({ id: id === organizationOf(ctx) ? id : '' }),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const ApiKeyNode = builder.prismaNode('ApiKey', {
+  id: { field: 'id' },
+  findUnique: (id, ctx) => ({ id, organizationId: organizationOf(ctx) }),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    prefix: t.exposeString('prefix', { description: 'The first characters of the key, to tell keys apart. The key itself is shown once.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  organization: t.prismaField({
+    type: 'Organization',
+    description: "The API key's organization.",
+    resolve: (query, _root, _args, ctx) =>
+      ctx.services.db.organization.findUniqueOrThrow({ ...query, where: { id: organizationOf(ctx) } }),
+  }),
+  apiKeys: t.prismaField({
+    type: ['ApiKey'],
+    resolve: (query, _root, _args, ctx) =>
+      ctx.services.db.apiKey.findMany({ ...query, where: { organizationId: organizationOf(ctx) }, orderBy: { createdAt: 'asc' } }),
+  }),
+}));
+
+const CreateOrganizationInput = builder.inputType('CreateOrganizationInput', {
+  fields: (t) => ({ name: t.string({ required: true }) }),
+});
+const CreateOrganizationPayload = builder.objectRef<{ organization: Organization; apiKey: string }>('CreateOrganizationPayload').implement({
+  fields: (t) => ({
+    organization: t.field({ type: OrganizationNode, resolve: (p) => p.organization }),
+    apiKey: t.exposeString('apiKey', { description: 'The plaintext key, shown this once.' }),
+  }),
+});
+
+const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
+  fields: (t) => ({ name: t.string({ required: true }) }),
+});
+const CreateApiKeyPayload = builder.objectRef<{ apiKey: string; apiKeyId: string }>('CreateApiKeyPayload').implement({
+  fields: (t) => ({
+    apiKey: t.exposeString('apiKey', { description: 'The plaintext key, shown this once.' }),
+    apiKeyId: t.exposeID('apiKeyId'),
+  }),
+});
+const RevokeApiKeyPayload = builder.objectRef<{ apiKey: ApiKey }>('RevokeApiKeyPayload').implement({
+  fields: (t) => ({ apiKey: t.field({ type: ApiKeyNode, resolve: (p) => p.apiKey }) }),
+});
+
+builder.mutationFields((t) => ({
+  createOrganization: t.field({
+    type: CreateOrganizationPayload,
+    description: 'Admin only (Authorization: Bearer ADMIN_TOKEN): a new organization and its first API key.',
+    args: { input: t.arg({ type: CreateOrganizationInput, required: true }) },
+    resolve: (_root, { input }, ctx) => {
+      requireAdmin(ctx);
+      return createOrganization(ctx.services, input.name);
+    },
+  }),
+  createApiKey: t.field({
+    type: CreateApiKeyPayload,
+    args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { apiKey, apiKeyId } = await createApiKey(ctx.services, organizationOf(ctx), input.name);
+      return { apiKey, apiKeyId: encodeGlobalID('ApiKey', apiKeyId) };
+    },
+  }),
+  revokeApiKey: t.field({
+    type: RevokeApiKeyPayload,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => ({
+      apiKey: await revokeApiKey(ctx.services, organizationOf(ctx), decodeId('ApiKey', id)),
+    }),
+  }),
+}));

@@ -1,0 +1,42 @@
+import { builder } from '../builder';
+import { organizationOf } from '../context';
+import { idOrNone } from '../ids';
+import type { Message } from '../../db/client';
+import type { EventKind, Scope } from '../../realtime/events';
+import type { Context } from '../context';
+import { MessageNode } from './message';
+
+/**
+ * Subscriptions listen on the narrowest topic their arguments name; every event is checked
+ * against the caller's organization, so naming another organization's assistant yields nothing.
+ */
+async function* messages(ctx: Context, kind: EventKind, args: { assistantId?: string | null; conversationId?: string | null; messageId?: string | null }) {
+  const organizationId = organizationOf(ctx);
+  const assistantId = args.assistantId ? idOrNone('Assistant', args.assistantId) : null;
+  const conversationId = args.conversationId ? idOrNone('Conversation', args.conversationId) : null;
+  const messageId = args.messageId ? idOrNone('Message', args.messageId) : null;
+  const scope: Scope = conversationId ? { conversationId } : assistantId ? { assistantId } : { organizationId };
+  for await (const message of ctx.services.events.subscribe(kind, scope) as AsyncIterable<Message>) {
+    if (message.organizationId !== organizationId) continue;
+    if (assistantId && message.assistantId !== assistantId) continue;
+    if (messageId && message.id !== messageId) continue;
+    yield message;
+  }
+}
+
+builder.subscriptionFields((t) => ({
+  messageReceived: t.field({
+    type: MessageNode,
+    description: 'Inbound messages as they arrive.',
+    args: { assistantId: t.arg.id(), conversationId: t.arg.id() },
+    subscribe: (_root, args, ctx) => messages(ctx, 'received', args),
+    resolve: (message) => message,
+  }),
+  messageStatusChanged: t.field({
+    type: MessageNode,
+    description: 'Fires each time a message status changes.',
+    args: { assistantId: t.arg.id(), messageId: t.arg.id() },
+    subscribe: (_root, args, ctx) => messages(ctx, 'status', args),
+    resolve: (message) => message,
+  }),
+}));

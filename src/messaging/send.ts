@@ -1,0 +1,174 @@
+import type { Services } from '../services';
+import type { Message } from '../db/client';
+import { SwitchboardError } from '../errors';
+import { isUniqueViolation } from '../db/errors';
+import { invalidNumber } from '../assistants/phone-numbers';
+import { providerCredentials } from '../assistants/assistants';
+import { parseE164 } from './phone-number';
+import { countSegments } from './segments';
+import { isOptedOut } from './opt-outs';
+import { openThread, withThreadRetry } from './conversations';
+import { recordStatus } from './status';
+
+export const MAX_BODY_CHARACTERS = 1600;
+export const MAX_MEDIA = 10;
+/** Vonage's Messages API takes at most 1,000 characters of SMS text and one media item per MMS. */
+export const VONAGE_MAX_BODY_CHARACTERS = 1000;
+const MAX_SCHEDULE_AHEAD_MS = 365 * 24 * 3600_000;
+
+export interface SendRequest {
+  fromPhoneNumber: string;
+  toPhoneNumber: string;
+  message?: string | null;
+  /** Present (even empty) = MMS. */
+  mediaUrls?: string[] | null;
+  idempotencyKey?: string | null;
+  sendAt?: Date | null;
+}
+
+/**
+ * Accepts an outbound SMS or MMS: validates it, picks the provider from the sending number,
+ * checks credentials and opt-outs, and stores it QUEUED (or SCHEDULED) in its conversation.
+ * The provider is called later by the send queue; the message is safe once this returns.
+ */
+export async function sendMessage(services: Services, organizationId: string, request: SendRequest): Promise<Message> {
+  const { db } = services;
+  const idempotencyKey = request.idempotencyKey?.trim() || null;
+  if (idempotencyKey) {
+    if (idempotencyKey.length > 255) throw new SwitchboardError('INVALID_INPUT', 'idempotencyKey must be at most 255 characters', 'idempotencyKey');
+    const earlier = await db.message.findUnique({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey } } });
+    if (earlier) return earlier;
+  }
+
+  const isMms = request.mediaUrls !== undefined && request.mediaUrls !== null;
+  const from = parseE164(request.fromPhoneNumber);
+  if (!from) throw invalidNumber('fromPhoneNumber', request.fromPhoneNumber);
+  const to = parseE164(request.toPhoneNumber);
+  if (!to) throw invalidNumber('toPhoneNumber', request.toPhoneNumber);
+  const body = request.message ?? '';
+  checkBody(body, isMms);
+  const mediaUrls = isMms ? checkMedia(request.mediaUrls!) : [];
+  const sendAt = checkSendAt(request.sendAt);
+
+  const sender = await db.phoneNumber.findFirst({ where: { phoneNumber: from, organizationId }, include: { assistant: true } });
+  if (!sender) throw new SwitchboardError('NUMBER_NOT_FOUND', `No phone number ${from} in this organization`, 'fromPhoneNumber');
+  if (!sender.assistant) throw new SwitchboardError('NO_ASSISTANT', `${from} is not assigned to an assistant`, 'fromPhoneNumber');
+  if (!providerCredentials(services, sender.assistant, sender.provider)) {
+    throw new SwitchboardError(
+      'PROVIDER_NOT_CONFIGURED',
+      `${from} is a ${sender.provider} number but its assistant has no ${sender.provider.toLowerCase()}Config`,
+      'fromPhoneNumber',
+    );
+  }
+  if (sender.provider === 'VONAGE') checkVonageLimits(body, mediaUrls);
+  if (await isOptedOut(services, sender.id, to)) {
+    throw new SwitchboardError('RECIPIENT_OPTED_OUT', `${to} has opted out of messages from ${from}`, 'toPhoneNumber');
+  }
+
+  const { encoding, segments } = countSegments(body);
+  const now = new Date();
+  const status = sendAt && sendAt > now ? 'SCHEDULED' : 'QUEUED';
+  try {
+    const message = await withThreadRetry(services, async (tx) => {
+      const conversation = await openThread(
+        tx,
+        { organizationId, phoneNumberId: sender.id, assistantId: sender.assistantId, customerPhoneNumber: to },
+        now,
+      );
+      return tx.message.create({
+        data: {
+          organizationId,
+          assistantId: sender.assistantId,
+          phoneNumberId: sender.id,
+          conversationId: conversation.id,
+          direction: 'OUTBOUND',
+          from,
+          to,
+          body,
+          mediaUrls: JSON.stringify(mediaUrls),
+          provider: sender.provider,
+          status,
+          segments: isMms ? Math.max(segments, 1) : segments,
+          encoding,
+          idempotencyKey,
+          sendAt,
+          nextAttemptAt: status === 'SCHEDULED' ? sendAt : now,
+          createdAt: now,
+          events: { create: { status, at: now } },
+        },
+      });
+    });
+    if (status === 'QUEUED') services.wakeSendQueue();
+    return message;
+  } catch (error) {
+    // Two requests with one idempotency key raced: the first one stored wins.
+    if (idempotencyKey && isUniqueViolation(error)) {
+      const earlier = await db.message.findUnique({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey } } });
+      if (earlier) return earlier;
+    }
+    throw error;
+  }
+}
+
+export async function cancelMessage(services: Services, organizationId: string, id: string): Promise<Message> {
+  const message = await services.db.message.findFirst({ where: { id, organizationId } });
+  if (!message) throw new SwitchboardError('NOT_FOUND', 'Message not found');
+  const { changed, message: after } = await recordStatus(
+    services,
+    message,
+    { status: 'CANCELED' },
+    { from: ['QUEUED', 'SCHEDULED'], data: { nextAttemptAt: null } },
+  );
+  if (!changed) {
+    throw new SwitchboardError('INVALID_STATE', `Only QUEUED or SCHEDULED messages can be canceled; this one is ${after.status}`);
+  }
+  return after;
+}
+
+function characters(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+function checkBody(body: string, isMms: boolean) {
+  if (typeof body !== 'string') throw new SwitchboardError('INVALID_INPUT', 'message must be a string', 'message');
+  if (!isMms && body.trim() === '') throw new SwitchboardError('EMPTY_MESSAGE', 'message must not be empty', 'message');
+  const length = characters(body);
+  if (length > MAX_BODY_CHARACTERS) {
+    throw new SwitchboardError('MESSAGE_TOO_LONG', `message is ${length} characters; the limit is ${MAX_BODY_CHARACTERS}`, 'message');
+  }
+}
+
+function checkMedia(urls: string[]): string[] {
+  if (!Array.isArray(urls) || urls.length === 0) throw new SwitchboardError('INVALID_MEDIA', 'an MMS needs at least one media URL', 'mediaUrls');
+  if (urls.length > MAX_MEDIA) throw new SwitchboardError('INVALID_MEDIA', `an MMS carries at most ${MAX_MEDIA} media URLs`, 'mediaUrls');
+  return urls.map((url, i) => {
+    let parsed: URL | null = null;
+    try {
+      parsed = typeof url === 'string' && url.length <= 2048 ? new URL(url) : null;
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || parsed.protocol !== 'https:' || !parsed.hostname) {
+      throw new SwitchboardError('INVALID_MEDIA', `mediaUrls[${i}] must be an https URL`, `mediaUrls.${i}`);
+    }
+    return parsed.toString();
+  });
+}
+
+function checkVonageLimits(body: string, mediaUrls: string[]) {
+  if (mediaUrls.length > 1) {
+    throw new SwitchboardError('INVALID_MEDIA', 'Vonage carries one media item per MMS; send one message per media URL', 'mediaUrls');
+  }
+  if (characters(body) > VONAGE_MAX_BODY_CHARACTERS) {
+    throw new SwitchboardError('MESSAGE_TOO_LONG', `Vonage accepts at most ${VONAGE_MAX_BODY_CHARACTERS} characters per message`, 'message');
+  }
+}
+
+function checkSendAt(sendAt: Date | null | undefined): Date | null {
+  if (!sendAt) return null;
+  if (!(sendAt instanceof Date) || Number.isNaN(sendAt.getTime())) throw new SwitchboardError('INVALID_INPUT', 'sendAt must be an ISO 8601 date-time', 'sendAt');
+  if (sendAt.getTime() - Date.now() > MAX_SCHEDULE_AHEAD_MS) throw new SwitchboardError('INVALID_INPUT', 'sendAt must be within a year', 'sendAt');
+  return sendAt;
+}

@@ -1,0 +1,27 @@
+import type { MessageStatus } from '../types.js';
+
+/**
+ * Twilio's MessageStatus words → ours (CONTRACT §4).
+ *
+ * `canceled` → CANCELED: Twilio only cancels a message it was holding (scheduled) before it
+ * went to the carrier, so nothing was sent and nothing more will happen to it; that is exactly
+ * what our CANCELED means, and a "never move backwards" status machine needs a final state.
+ * `receiving`/`received` describe inbound messages, and `partially_delivered` is not in the
+ * contract: all three map to null (kept in events as the provider's word, status unchanged).
+ */
+const TWILIO_STATUS: Readonly<Record<string, MessageStatus>> = {
+  accepted: 'SENT',
+  scheduled: 'SENT',
+  queued: 'SENT',
+  sending: 'SENT',
+  sent: 'SENT',
+  delivered: 'DELIVERED',
+  read: 'DELIVERED',
+  undelivered: 'UNDELIVERED',
+  failed: 'FAILED',
+  canceled: 'CANCELED',
+};
+
+export function mapStatus(providerStatus: string): MessageStatus | null {
+  return TWILIO_STATUS[providerStatus.trim().toLowerCase()] ?? null;
+}

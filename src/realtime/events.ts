@@ -1,0 +1,79 @@
+import { createPubSub } from 'graphql-yoga';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { Redis } from 'ioredis';
+import type { Message } from '../db/client';
+
+/**
+ * Live message events for the GraphQL subscriptions. Each event is published on the
+ * organization's topic and on its assistant's and conversation's, so a subscriber listens on
+ * the narrowest topic its arguments allow and an event never wakes subscribers it cannot
+ * match. In-process by default; through Redis when REDIS_URL is set, so an event published
+ * on one instance reaches subscribers on all of them. The message travels with the event:
+ * subscribers never reload it from the database.
+ */
+export type EventKind = 'received' | 'status';
+export type Scope = { organizationId: string } | { assistantId: string } | { conversationId: string };
+
+export interface Events {
+  received(message: Message): void;
+  statusChanged(message: Message): void;
+  subscribe(kind: EventKind, scope: Scope): AsyncIterable<Message>;
+  close(): Promise<void>;
+}
+
+const DATE_FIELDS = ['createdAt', 'updatedAt', 'sendAt', 'nextAttemptAt', 'leaseExpiresAt', 'readAt'] as const;
+
+function revive(message: Message): Message {
+  for (const field of DATE_FIELDS) {
+    const value = message[field] as unknown;
+    if (typeof value === 'string') (message as Record<string, unknown>)[field] = new Date(value);
+  }
+  return message;
+}
+
+function topic(kind: EventKind, scope: Scope): string {
+  if ('conversationId' in scope) return `${kind}:conversation:${scope.conversationId}`;
+  if ('assistantId' in scope) return `${kind}:assistant:${scope.assistantId}`;
+  return `${kind}:organization:${scope.organizationId}`;
+}
+
+export function createEvents(redisUrl: string | null): Events {
+  let clients: Redis[] = [];
+  let eventTarget;
+  if (redisUrl) {
+    const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
+    const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
+    clients = [publishClient, subscribeClient];
+    eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  }
+  const pubsub = createPubSub<Record<string, [Message]>>(eventTarget ? { eventTarget } : undefined);
+
+  function publish(kind: EventKind, message: Message) {
+    pubsub.publish(topic(kind, { organizationId: message.organizationId }), message);
+    if (message.assistantId) pubsub.publish(topic(kind, { assistantId: message.assistantId }), message);
+    if (message.conversationId) pubsub.publish(topic(kind, { conversationId: message.conversationId }), message);
+  }
+
+  return {
+    received: (message) => publish('received', message),
+    statusChanged: (message) => publish('status', message),
+    subscribe(kind, scope) {
+      const source = pubsub.subscribe(topic(kind, scope));
+      return {
+        [Symbol.asyncIterator]() {
+          const iterator = source[Symbol.asyncIterator]();
+          return {
+            next: async () => {
+              const result = await iterator.next();
+              return result.done ? result : { done: false, value: revive(result.value) };
+            },
+            return: async () => iterator.return?.() ?? { done: true, value: undefined },
+          };
+        },
+      };
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}

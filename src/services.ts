@@ -1,0 +1,20 @@
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import type { Db } from './db/client';
+import type { Dialect } from './config';
+import type { SecretBox } from './security/secrets';
+import type { Events } from './realtime/events';
+
+/** What the domain functions need from the running server; built once in app.ts. */
+export interface Services {
+  config: Config;
+  db: Db;
+  dialect: Dialect;
+  secrets: SecretBox;
+  events: Events;
+  log: Logger;
+  /** Tells the send queue there is work (new or rescheduled messages). */
+  wakeSendQueue(): void;
+  /** Tells the forwarder there is work. */
+  wakeForwarder(): void;
+}

@@ -1,0 +1,66 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Services } from '../services';
+import { notFound, SwitchboardError } from '../errors';
+import { randomToken } from '../security/secrets';
+
+/** Who is calling: an organization's API key, or the operator with ADMIN_TOKEN. */
+export type Caller =
+  | { kind: 'organization'; organizationId: string; apiKeyId: string }
+  | { kind: 'admin' };
+
+const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/**
+ * Recently seen keys, so a burst of requests does not read the key table once per request.
+ * A revocation clears this instance's cache at once; other instances notice within the TTL.
+ */
+const CACHE_TTL_MS = 5_000;
+const keyCache = new Map<string, { caller: Caller | null; until: number }>();
+
+export async function createOrganization(services: Services, name: string) {
+  const trimmed = name?.trim();
+  if (!trimmed) throw new SwitchboardError('INVALID_INPUT', 'name must not be empty', 'name');
+  const organization = await services.db.organization.create({ data: { name: trimmed } });
+  const { apiKey } = await createApiKey(services, organization.id, 'default');
+  return { organization, apiKey };
+}
+
+export async function createApiKey(services: Services, organizationId: string, name: string) {
+  const apiKey = randomToken('sk_live_');
+  const row = await services.db.apiKey.create({
+    data: { organizationId, name: name?.trim() || 'unnamed', keyHash: hashKey(apiKey), prefix: apiKey.slice(0, 12) },
+  });
+  return { apiKey, apiKeyId: row.id };
+}
+
+export async function revokeApiKey(services: Services, organizationId: string, apiKeyId: string) {
+  const { count } = await services.db.apiKey.updateMany({
+    where: { id: apiKeyId, organizationId, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
+  if (count === 0) throw notFound('API key');
+  keyCache.clear();
+  return services.db.apiKey.findUniqueOrThrow({ where: { id: apiKeyId } });
+}
+
+/** Resolves an `Authorization` header to a caller, or null when it names no live key. */
+export async function authenticate(services: Services, authorization: string | null | undefined): Promise<Caller | null> {
+  const token = /^Bearer\s+(.+)$/i.exec(authorization?.trim() ?? '')?.[1]?.trim();
+  if (!token) return null;
+  if (services.config.adminToken && safeEqual(token, services.config.adminToken)) return { kind: 'admin' };
+  const hash = hashKey(token);
+  const cached = keyCache.get(hash);
+  if (cached && cached.until > Date.now()) return cached.caller;
+  const key = await services.db.apiKey.findUnique({ where: { keyHash: hash } });
+  const caller: Caller | null =
+    key && !key.revokedAt ? { kind: 'organization', organizationId: key.organizationId, apiKeyId: key.id } : null;
+  if (keyCache.size > 10_000) keyCache.clear();
+  keyCache.set(hash, { caller, until: Date.now() + CACHE_TTL_MS });
+  return caller;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(hashKey(a));
+  const y = Buffer.from(hashKey(b));
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,140 @@
+import type { Services } from '../services';
+import type { WebhookForward } from '../db/client';
+import { webhookSecret } from '../assistants/assistants';
+import { backoffDelay } from '../queue/backoff';
+import { signForward } from './forward-payload';
+
+/**
+ * Delivers inbound messages to assistants' smsWebhookUrl, at least once. Each delivery is a
+ * row: claimed under a lease, POSTed with X-Switchboard-Signature, every attempt logged
+ * (status code, latency, error); non-2xx and timeouts retry with backoff until
+ * giveUpAfterMs (48 h by default), then the delivery is marked FAILED. Rows survive restarts.
+ */
+export class Forwarder {
+  #timer: NodeJS.Timeout | null = null;
+  #running = false;
+  #again = false;
+  #stopped = true;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly services: Services) {}
+
+  async start() {
+    this.#stopped = false;
+    this.wake();
+  }
+
+  async stop() {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    while (this.#running || this.#inFlight.size > 0) {
+      await Promise.race([...this.#inFlight, new Promise((r) => setTimeout(r, 10))]);
+    }
+  }
+
+  wake() {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#tick(), 0);
+  }
+
+  async #tick() {
+    this.#running = true;
+    this.#again = false;
+    let nextWakeMs = Math.min(this.services.config.queue.pollIntervalMs, this.services.config.forwarding.retryBaseMs);
+    try {
+      const room = 16 - this.#inFlight.size;
+      const claimed = room > 0 ? await this.#claim(room) : [];
+      for (const forward of claimed) {
+        const work = this.#deliver(forward).catch((error) => this.services.log.error({ err: error, forwardId: forward.id }, 'forwarder failed'));
+        this.#inFlight.add(work);
+        void work.finally(() => {
+          this.#inFlight.delete(work);
+          this.wake();
+        });
+      }
+      if (claimed.length === room) nextWakeMs = 0;
+    } catch (error) {
+      this.services.log.error({ err: error }, 'forwarder: claim failed');
+    } finally {
+      this.#running = false;
+    }
+    if (this.#stopped) return;
+    if (this.#again) nextWakeMs = 0;
+    this.#timer = setTimeout(() => void this.#tick(), nextWakeMs);
+  }
+
+  /** Due deliveries, leased to this instance: a per-row conditional update decides races between instances. */
+  async #claim(limit: number): Promise<WebhookForward[]> {
+    const { db } = this.services;
+    const now = new Date();
+    const due = await db.webhookForward.findMany({
+      where: { state: 'PENDING', nextAttemptAt: { lte: now }, OR: [{ leaseExpiresAt: null }, { leaseExpiresAt: { lt: now } }] },
+      orderBy: { nextAttemptAt: 'asc' },
+      take: limit,
+    });
+    const leaseExpiresAt = new Date(now.getTime() + this.services.config.forwarding.timeoutMs + 30_000);
+    const claimed: WebhookForward[] = [];
+    for (const forward of due) {
+      const { count } = await db.webhookForward.updateMany({
+        where: { id: forward.id, state: 'PENDING', leaseExpiresAt: forward.leaseExpiresAt },
+        data: { leaseExpiresAt },
+      });
+      if (count === 1) claimed.push(forward);
+    }
+    return claimed;
+  }
+
+  async #deliver(forward: WebhookForward) {
+    const { db, config, log } = this.services;
+    const assistant = await db.assistant.findUnique({ where: { id: forward.assistantId } });
+    const started = Date.now();
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    if (!assistant) {
+      error = 'assistant deleted';
+    } else {
+      try {
+        const response = await fetch(forward.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'Switchboard-Webhooks/1',
+            'x-switchboard-signature': signForward(webhookSecret(this.services, assistant), forward.payload),
+            'x-switchboard-delivery': forward.id,
+          },
+          body: forward.payload,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(config.forwarding.timeoutMs),
+        });
+        statusCode = response.status;
+        await response.body?.cancel().catch(() => {});
+        if (!response.ok) error = `HTTP ${response.status}`;
+      } catch (e) {
+        error = (e as Error).name === 'TimeoutError' ? `timed out after ${config.forwarding.timeoutMs} ms` : String((e as Error).cause ?? (e as Error).message);
+      }
+    }
+    const latencyMs = Date.now() - started;
+    const attempts = forward.attempts + 1;
+    const delivered = error === null;
+    const givingUp = !delivered && (!assistant || Date.now() - forward.createdAt.getTime() >= config.forwarding.giveUpAfterMs);
+    await db.$transaction([
+      db.webhookForwardAttempt.create({ data: { forwardId: forward.id, statusCode, latencyMs, error } }),
+      db.webhookForward.update({
+        where: { id: forward.id },
+        data: {
+          attempts,
+          leaseExpiresAt: null,
+          state: delivered ? 'DELIVERED' : givingUp ? 'FAILED' : 'PENDING',
+          nextAttemptAt: delivered || givingUp ? forward.nextAttemptAt : new Date(Date.now() + backoffDelay(attempts, config.forwarding)),
+        },
+      }),
+    ]);
+    if (delivered) log.info({ forwardId: forward.id, statusCode, latencyMs }, 'message forwarded to assistant');
+    else log.warn({ forwardId: forward.id, statusCode, error, attempts, givingUp }, 'forwarding to assistant failed');
+  }
+}

@@ -1,0 +1,76 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Services } from '../services';
+import type { CredentialsByProvider, ProviderName, WebhookRequest } from '../providers/types';
+import { providers } from '../providers';
+import { MalformedWebhookError } from '../providers/webhook-helpers';
+import { providerCredentials } from '../assistants/assistants';
+import { parseE164 } from '../messaging/phone-number';
+import { applyDeliveryStatus, receiveInbound } from '../messaging/receive';
+import { BodyTooLarge, readBody, sendJson, sendText } from '../http/io';
+
+type Route = { provider: ProviderName; kind: 'inbound' | 'status' };
+
+/** CONTRACT §5. Telnyx posts both kinds to one route; its event type tells them apart. */
+export const WEBHOOK_ROUTES = new Map<string, Route>([
+  ['/webhooks/twilio/messages', { provider: 'TWILIO', kind: 'inbound' }],
+  ['/webhooks/twilio/status', { provider: 'TWILIO', kind: 'status' }],
+  ['/webhooks/telnyx', { provider: 'TELNYX', kind: 'inbound' }],
+  ['/webhooks/vonage/inbound', { provider: 'VONAGE', kind: 'inbound' }],
+  ['/webhooks/vonage/status', { provider: 'VONAGE', kind: 'status' }],
+]);
+
+/**
+ * Credentials no signature can match, for a number we do not know (or whose assistant has no
+ * credentials): the request is refused exactly as a forged one would be (401 without a
+ * signature, 403 with one), and says nothing about which numbers exist.
+ */
+const NO_CREDENTIALS: CredentialsByProvider = {
+  TWILIO: { accountSid: '', authToken: '\u0000unverifiable' },
+  TELNYX: { apiKey: '', publicKey: '' },
+  VONAGE: { apiKey: '', apiSecret: '', signatureSecret: '\u0000unverifiable' },
+};
+
+export async function handleProviderWebhook(services: Services, path: string, req: IncomingMessage, res: ServerResponse) {
+  const { provider, kind } = WEBHOOK_ROUTES.get(path)!;
+  const adapter = providers[provider];
+  let rawBody: string;
+  try {
+    rawBody = await readBody(req);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) return sendText(res, 413, 'body too large');
+    throw error;
+  }
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v]));
+  const request: WebhookRequest = { url: services.config.publicUrl + (req.url ?? path), headers, rawBody };
+
+  const ourNumber = parseE164(adapter.ourNumber(request, kind) ?? '');
+  const number = ourNumber
+    ? await services.db.phoneNumber.findFirst({ where: { phoneNumber: ourNumber, provider }, include: { assistant: true } })
+    : null;
+  const credentials = (number?.assistant && providerCredentials(services, number.assistant, provider)) || NO_CREDENTIALS[provider];
+  const verdict = adapter.verifyWebhook(credentials as never, request);
+  if (!verdict.ok) {
+    services.log.warn({ provider, path, status: verdict.httpStatus, reason: verdict.reason }, 'webhook refused');
+    return sendText(res, verdict.httpStatus, verdict.httpStatus === 401 ? 'missing signature' : 'invalid signature');
+  }
+  if (!number) return sendText(res, 403, 'invalid signature');
+
+  let events;
+  try {
+    events = adapter.normalizeWebhook(request, kind);
+  } catch (error) {
+    if (error instanceof MalformedWebhookError) return sendText(res, 400, error.message);
+    throw error;
+  }
+  for (const event of events) {
+    if (event.kind === 'inbound') {
+      const { message, duplicate } = await receiveInbound(services, event, number);
+      services.log.info({ provider, messageId: message.id, duplicate }, 'inbound message');
+    } else {
+      const outcome = await applyDeliveryStatus(services, event, number);
+      services.log.info({ provider, providerMessageId: event.providerMessageId, providerStatus: event.providerStatus, outcome }, 'delivery status');
+    }
+  }
+  if (provider === 'TWILIO') return sendText(res, 200, '<?xml version="1.0" encoding="UTF-8"?><Response/>', 'text/xml');
+  return sendJson(res, 200, { received: true });
+}

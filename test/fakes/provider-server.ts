@@ -1,0 +1,577 @@
+/**
+ * One local HTTP server that answers like Twilio, Telnyx and Vonage do when the official SDKs
+ * send a message, so tests and benchmarks exercise the real SDKs end to end:
+ *
+ *   Twilio  POST /2010-04-01/Accounts/{AccountSid}/Messages.json  Basic, form  → 201 message resource
+ *   Telnyx  POST /v2/messages                                     Bearer, JSON → 200 { data }
+ *   Vonage  POST /v1/messages                                     Basic or Bearer JWT, JSON → 202 { message_uuid }
+ *
+ * Failures are injected per recipient (`failFor`) or for everything (`setOutage`), with each
+ * provider's own error bodies. Every request is recorded with its outcome, refused ones too.
+ *
+ * Standalone: `node --import tsx test/fakes/provider-server.ts` prints one JSON line
+ * ({ "baseUrls": … , "controlUrl": … }) and serves until killed; the /__fake/* routes then
+ * drive it from another process (see handleControl).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { countSegments } from '../../src/messaging/segments.js';
+import { withPlus } from '../../src/messaging/phone-number.js';
+
+export type FakeProvider = 'twilio' | 'telnyx' | 'vonage';
+
+export type InjectedFailure =
+  /** Twilio 400/21211, Telnyx 400/40310, Vonage 422 (…/messages#1020). */
+  | { kind: 'invalid-number' }
+  /** Twilio 400/21610, Telnyx 409/40300, Vonage 422 (…#recipient-opted-out). */
+  | { kind: 'opted-out' }
+  /** 429 `times` times (Twilio 20429, Telnyx 10011, Vonage throttled), then success. */
+  | { kind: 'rate-limited'; times: number; retryAfterSeconds?: number }
+  /** 503 `times` times, then success. */
+  | { kind: 'server-error'; times: number }
+  /** Answers (successfully) only after `ms`: long enough to trip a client timeout. */
+  | { kind: 'hang'; ms: number };
+
+export type RecordedAuth =
+  | { scheme: 'basic'; username: string; password: string }
+  | { scheme: 'bearer'; token: string }
+  | null;
+
+export interface RecordedRequest {
+  provider: FakeProvider;
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  auth: RecordedAuth;
+  /** Form fields (repeated ones, e.g. MediaUrl, as arrays) or the parsed JSON body. */
+  body: Record<string, unknown>;
+  /** The recipient in E.164 with '+', whatever the provider's wire format (Vonage has none). */
+  to: string | null;
+  /** What the fake answered. */
+  outcome: {
+    httpStatus: number;
+    /** Which injected failure (or 'outage', 'unauthorized', 'bad-request') made it refuse. */
+    failure?: InjectedFailure['kind'] | 'outage' | 'unauthorized' | 'bad-request';
+    /** The id it gave an accepted message. */
+    providerMessageId?: string;
+  };
+  receivedAt: number;
+}
+
+export interface FakeProvidersOptions {
+  /** Delay every answer by this much (network + provider time). */
+  latencyMs?: number;
+  /** Keep every request in `requests` (default true). Benchmarks may turn it off and read `requestCount`. */
+  recordRequests?: boolean;
+  /** Default 0 (any free port). */
+  port?: number;
+}
+
+export interface FakeProviders {
+  baseUrls: { twilio: string; telnyx: string; vonage: string };
+  /** Requests in arrival order, refused ones included. */
+  readonly requests: RecordedRequest[];
+  /** All requests answered so far, recorded or not. */
+  readonly requestCount: number;
+  /** Messages the fake accepted for this recipient (E.164, with or without '+'). */
+  sentTo(number: string): RecordedRequest[];
+  /** Every request to this recipient fails as described until `clear()` (or `times` runs out). */
+  failFor(to: string, failure: InjectedFailure): void;
+  /** While on, every request answers 503. */
+  setOutage(on: boolean): void;
+  setLatency(ms: number): void;
+  /** Forgets recorded requests, injected failures, outage and latency. */
+  clear(): void;
+  close(): Promise<void>;
+}
+
+interface FailureRule {
+  failure: InjectedFailure;
+  /** For counted failures: how many more requests fail. */
+  remaining: number;
+}
+
+interface Refusal {
+  httpStatus: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export async function startFakeProviders(options: FakeProvidersOptions = {}): Promise<FakeProviders> {
+  const recordRequests = options.recordRequests ?? true;
+  const requests: RecordedRequest[] = [];
+  const rules = new Map<string, FailureRule>();
+  const pendingTimers = new Set<NodeJS.Timeout>();
+  let requestCount = 0;
+  let outage = false;
+  let latencyMs = options.latencyMs ?? 0;
+
+  const server = createServer((req, res) => {
+    readBody(req).then(
+      (raw) => {
+        try {
+          handle(req, res, raw);
+        } catch (error) {
+          send(res, 500, { error: String(error) });
+        }
+      },
+      () => res.destroy(),
+    );
+  });
+  // Benchmarks hold many keep-alive connections open; don't let Node's defaults cut them.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
+  server.requestTimeout = 0;
+
+  function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path.startsWith('/__fake/')) return handleControl(req, res, path, raw);
+
+    const route = routeOf(req.method ?? 'GET', path);
+    if (!route) return send(res, 404, { error: 'not found', path });
+    requestCount++;
+
+    const body = parseBody(req.headers['content-type'], raw);
+    const auth = decodeAuth(req.headers.authorization);
+    const to = recipientOf(route.provider, body);
+    const record: RecordedRequest = {
+      provider: route.provider,
+      method: req.method ?? 'POST',
+      path,
+      headers: req.headers,
+      auth,
+      body,
+      to,
+      outcome: { httpStatus: 0 },
+      receivedAt: Date.now(),
+    };
+    if (recordRequests) requests.push(record);
+
+    let delayMs = latencyMs;
+    let answer: { httpStatus: number; body: unknown; headers?: Record<string, string>; failure?: RecordedRequest['outcome']['failure'] };
+    const authProblem = checkAuth(route, auth);
+    const badRequest = authProblem ? undefined : validate(route.provider, body);
+    const rule = to ? rules.get(to) : undefined;
+    if (outage) {
+      answer = { ...serverError(route.provider), failure: 'outage' };
+    } else if (authProblem) {
+      answer = { ...authProblem, failure: 'unauthorized' };
+    } else if (badRequest) {
+      answer = { ...badRequest, failure: 'bad-request' };
+    } else if (rule && rule.failure.kind !== 'hang' && isActive(rule)) {
+      answer = { ...injected(route.provider, rule.failure, to!, body), failure: rule.failure.kind };
+    } else {
+      if (rule?.failure.kind === 'hang') delayMs += rule.failure.ms;
+      const accepted = accept(route, body);
+      answer = accepted;
+      record.outcome.providerMessageId = accepted.providerMessageId;
+    }
+    record.outcome.httpStatus = answer.httpStatus;
+    if (answer.failure) record.outcome.failure = answer.failure;
+
+    if (delayMs > 0) {
+      const timer = setTimeout(() => {
+        pendingTimers.delete(timer);
+        send(res, answer.httpStatus, answer.body, answer.headers);
+      }, delayMs);
+      pendingTimers.add(timer);
+    } else {
+      send(res, answer.httpStatus, answer.body, answer.headers);
+    }
+  }
+
+  /** Counted failures (rate-limited, server-error) use one of their turns; others always apply. */
+  function isActive(rule: FailureRule): boolean {
+    const { failure } = rule;
+    if (failure.kind !== 'rate-limited' && failure.kind !== 'server-error') return true;
+    if (rule.remaining <= 0) return false;
+    rule.remaining--;
+    return true;
+  }
+
+  /** Drives a fake running in another process: JSON in, JSON out. */
+  function handleControl(req: IncomingMessage, res: ServerResponse, path: string, raw: string): void {
+    const input = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
+    switch (`${req.method} ${path}`) {
+      case 'GET /__fake/requests':
+        return send(res, 200, { requestCount, requests });
+      case 'POST /__fake/fail-for':
+        fake.failFor(String(input.to), input.failure as InjectedFailure);
+        return send(res, 200, { ok: true });
+      case 'POST /__fake/outage':
+        fake.setOutage(Boolean(input.on));
+        return send(res, 200, { ok: true });
+      case 'POST /__fake/latency':
+        fake.setLatency(Number(input.ms) || 0);
+        return send(res, 200, { ok: true });
+      case 'POST /__fake/clear':
+        fake.clear();
+        return send(res, 200, { ok: true });
+      default:
+        return send(res, 404, { error: 'unknown control route', path });
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+
+  const fake: FakeProviders = {
+    baseUrls: { twilio: origin, telnyx: `${origin}/v2`, vonage: origin },
+    requests,
+    get requestCount() {
+      return requestCount;
+    },
+    sentTo(number) {
+      const e164 = withPlus(number);
+      return requests.filter((r) => r.to === e164 && r.outcome.providerMessageId !== undefined);
+    },
+    failFor(to, failure) {
+      const remaining = failure.kind === 'rate-limited' || failure.kind === 'server-error' ? failure.times : Infinity;
+      rules.set(withPlus(to), { failure, remaining });
+    },
+    setOutage(on) {
+      outage = on;
+    },
+    setLatency(ms) {
+      latencyMs = ms;
+    },
+    clear() {
+      requests.length = 0;
+      requestCount = 0;
+      rules.clear();
+      outage = false;
+      latencyMs = options.latencyMs ?? 0;
+    },
+    async close() {
+      for (const timer of pendingTimers) clearTimeout(timer);
+      pendingTimers.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return fake;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing, auth and parsing
+
+interface Route {
+  provider: FakeProvider;
+  /** Twilio's account in the path, which must match the Basic username. */
+  accountSid?: string;
+}
+
+const TWILIO_MESSAGES = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
+
+function routeOf(method: string, path: string): Route | null {
+  if (method !== 'POST') return null;
+  const twilio = TWILIO_MESSAGES.exec(path);
+  if (twilio) return { provider: 'twilio', accountSid: decodeURIComponent(twilio[1]) };
+  if (path === '/v2/messages') return { provider: 'telnyx' };
+  if (path === '/v1/messages') return { provider: 'vonage' };
+  return null;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseBody(contentType: string | undefined, raw: string): Record<string, unknown> {
+  if (!raw) return {};
+  if (contentType?.includes('application/x-www-form-urlencoded')) {
+    const fields: Record<string, unknown> = {};
+    for (const [name, value] of new URLSearchParams(raw)) {
+      const existing = fields[name];
+      if (existing === undefined) fields[name] = name === 'MediaUrl' ? [value] : value;
+      else fields[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+    }
+    return fields;
+  }
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function decodeAuth(header: string | undefined): RecordedAuth {
+  if (!header) return null;
+  const [scheme, value = ''] = header.split(' ', 2);
+  if (/^basic$/i.test(scheme)) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon < 0 ? null : { scheme: 'basic', username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  }
+  if (/^bearer$/i.test(scheme)) return { scheme: 'bearer', token: value };
+  return null;
+}
+
+function recipientOf(provider: FakeProvider, body: Record<string, unknown>): string | null {
+  const to = provider === 'twilio' ? body.To : body.to;
+  return typeof to === 'string' && to !== '' ? withPlus(to) : null;
+}
+
+/** Each provider's answer to missing or mismatched credentials. Which secret is right is not checked. */
+function checkAuth(route: Route, auth: RecordedAuth): Refusal | undefined {
+  switch (route.provider) {
+    case 'twilio':
+      if (auth?.scheme === 'basic' && auth.username === route.accountSid && auth.password) return undefined;
+      return twilioError(401, 20003, 'Authenticate');
+    case 'telnyx':
+      if (auth?.scheme === 'bearer' && auth.token) return undefined;
+      return telnyxError(401, '10009', 'Authentication failed', 'The required authentication headers were either invalid or not included in the request.');
+    case 'vonage':
+      if ((auth?.scheme === 'basic' && auth.username && auth.password) || (auth?.scheme === 'bearer' && auth.token.split('.').length === 3)) {
+        return undefined;
+      }
+      return vonageProblem(401, 'https://developer.vonage.com/api-errors#unauthorized', 'Unauthorized', 'You did not provide correct credentials.');
+  }
+}
+
+/** The checks each API makes on the request shape, so a client sending the wrong fields finds out. */
+function validate(provider: FakeProvider, body: Record<string, unknown>): Refusal | undefined {
+  switch (provider) {
+    case 'twilio':
+      if (!body.To) return twilioError(400, 21604, "A 'To' phone number is required.");
+      if (!body.From && !body.MessagingServiceSid) return twilioError(400, 21603, "A 'From' phone number is required.");
+      if (!body.Body && !body.MediaUrl) return twilioError(400, 21602, 'Message body is required.');
+      if (Array.isArray(body.MediaUrl) && body.MediaUrl.length > 10) return twilioError(400, 21623, 'Number of media files exceeds allowed limit.');
+      return undefined;
+    case 'telnyx': {
+      if (!body.to) return telnyxError(400, '40310', "Invalid 'to' address", "The 'to' address is required.");
+      if (!body.from && !body.messaging_profile_id) return telnyxError(400, '40305', "Invalid 'from' address", "The 'from' address is required.");
+      const media = Array.isArray(body.media_urls) ? body.media_urls : [];
+      if (!body.text && media.length === 0) return telnyxError(400, '40003', 'Message text is required', "Either 'text' or 'media_urls' must be given.");
+      return undefined;
+    }
+    case 'vonage': {
+      const missing = ['to', 'from', 'channel', 'message_type'].filter((name) => !body[name]);
+      if (missing.length > 0) return vonageInvalidParams(missing.map((name) => ({ name, reason: 'Is required.' })));
+      const withPlusSign = ['to', 'from'].filter((name) => String(body[name]).startsWith('+'));
+      if (withPlusSign.length > 0) return vonageInvalidParams(withPlusSign.map((name) => ({ name, reason: 'Must be E.164 without a leading +.' })));
+      if (body.message_type === 'text' && !body.text) return vonageInvalidParams([{ name: 'text', reason: 'Is required.' }]);
+      if (body.message_type === 'image' && !(body.image as { url?: unknown } | undefined)?.url) {
+        return vonageInvalidParams([{ name: 'image.url', reason: 'Is required.' }]);
+      }
+      return undefined;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers
+
+function accept(route: Route, body: Record<string, unknown>): Refusal & { providerMessageId: string } {
+  switch (route.provider) {
+    case 'twilio':
+      return twilioMessage(route.accountSid!, body);
+    case 'telnyx':
+      return telnyxMessage(body);
+    case 'vonage': {
+      const id = randomUUID();
+      return { httpStatus: 202, body: { message_uuid: id }, providerMessageId: id };
+    }
+  }
+}
+
+function twilioMessage(accountSid: string, body: Record<string, unknown>) {
+  const sid = `SM${randomUUID().replace(/-/g, '')}`;
+  const text = typeof body.Body === 'string' ? body.Body : '';
+  const media = Array.isArray(body.MediaUrl) ? body.MediaUrl : [];
+  const now = new Date().toUTCString().replace('GMT', '+0000');
+  const uri = `/2010-04-01/Accounts/${accountSid}/Messages/${sid}.json`;
+  return {
+    httpStatus: 201,
+    providerMessageId: sid,
+    body: {
+      account_sid: accountSid,
+      api_version: '2010-04-01',
+      body: text,
+      date_created: now,
+      date_sent: null,
+      date_updated: now,
+      direction: 'outbound-api',
+      error_code: null,
+      error_message: null,
+      from: body.From ?? null,
+      messaging_service_sid: body.MessagingServiceSid ?? null,
+      num_media: String(media.length),
+      num_segments: String(countSegments(text).segments || 1),
+      price: null,
+      price_unit: 'USD',
+      sid,
+      // With a Messaging Service and no From, Twilio first answers "accepted" while it picks a sender.
+      status: body.MessagingServiceSid && !body.From ? 'accepted' : 'queued',
+      subresource_uris: { media: `${uri.slice(0, -5)}/Media.json` },
+      to: body.To,
+      uri,
+    },
+  };
+}
+
+function telnyxMessage(body: Record<string, unknown>) {
+  const id = randomUUID();
+  const text = typeof body.text === 'string' ? body.text : '';
+  const media = Array.isArray(body.media_urls) ? (body.media_urls as string[]) : [];
+  const segments = countSegments(text);
+  const now = new Date();
+  return {
+    httpStatus: 200,
+    providerMessageId: id,
+    body: {
+      data: {
+        record_type: 'message',
+        direction: 'outbound',
+        id,
+        type: media.length > 0 ? 'MMS' : 'SMS',
+        messaging_profile_id: body.messaging_profile_id ?? null,
+        organization_id: '6a09cdc3-8948-47f0-aa62-74ac943d6c58',
+        from: { phone_number: body.from, carrier: 'Telnyx', line_type: 'Wireless' },
+        to: [{ phone_number: body.to, status: 'queued', carrier: 'T-MOBILE USA, INC.', line_type: 'Wireless' }],
+        cc: [],
+        text,
+        subject: null,
+        media: media.map((url) => ({ url, content_type: null, sha256: null, size: null })),
+        webhook_url: body.webhook_url ?? null,
+        webhook_failover_url: body.webhook_failover_url ?? null,
+        encoding: segments.encoding === 'GSM7' ? 'GSM-7' : 'UCS-2',
+        parts: segments.segments || 1,
+        tags: [],
+        cost: null,
+        received_at: now.toISOString(),
+        sent_at: null,
+        completed_at: null,
+        valid_until: new Date(now.getTime() + 4 * 3600_000).toISOString(),
+        errors: [],
+      },
+    },
+  };
+}
+
+function injected(provider: FakeProvider, failure: InjectedFailure, to: string, body: Record<string, unknown>): Refusal {
+  switch (failure.kind) {
+    case 'invalid-number':
+      return invalidNumber(provider, to);
+    case 'opted-out':
+      return optedOut(provider, to, String(provider === 'twilio' ? body.From : body.from));
+    case 'rate-limited': {
+      const refusal = rateLimited(provider);
+      if (failure.retryAfterSeconds !== undefined) refusal.headers = { 'retry-after': String(failure.retryAfterSeconds) };
+      return refusal;
+    }
+    case 'server-error':
+    case 'hang':
+      return serverError(provider);
+  }
+}
+
+function invalidNumber(provider: FakeProvider, to: string): Refusal {
+  switch (provider) {
+    case 'twilio':
+      return twilioError(400, 21211, `The 'To' number ${to} is not a valid phone number.`);
+    case 'telnyx':
+      return telnyxError(400, '40310', "Invalid 'to' address", "The 'to' address should be in E.164 format or be a valid short code.");
+    case 'vonage':
+      return vonageInvalidParams([{ name: 'to', reason: 'Invalid phone number.' }]);
+  }
+}
+
+function optedOut(provider: FakeProvider, to: string, from: string): Refusal {
+  switch (provider) {
+    case 'twilio':
+      return twilioError(400, 21610, 'Attempt to send to unsubscribed recipient');
+    case 'telnyx':
+      return telnyxError(409, '40300', 'Blocked due to STOP message', `Messages cannot be sent from '${withPlus(from)}' to '${to}' due to an existing block rule.`);
+    case 'vonage':
+      return vonageProblem(
+        422,
+        'https://developer.vonage.com/api-errors/messages#recipient-opted-out',
+        'Recipient opted out',
+        'The recipient has opted out of messages from this sender (STOP).',
+      );
+  }
+}
+
+function rateLimited(provider: FakeProvider): Refusal {
+  switch (provider) {
+    case 'twilio':
+      return twilioError(429, 20429, 'Too Many Requests');
+    case 'telnyx':
+      return telnyxError(429, '10011', 'Too many requests', 'You have exceeded the maximum number of allowed requests.');
+    case 'vonage':
+      return vonageProblem(429, 'https://developer.vonage.com/api-errors#throttled', 'Rate Limit Hit', 'Please wait, then retry your request');
+  }
+}
+
+function serverError(provider: FakeProvider): Refusal {
+  switch (provider) {
+    case 'twilio':
+      return twilioError(503, 20503, 'Service unavailable');
+    case 'telnyx':
+      return telnyxError(503, '10007', 'Unexpected error', 'An unexpected error occurred.');
+    case 'vonage':
+      return vonageProblem(503, 'https://developer.vonage.com/api-errors#service-unavailable', 'Service Unavailable', 'The service is temporarily unavailable.');
+  }
+}
+
+function twilioError(httpStatus: number, code: number, message: string): Refusal {
+  return { httpStatus, body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status: httpStatus } };
+}
+
+function telnyxError(httpStatus: number, code: string, title: string, detail: string): Refusal {
+  return {
+    httpStatus,
+    body: { errors: [{ code, title, detail, meta: { url: `https://developers.telnyx.com/docs/overview/errors/${code}` } }] },
+  };
+}
+
+function vonageProblem(httpStatus: number, type: string, title: string, detail: string, extra: object = {}): Refusal {
+  return {
+    httpStatus,
+    body: { type, title, detail, instance: randomUUID(), ...extra },
+    headers: { 'content-type': 'application/problem+json' },
+  };
+}
+
+function vonageInvalidParams(invalid: Array<{ name: string; reason: string }>): Refusal {
+  return vonageProblem(422, 'https://developer.vonage.com/api-errors/messages#1020', 'Invalid params', 'The value of one or more parameters is invalid.', {
+    invalid_parameters: invalid,
+  });
+}
+
+function send(res: ServerResponse, httpStatus: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.destroyed) return; // the client gave up (timeout) before a delayed answer
+  const payload = JSON.stringify(body);
+  res.writeHead(httpStatus, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    ...headers,
+  });
+  res.end(payload);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Standalone: print the base URLs as one JSON line, serve until killed.
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const port = Number(process.env.FAKE_PROVIDERS_PORT) || 0;
+  const latencyMs = Number(process.env.FAKE_PROVIDERS_LATENCY_MS) || 0;
+  const fake = await startFakeProviders({ port, latencyMs, recordRequests: process.env.FAKE_PROVIDERS_RECORD !== '0' });
+  const controlUrl = `${fake.baseUrls.twilio}/__fake`;
+  process.stdout.write(`${JSON.stringify({ baseUrls: fake.baseUrls, controlUrl })}\n`);
+  const stop = () => void fake.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
