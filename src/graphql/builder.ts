@@ -16,7 +16,11 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
     ID: { Input: string; Output: string };
   };
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: { list: false; items: false };
+  DefaultNodeNullability: false;
 }>({
+  defaultFieldNullability: false,
   // Errors before Prisma, as the plugin asks.
   plugins: [ErrorsPlugin, PrismaPlugin, RelayPlugin],
   prisma: {
@@ -29,6 +33,8 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
+    edgesFieldOptions: { nullable: { list: false, items: false } },
+    nodeFieldOptions: { nullable: false },
   },
   errors: {
     defaultTypes: [SwitchboardError],

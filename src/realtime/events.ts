@@ -18,6 +18,8 @@ export interface Events {
   received(message: Message): void;
   statusChanged(message: Message): void;
   subscribe(kind: EventKind, scope: Scope): AsyncIterable<Message>;
+  /** Subscriptions listening on this instance now (for /metrics, and for tests to know a subscriber is in place). */
+  activeSubscriptions(): number;
   close(): Promise<void>;
 }
 
@@ -54,20 +56,37 @@ export function createEvents(redisUrl: string | null): Events {
     if (message.conversationId) pubsub.publish(topic(kind, { conversationId: message.conversationId }), message);
   }
 
+  let active = 0;
   return {
     received: (message) => publish('received', message),
+    activeSubscriptions: () => active,
     statusChanged: (message) => publish('status', message),
     subscribe(kind, scope) {
       const source = pubsub.subscribe(topic(kind, scope));
       return {
         [Symbol.asyncIterator]() {
           const iterator = source[Symbol.asyncIterator]();
+          let counted = false;
+          const release = () => {
+            if (counted) active--;
+            counted = false;
+          };
           return {
             next: async () => {
-              const result = await iterator.next();
+              // The first pull attaches the listener; from then on this subscriber receives events.
+              const pending = iterator.next();
+              if (!counted) {
+                counted = true;
+                active++;
+              }
+              const result = await pending;
+              if (result.done) release();
               return result.done ? result : { done: false, value: revive(result.value) };
             },
-            return: async () => iterator.return?.() ?? { done: true, value: undefined },
+            return: async () => {
+              release();
+              return iterator.return?.() ?? { done: true, value: undefined };
+            },
           };
         },
       };

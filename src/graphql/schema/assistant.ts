@@ -130,7 +130,7 @@ builder.queryFields((t) => ({
     cursor: 'id',
     resolve: (query, _root, _args, ctx) =>
       ctx.services.db.assistant.findMany({ ...query, where: { organizationId: organizationOf(ctx) }, orderBy: { createdAt: 'asc' } }),
-  }),
+  }, { name: 'AssistantConnection' }, { name: 'AssistantEdge' }),
   assistant: t.prismaField({
     type: 'Assistant',
     nullable: true,
@@ -143,17 +143,19 @@ builder.queryFields((t) => ({
     cursor: 'id',
     resolve: (query, _root, _args, ctx) =>
       ctx.services.db.phoneNumber.findMany({ ...query, where: { organizationId: organizationOf(ctx) }, orderBy: { createdAt: 'asc' } }),
-  }),
+  }, { name: 'PhoneNumberConnection' }, { name: 'PhoneNumberEdge' }),
 }));
 
 builder.mutationFields((t) => ({
   createAssistant: t.field({
     type: CreateAssistantPayload,
+    errors: {},
     args: { input: t.arg({ type: CreateAssistantInput, required: true }) },
     resolve: (_root, { input }, ctx) => createAssistant(ctx.services, organizationOf(ctx), input),
   }),
   updateAssistant: t.field({
     type: UpdateAssistantPayload,
+    errors: {},
     args: { input: t.arg({ type: UpdateAssistantInput, required: true }) },
     resolve: async (_root, { input: { id, ...input } }, ctx) => ({
       assistant: await updateAssistant(ctx.services, organizationOf(ctx), decodeId('Assistant', id), input),
@@ -161,11 +163,13 @@ builder.mutationFields((t) => ({
   }),
   rotateWebhookSecret: t.field({
     type: RotateWebhookSecretPayload,
+    errors: {},
     args: { assistantId: t.arg.id({ required: true }) },
     resolve: (_root, { assistantId }, ctx) => rotateWebhookSecret(ctx.services, organizationOf(ctx), decodeId('Assistant', assistantId)),
   }),
   addPhoneNumber: t.field({
     type: AddPhoneNumberPayload,
+    errors: {},
     args: { input: t.arg({ type: AddPhoneNumberInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
       phoneNumber: await addPhoneNumber(ctx.services, organizationOf(ctx), {
@@ -176,6 +180,7 @@ builder.mutationFields((t) => ({
   }),
   updatePhoneNumber: t.field({
     type: UpdatePhoneNumberPayload,
+    errors: {},
     args: { input: t.arg({ type: UpdatePhoneNumberInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
       phoneNumber: await updatePhoneNumber(ctx.services, organizationOf(ctx), decodeId('PhoneNumber', input.id), input),
@@ -183,6 +188,7 @@ builder.mutationFields((t) => ({
   }),
   assignPhoneNumber: t.field({
     type: AssignPhoneNumberPayload,
+    errors: {},
     args: { input: t.arg({ type: AssignPhoneNumberInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
       phoneNumber: await assignPhoneNumber(

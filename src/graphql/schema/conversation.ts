@@ -55,7 +55,7 @@ builder.queryFields((t) => ({
         },
         orderBy: [{ lastMessageAt: 'desc' }, { id: 'desc' }],
       }),
-  }),
+  }, { name: 'ConversationConnection' }, { name: 'ConversationEdge' }),
   conversation: t.prismaField({
     type: 'Conversation',
     nullable: true,
@@ -68,6 +68,7 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   archiveConversation: t.field({
     type: ArchiveConversationPayload,
+    errors: {},
     description: 'Hides the thread from default listings; the next message starts a new thread. Messages are kept.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => ({

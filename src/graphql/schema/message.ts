@@ -97,7 +97,7 @@ builder.queryFields((t) => ({
         where: messageWhere(ctx.services, organizationOf(ctx), toFilter(filter)),
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       }),
-  }),
+  }, { name: 'MessageConnection' }, { name: 'MessageEdge' }),
   message: t.prismaField({
     type: 'Message',
     nullable: true,
@@ -142,6 +142,7 @@ const CancelMessagePayload = builder.objectRef<{ message: Message }>('CancelMess
 builder.mutationFields((t) => ({
   sendSms: t.field({
     type: SendMessagePayload,
+    errors: {},
     args: { input: t.arg({ type: SendSmsInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
       outboundMessage: await sendMessage(ctx.services, organizationOf(ctx), { ...input, mediaUrls: undefined }),
@@ -149,6 +150,7 @@ builder.mutationFields((t) => ({
   }),
   sendMms: t.field({
     type: SendMessagePayload,
+    errors: {},
     args: { input: t.arg({ type: SendMmsInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
       outboundMessage: await sendMessage(ctx.services, organizationOf(ctx), input),
@@ -156,6 +158,7 @@ builder.mutationFields((t) => ({
   }),
   cancelMessage: t.field({
     type: CancelMessagePayload,
+    errors: {},
     description: 'Only while QUEUED or SCHEDULED; otherwise INVALID_STATE.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => ({

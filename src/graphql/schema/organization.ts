@@ -66,6 +66,7 @@ const RevokeApiKeyPayload = builder.objectRef<{ apiKey: ApiKey }>('RevokeApiKeyP
 builder.mutationFields((t) => ({
   createOrganization: t.field({
     type: CreateOrganizationPayload,
+    errors: {},
     description: 'Admin only (Authorization: Bearer ADMIN_TOKEN): a new organization and its first API key.',
     args: { input: t.arg({ type: CreateOrganizationInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
@@ -75,6 +76,7 @@ builder.mutationFields((t) => ({
   }),
   createApiKey: t.field({
     type: CreateApiKeyPayload,
+    errors: {},
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const { apiKey, apiKeyId } = await createApiKey(ctx.services, organizationOf(ctx), input.name);
@@ -83,6 +85,7 @@ builder.mutationFields((t) => ({
   }),
   revokeApiKey: t.field({
     type: RevokeApiKeyPayload,
+    errors: {},
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => ({
       apiKey: await revokeApiKey(ctx.services, organizationOf(ctx), decodeId('ApiKey', id)),
