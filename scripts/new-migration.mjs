@@ -28,7 +28,8 @@ for (const dialect of dialects) {
     encoding: 'utf8',
   });
   if (!/\b(CREATE|ALTER|DROP)\b/i.test(sql)) {
-    console.log(`${dialect}: no change`);
+    writeFileSync(snapshot, readFileSync(current, 'utf8'));
+    console.log(`${dialect}: no change to the database`);
     continue;
   }
   const folder = path.join(dir, `${stamp}_${name}`);

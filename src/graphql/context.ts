@@ -18,7 +18,9 @@ export function organizationOf(context: Context): string {
 }
 
 export function requireAdmin(context: Context) {
-  if (context.caller?.kind !== 'admin') {
+  // No key, or one that names nothing: the same UNAUTHENTICATED as everywhere else.
+  if (!context.caller) throw unauthenticated('ADMIN_TOKEN is required: Authorization: Bearer <ADMIN_TOKEN>');
+  if (context.caller.kind !== 'admin') {
     throw new GraphQLError('This mutation needs ADMIN_TOKEN', { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
   }
 }

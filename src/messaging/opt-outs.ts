@@ -1,4 +1,7 @@
 import type { Services } from '../services';
+import { notFound, SwitchboardError } from '../errors';
+import { invalidNumber } from '../assistants/phone-numbers';
+import { parseE164 } from './phone-number';
 
 /** Carrier keywords (CONTRACT §5): the whole message, trimmed, any case. */
 const OPT_OUT = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE']);
@@ -34,4 +37,48 @@ export async function setOptOut(
     create: { organizationId, phoneNumberId, customerPhoneNumber, ...data },
     update: data,
   });
+}
+
+/**
+ * A provider's own refusal because the recipient opted out (Twilio 21610, Telnyx 40300, Vonage
+ * "recipient-opted-out"), whether it comes back from the send call or in a status callback.
+ */
+export function isOptOutRefusal(provider: 'TWILIO' | 'TELNYX' | 'VONAGE', errorCode: string | null | undefined, errorMessage?: string | null): boolean {
+  if (provider === 'TWILIO') return errorCode === '21610';
+  if (provider === 'TELNYX') return errorCode === '40300';
+  return /opted[-_ ]?out/i.test(errorCode ?? '') || /opt(?:ed)?[\s_-]?out|unsubscribed/i.test(errorMessage ?? '');
+}
+
+export interface OptOutFilter {
+  phoneNumberId?: string;
+  customerPhoneNumber?: string;
+  optedOut?: boolean | null;
+}
+
+/** The ledger rows an organization may see, narrowed by the filter. */
+export function optOutWhere(organizationId: string, filter: OptOutFilter = {}) {
+  return {
+    organizationId,
+    ...(filter.phoneNumberId !== undefined && { phoneNumberId: filter.phoneNumberId }),
+    ...(filter.customerPhoneNumber !== undefined && { customerPhoneNumber: parseE164(filter.customerPhoneNumber) ?? filter.customerPhoneNumber }),
+    ...(filter.optedOut !== undefined && filter.optedOut !== null && { optedOut: filter.optedOut }),
+  };
+}
+
+/**
+ * Opts a customer out of (or back into) one of the organization's numbers by hand, keeping the
+ * reason. The number must belong to the organization; the customer must be a valid E.164 number.
+ */
+export async function setOptOutByHand(
+  services: Services,
+  organizationId: string,
+  input: { phoneNumberId: string; customerPhoneNumber: string; reason?: string | null; optedOut: boolean },
+) {
+  const customerPhoneNumber = parseE164(input.customerPhoneNumber);
+  if (!customerPhoneNumber) throw invalidNumber('customerPhoneNumber', input.customerPhoneNumber);
+  const reason = input.reason?.trim() || null;
+  if (reason && reason.length > 500) throw new SwitchboardError('INVALID_INPUT', 'reason must be at most 500 characters', 'reason');
+  const number = await services.db.phoneNumber.findFirst({ where: { id: input.phoneNumberId, organizationId }, select: { id: true } });
+  if (!number) throw notFound('Phone number');
+  return setOptOut(services, { organizationId, phoneNumberId: number.id, customerPhoneNumber, optedOut: input.optedOut, keyword: null, reason });
 }

@@ -3,8 +3,8 @@ import type { Assistant, Message, PhoneNumber } from '../db/client';
 import type { NormalizedEvent } from '../providers/types';
 import { isUniqueViolation } from '../db/errors';
 import { countSegments } from './segments';
-import { openThread } from './conversations';
-import { keywordOf } from './opt-outs';
+import { openThread, withThreadRetry } from './conversations';
+import { isOptOutRefusal, keywordOf, setOptOut } from './opt-outs';
 import { recordStatus } from './status';
 import { forwardPayload } from '../webhooks/forward-payload';
 
@@ -28,7 +28,8 @@ export async function receiveInbound(services: Services, event: Inbound, number:
   const keyword = keywordOf(event.body);
   let message: Message;
   try {
-    message = await db.$transaction(async (tx) => {
+    // A concurrent first message from the same customer may open the thread first: retried once.
+    message = await withThreadRetry(services, async (tx) => {
       const conversation = await openThread(
         tx,
         { organizationId: number.organizationId, phoneNumberId: number.id, assistantId: number.assistantId, customerPhoneNumber: event.from },
@@ -101,12 +102,36 @@ export async function applyDeliveryStatus(services: Services, event: StatusUpdat
     where: { provider_providerMessageId: { provider: event.provider, providerMessageId: event.providerMessageId } },
   });
   if (!message || message.phoneNumberId !== number.id || message.direction !== 'OUTBOUND') return 'unknown';
+  // The send queue's SENT step (the first one) carries the word of the provider's API answer,
+  // which may be the word of its first callback too (Vonage "submitted"): that step is not a
+  // callback, so a callback repeating its word is not a retry.
+  const accepted = await db.messageEvent.findFirst({
+    where: { messageId: message.id, status: 'SENT' },
+    orderBy: [{ at: 'asc' }, { id: 'asc' }],
+    select: { id: true },
+  });
   const seen = await db.messageEvent.findFirst({
-    where: { messageId: message.id, providerStatus: event.providerStatus, errorCode: event.errorCode ?? null },
+    where: {
+      messageId: message.id,
+      providerStatus: event.providerStatus,
+      errorCode: event.errorCode ?? null,
+      ...(accepted && { id: { not: accepted.id } }),
+    },
     select: { id: true },
   });
   if (seen) return 'duplicate';
   const status = event.status ?? message.status;
+  // The carrier refused because the customer opted out (Twilio 21610, Telnyx 40300…): later
+  // sends from this number are refused here rather than by the provider.
+  if ((event.status === 'FAILED' || event.status === 'UNDELIVERED') && isOptOutRefusal(event.provider, event.errorCode, event.errorMessage)) {
+    await setOptOut(services, {
+      organizationId: message.organizationId,
+      phoneNumberId: number.id,
+      customerPhoneNumber: message.to,
+      optedOut: true,
+      reason: `${event.provider} ${event.providerStatus}: ${event.errorCode ?? 'opted out'}`,
+    });
+  }
   await recordStatus(services, message, {
     status,
     providerStatus: event.providerStatus,

@@ -22,20 +22,37 @@ export interface SegmentInfo {
 }
 
 export function countSegments(body: string): SegmentInfo {
-  let septets = 0;
+  const septets: number[] = [];
   for (const ch of body) {
-    if (basic.has(ch)) septets += 1;
-    else if (extension.has(ch)) septets += 2;
+    if (basic.has(ch)) septets.push(1);
+    else if (extension.has(ch)) septets.push(2);
     else return ucs2(body);
   }
-  return { encoding: 'GSM7', units: septets, segments: split(septets, 160, 153) };
+  return { encoding: 'GSM7', ...split(septets, 160, 153) };
 }
 
 function ucs2(body: string): SegmentInfo {
-  return { encoding: 'UCS2', units: body.length, segments: split(body.length, 70, 67) };
+  const units: number[] = [];
+  for (const ch of body) units.push(ch.length); // a surrogate pair (emoji) takes two units
+  return { encoding: 'UCS2', ...split(units, 70, 67) };
 }
 
-function split(units: number, single: number, perPart: number): number {
-  if (units === 0) return 0;
-  return units <= single ? 1 : Math.ceil(units / perPart);
+/**
+ * Parts of a concatenated message hold `perPart` units, and a character never straddles two
+ * parts (an extension character's escape pair, a surrogate pair), so a part may end short.
+ */
+function split(sizes: number[], single: number, perPart: number): { units: number; segments: number } {
+  const units = sizes.reduce((sum, n) => sum + n, 0);
+  if (units === 0) return { units, segments: 0 };
+  if (units <= single) return { units, segments: 1 };
+  let segments = 1;
+  let used = 0;
+  for (const n of sizes) {
+    if (used + n > perPart) {
+      segments++;
+      used = 0;
+    }
+    used += n;
+  }
+  return { units, segments };
 }

@@ -69,3 +69,53 @@ export async function releaseExpiredLeases(services: Services, options: { all?: 
   }
   return stale.length;
 }
+
+/**
+ * Keeps this instance's lease on a message it is dispatching alive: the message waits for its
+ * sender's pacing slot and then for the provider, and either may take longer than the lease.
+ * Without renewal the instance's own lease sweep would hand the message out again while its
+ * first call is still under way, and the provider would get it twice. The lease is extended
+ * every third of its length while the instance lives; once the instance dies it runs out after
+ * at most QUEUE_LEASE_MS, as before. Renewals only extend the lease this dispatch was given, so
+ * a lease that was lost (released and claimed again) stays lost.
+ */
+export class LeaseKeeper {
+  #expiresAt: Date | null;
+  #lost = false;
+  #chain: Promise<void> = Promise.resolve();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly services: Services,
+    private readonly messageId: string,
+    expiresAt: Date | null,
+  ) {
+    this.#expiresAt = expiresAt;
+    this.#timer = setInterval(() => void this.renew(), Math.max(20, Math.floor(services.config.queue.leaseMs / 3)));
+  }
+
+  /** Extends the lease now; resolves false when this dispatch no longer holds the message. */
+  renew(): Promise<boolean> {
+    // One renewal at a time: two racing with the same expiry would see each other as a thief.
+    this.#chain = this.#chain.then(async () => {
+      if (this.#lost || !this.#expiresAt) return;
+      const next = new Date(Date.now() + this.services.config.queue.leaseMs);
+      try {
+        const { count } = await this.services.db.message.updateMany({
+          where: { id: this.messageId, status: 'SENDING', leaseExpiresAt: this.#expiresAt },
+          data: { leaseExpiresAt: next },
+        });
+        if (count === 1) this.#expiresAt = next;
+        else this.#lost = true;
+      } catch (error) {
+        // A database hiccup: keep the old lease and try again at the next beat.
+        this.services.log.warn({ err: error, messageId: this.messageId }, 'send queue: lease renewal failed');
+      }
+    });
+    return this.#chain.then(() => !this.#lost);
+  }
+
+  stop() {
+    clearInterval(this.#timer);
+  }
+}

@@ -4,7 +4,7 @@ import { providers, STATUS_CALLBACK_PATH } from '../providers';
 import { providerCredentials } from '../assistants/assistants';
 import { recordStatus } from '../messaging/status';
 import { setOptOut } from '../messaging/opt-outs';
-import { claimDueMessages, releaseExpiredLeases } from './claim';
+import { claimDueMessages, LeaseKeeper, releaseExpiredLeases } from './claim';
 import { Pacer } from './pacing';
 import { backoffDelay } from './backoff';
 
@@ -83,6 +83,7 @@ export class SendQueue {
   async #dispatch(message: Message) {
     const { services } = this;
     const log = services.log.child({ messageId: message.id, provider: message.provider });
+    const lease = new LeaseKeeper(services, message.id, message.leaseExpiresAt);
     try {
       const sender = message.phoneNumberId
         ? await services.db.phoneNumber.findUnique({ where: { id: message.phoneNumberId }, include: { assistant: true } })
@@ -93,6 +94,11 @@ export class SendQueue {
         return;
       }
       await this.#pacer.wait(sender.id, sender.messagesPerSecond ?? defaultRate(message.provider));
+      // The wait may have outlasted a renewal that failed: call the provider only while we hold it.
+      if (!(await lease.renew())) {
+        log.warn('send queue: lease lost while waiting for a slot; the message is dispatched elsewhere');
+        return;
+      }
       const adapter = providers[message.provider];
       const result = await adapter.send(
         credentials as never,
@@ -140,6 +146,8 @@ export class SendQueue {
     } catch (error) {
       // Our own failure (database, bug): leave the lease to expire so the message is claimed again.
       log.error({ err: error }, 'send queue: dispatch failed');
+    } finally {
+      lease.stop();
     }
   }
 

@@ -7,5 +7,7 @@ import './assistant';
 import './message';
 import './conversation';
 import './subscriptions';
+import './opt-out';
+import './forwarding';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

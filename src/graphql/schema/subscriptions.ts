@@ -1,3 +1,4 @@
+import { filter } from 'graphql-yoga';
 import { builder } from '../builder';
 import { organizationOf } from '../context';
 import { idOrNone } from '../ids';
@@ -9,19 +10,20 @@ import { MessageNode } from './message';
 /**
  * Subscriptions listen on the narrowest topic their arguments name; every event is checked
  * against the caller's organization, so naming another organization's assistant yields nothing.
+ * The filter is a Repeater rather than an async generator: a generator waiting for its next
+ * event cannot be returned, so a client that disconnected would keep listening (and, under
+ * Redis, keep the topic subscribed) until some later event on that topic passed the filter.
  */
-async function* messages(ctx: Context, kind: EventKind, args: { assistantId?: string | null; conversationId?: string | null; messageId?: string | null }) {
+function messages(ctx: Context, kind: EventKind, args: { assistantId?: string | null; conversationId?: string | null; messageId?: string | null }) {
   const organizationId = organizationOf(ctx);
   const assistantId = args.assistantId ? idOrNone('Assistant', args.assistantId) : null;
   const conversationId = args.conversationId ? idOrNone('Conversation', args.conversationId) : null;
   const messageId = args.messageId ? idOrNone('Message', args.messageId) : null;
   const scope: Scope = conversationId ? { conversationId } : assistantId ? { assistantId } : { organizationId };
-  for await (const message of ctx.services.events.subscribe(kind, scope) as AsyncIterable<Message>) {
-    if (message.organizationId !== organizationId) continue;
-    if (assistantId && message.assistantId !== assistantId) continue;
-    if (messageId && message.id !== messageId) continue;
-    yield message;
-  }
+  return filter(
+    (message: Message) =>
+      message.organizationId === organizationId && (!assistantId || message.assistantId === assistantId) && (!messageId || message.id === messageId),
+  )(ctx.services.events.subscribe(kind, scope));
 }
 
 builder.subscriptionFields((t) => ({
