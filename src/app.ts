@@ -9,6 +9,7 @@ import { openDatabase } from './db/client';
 import { SecretBox } from './security/secrets';
 import { createEvents } from './realtime/events';
 import { createLogger } from './logger';
+import { Metrics } from './observability/metrics';
 import type { Services } from './services';
 import { schema } from './graphql/schema';
 import type { Context } from './graphql/context';
@@ -48,6 +49,17 @@ export async function buildApp(config: Config): Promise<App> {
     secrets: new SecretBox(config.secretsKey),
     events,
     log,
+    metrics: new Metrics({
+      activeSubscriptions: () => events.activeSubscriptions(),
+      queueDepth: async () =>
+        (
+          await database.db.message.groupBy({
+            by: ['status'],
+            where: { status: { in: ['SCHEDULED', 'QUEUED', 'SENDING'] } },
+            _count: { _all: true },
+          })
+        ).map((row) => ({ status: row.status, count: row._count._all })),
+    }),
     wakeSendQueue: () => sendQueue.wake(),
     wakeForwarder: () => forwarder.wake(),
   };
@@ -86,6 +98,10 @@ export async function buildApp(config: Config): Promise<App> {
       return sendJson(res, healthy ? 200 : 503, { status: healthy ? 'ok' : 'database unreachable' });
     }
     if (path === '/sms/send' && req.method === 'POST') return restSend(services, req, res);
+    if (path === '/metrics' && req.method === 'GET') {
+      if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) return sendText(res, 401, 'metrics token required');
+      return sendText(res, 200, await services.metrics.render(), services.metrics.contentType);
+    }
     if (WEBHOOK_ROUTES.has(path)) {
       if (req.method !== 'POST') return sendText(res, 405, 'POST only');
       return handleProviderWebhook(services, path, req, res);

@@ -13,6 +13,8 @@ export interface Config {
   dialect: Dialect;
   redisUrl: string | null;
   adminToken: string | null;
+  /** When set, GET /metrics asks for it as a bearer token. */
+  metricsToken: string | null;
   secretsKey: string;
   providerBaseUrls: { TWILIO?: string; TELNYX?: string; VONAGE?: string };
   production: boolean;
@@ -63,6 +65,7 @@ export function loadConfig(env: Env = process.env): Config {
     dialect,
     redisUrl: env.REDIS_URL || null,
     adminToken: env.ADMIN_TOKEN || null,
+    metricsToken: env.METRICS_TOKEN || null,
     secretsKey: env.SECRETS_KEY || secretsKeyFromDataDir(databaseUrl, dialect, env),
     providerBaseUrls: {
       TWILIO: env.TWILIO_API_BASE_URL || undefined,

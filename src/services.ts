@@ -4,6 +4,7 @@ import type { Db } from './db/client';
 import type { Dialect } from './config';
 import type { SecretBox } from './security/secrets';
 import type { Events } from './realtime/events';
+import type { Metrics } from './observability/metrics';
 
 /** What the domain functions need from the running server; built once in app.ts. */
 export interface Services {
@@ -13,6 +14,7 @@ export interface Services {
   secrets: SecretBox;
   events: Events;
   log: Logger;
+  metrics: Metrics;
   /** Tells the send queue there is work (new or rescheduled messages). */
   wakeSendQueue(): void;
   /** Tells the forwarder there is work. */

@@ -337,9 +337,8 @@ describe('subscription arguments and tenancy', () => {
 
 describe('a number whose assistant has no smsWebhookUrl', () => {
   it('stores and publishes the inbound message, and forwards nothing', async () => {
-    // A webhook is verified with the credentials of the number's assistant, so a number with no
-    // assistant cannot verify one: it is refused like a forged one (403). Assign it to an
-    // assistant that has credentials but no smsWebhookUrl, and its messages are kept.
+    // A number with no assistant is verified with its organization's credentials for the
+    // provider: its inbound message is stored and visible, assigned to nobody, forwarded nowhere.
     const created = (
       await ok(
         org.request(InboundCreateAssistant, {
@@ -353,8 +352,19 @@ describe('a number whose assistant has no smsWebhookUrl', () => {
 
     const customer = nextCustomer();
     const unassigned = signedInbound(server, org, 'twilio', { from: customer, to: '+14155554001', body: 'Anyone there?' });
-    expect((await post(server, unassigned.path, unassigned.signed)).status).toBe(403);
-    expect(await inboundWithProviderId(org, unassigned.providerMessageId)).toEqual([]);
+    expect((await post(server, unassigned.path, unassigned.signed)).status).toBe(200);
+    const [orphan] = await inboundWithProviderId(org, unassigned.providerMessageId);
+    expect(orphan).toMatchObject({ body: 'Anyone there?', to: '+14155554001', status: 'RECEIVED' });
+    expect(orphan.conversation).not.toBeNull();
+
+    // Signed with credentials no assistant of the organization holds: refused, nothing stored.
+    const forged = signedInbound(server, { ...org, credentials: { ...org.credentials, twilio: { ...org.credentials.twilio, authToken: 'not-ours' } } }, 'twilio', {
+      from: customer,
+      to: '+14155554001',
+      body: 'Forged',
+    });
+    expect((await post(server, forged.path, forged.signed)).status).toBe(403);
+    expect(await inboundWithProviderId(org, forged.providerMessageId)).toEqual([]);
 
     const assigned = (await ok(org.request(InboundAssignNumber, { input: { phoneNumberId: added.phoneNumber.id, assistantId: created.assistant.id } }))).assignPhoneNumber;
     expect(assigned).toMatchObject({ phoneNumber: { assistant: { id: created.assistant.id } } });

@@ -43,15 +43,8 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-/**
- * node(id)/nodes(ids) with an ID the caller cannot see (another organization's, or gone) answer
- * null, as if it did not exist: every prismaNode loads with findUnique, not findUniqueOrThrow
- * (which surfaced as INTERNAL_SERVER_ERROR). A node may still set `nullable: false` itself.
- */
-const prismaNode = builder.prismaNode.bind(builder);
-builder.prismaNode = ((type: string, options: { nullable?: boolean }) =>
-  prismaNode(type as never, { nullable: true, ...options } as never)) as unknown as typeof builder.prismaNode;
-
+// Every prismaNode is declared `nullable: true` and scopes its findUnique to the caller's
+// organization: node(id) with another organization's ID answers null, as if it did not exist.
 builder.queryType({});
 builder.mutationType({});
 builder.subscriptionType({});

@@ -85,6 +85,7 @@ export async function receiveInbound(services: Services, event: Inbound, number:
     }
     throw error;
   }
+  services.metrics.received.inc({ provider: message.provider });
   services.events.received(message);
   if (number.assistant?.smsWebhookUrl) services.wakeForwarder();
   return { message, duplicate: false };

@@ -98,6 +98,7 @@ export async function sendMessage(services: Services, organizationId: string, re
         },
       });
     });
+    services.metrics.accepted.inc({ provider: message.provider });
     if (status === 'QUEUED') services.wakeSendQueue();
     return message;
   } catch (error) {

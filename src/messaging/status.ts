@@ -70,6 +70,9 @@ export async function recordStatus(
     }
     return { current: await tx.message.findUniqueOrThrow({ where: { id: message.id } }), changed };
   });
-  if (changed) services.events.statusChanged(current);
+  if (changed) {
+    services.metrics.statusChanges.inc({ status: current.status, provider: current.provider });
+    services.events.statusChanged(current);
+  }
   return { message: current, changed };
 }

@@ -7,6 +7,7 @@ import { setOptOut } from '../messaging/opt-outs';
 import { claimDueMessages, LeaseKeeper, releaseExpiredLeases } from './claim';
 import { Pacer } from './pacing';
 import { backoffDelay } from './backoff';
+import { Worker } from './worker';
 
 /**
  * The durable send queue. Messages wait in the database as QUEUED (or SCHEDULED until due);
@@ -16,68 +17,20 @@ import { backoffDelay } from './backoff';
  * left by a crashed instance expires and the message is claimed again, so every accepted
  * message ends SENT or FAILED.
  */
-export class SendQueue {
-  #timer: NodeJS.Timeout | null = null;
-  #running = false;
-  #again = false;
-  #stopped = true;
-  readonly #inFlight = new Set<Promise<void>>();
+export class SendQueue extends Worker<Message> {
   readonly #pacer = new Pacer();
 
-  constructor(private readonly services: Services) {}
-
-  async start() {
-    this.#stopped = false;
-    this.wake();
+  constructor(private readonly services: Services) {
+    super('send queue', services.log, services.config.queue.concurrency, services.config.queue.pollIntervalMs);
   }
 
-  /** Stops claiming and waits for the provider calls under way. */
-  async stop() {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    while (this.#running || this.#inFlight.size > 0) {
-      await Promise.race([...this.#inFlight, new Promise((r) => setTimeout(r, 10))]);
-    }
+  protected async claim(limit: number): Promise<Message[]> {
+    await releaseExpiredLeases(this.services);
+    return claimDueMessages(this.services, limit, this.#pacer.busySenders());
   }
 
-  wake() {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.#tick(), 0);
-  }
-
-  async #tick() {
-    this.#running = true;
-    this.#again = false;
-    let nextWakeMs = this.services.config.queue.pollIntervalMs;
-    try {
-      await releaseExpiredLeases(this.services);
-      const room = this.services.config.queue.concurrency - this.#inFlight.size;
-      if (room > 0) {
-        const claimed = await claimDueMessages(this.services, room, this.#pacer.busySenders());
-        for (const message of claimed) this.#track(this.#dispatch(message));
-        if (claimed.length === room) nextWakeMs = 0;
-      }
-    } catch (error) {
-      this.services.log.error({ err: error }, 'send queue: claim failed');
-    } finally {
-      this.#running = false;
-    }
-    if (this.#stopped) return;
-    if (this.#again) nextWakeMs = 0;
-    this.#timer = setTimeout(() => void this.#tick(), nextWakeMs);
-  }
-
-  #track(work: Promise<void>) {
-    this.#inFlight.add(work);
-    void work.finally(() => {
-      this.#inFlight.delete(work);
-      this.wake();
-    });
+  protected run(message: Message): Promise<void> {
+    return this.#dispatch(message);
   }
 
   async #dispatch(message: Message) {
@@ -100,6 +53,7 @@ export class SendQueue {
         return;
       }
       const adapter = providers[message.provider];
+      const stopTimer = services.metrics.dispatchSeconds.startTimer({ provider: message.provider });
       const result = await adapter.send(
         credentials as never,
         {
@@ -111,6 +65,11 @@ export class SendQueue {
         },
         { baseUrl: services.config.providerBaseUrls[message.provider], timeoutMs: services.config.queue.providerTimeoutMs },
       );
+      const retrying = !result.ok && result.retryable && message.attempts < services.config.queue.maxAttempts;
+      stopTimer({ outcome: result.ok ? 'sent' : retrying ? 'retry' : 'failed' });
+      if (!result.ok) {
+        services.metrics.providerErrors.inc({ provider: message.provider, code: result.errorCode, retryable: String(result.retryable) });
+      }
       if (result.ok) {
         await recordStatus(
           services,
@@ -130,7 +89,7 @@ export class SendQueue {
           reason: `${message.provider} refused: ${result.errorCode}`,
         });
       }
-      if (result.retryable && message.attempts < services.config.queue.maxAttempts) {
+      if (retrying) {
         if (result.retryAfterMs) this.#pacer.pause(sender.id, result.retryAfterMs);
         const delay = Math.max(backoffDelay(message.attempts, services.config.queue), result.retryAfterMs ?? 0);
         await recordStatus(

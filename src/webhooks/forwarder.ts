@@ -3,6 +3,7 @@ import type { WebhookForward } from '../db/client';
 import { webhookSecret } from '../assistants/assistants';
 import { backoffDelay } from '../queue/backoff';
 import { signForward } from './forward-payload';
+import { Worker } from '../queue/worker';
 
 /**
  * Delivers inbound messages to assistants' smsWebhookUrl, at least once. Each delivery is a
@@ -10,66 +11,17 @@ import { signForward } from './forward-payload';
  * (status code, latency, error); non-2xx and timeouts retry with backoff until
  * giveUpAfterMs (48 h by default), then the delivery is marked FAILED. Rows survive restarts.
  */
-export class Forwarder {
-  #timer: NodeJS.Timeout | null = null;
-  #running = false;
-  #again = false;
-  #stopped = true;
-  readonly #inFlight = new Set<Promise<void>>();
-
-  constructor(private readonly services: Services) {}
-
-  async start() {
-    this.#stopped = false;
-    this.wake();
+export class Forwarder extends Worker<WebhookForward> {
+  constructor(private readonly services: Services) {
+    super('forwarder', services.log, 16, Math.min(services.config.queue.pollIntervalMs, services.config.forwarding.retryBaseMs));
   }
 
-  async stop() {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    while (this.#running || this.#inFlight.size > 0) {
-      await Promise.race([...this.#inFlight, new Promise((r) => setTimeout(r, 10))]);
-    }
-  }
-
-  wake() {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.#tick(), 0);
-  }
-
-  async #tick() {
-    this.#running = true;
-    this.#again = false;
-    let nextWakeMs = Math.min(this.services.config.queue.pollIntervalMs, this.services.config.forwarding.retryBaseMs);
-    try {
-      const room = 16 - this.#inFlight.size;
-      const claimed = room > 0 ? await this.#claim(room) : [];
-      for (const forward of claimed) {
-        const work = this.#deliver(forward).catch((error) => this.services.log.error({ err: error, forwardId: forward.id }, 'forwarder failed'));
-        this.#inFlight.add(work);
-        void work.finally(() => {
-          this.#inFlight.delete(work);
-          this.wake();
-        });
-      }
-      if (claimed.length === room) nextWakeMs = 0;
-    } catch (error) {
-      this.services.log.error({ err: error }, 'forwarder: claim failed');
-    } finally {
-      this.#running = false;
-    }
-    if (this.#stopped) return;
-    if (this.#again) nextWakeMs = 0;
-    this.#timer = setTimeout(() => void this.#tick(), nextWakeMs);
+  protected run(forward: WebhookForward): Promise<void> {
+    return this.#deliver(forward);
   }
 
   /** Due deliveries, leased to this instance: a per-row conditional update decides races between instances. */
-  async #claim(limit: number): Promise<WebhookForward[]> {
+  protected async claim(limit: number): Promise<WebhookForward[]> {
     const { db } = this.services;
     const now = new Date();
     const due = await db.webhookForward.findMany({
@@ -135,6 +87,9 @@ export class Forwarder {
       }),
     ]);
     if (delivered) log.info({ forwardId: forward.id, statusCode, latencyMs }, 'message forwarded to assistant');
-    else log.warn({ forwardId: forward.id, statusCode, error, attempts, givingUp }, 'forwarding to assistant failed');
+    else {
+      this.services.metrics.forwardFailures.inc({ final: String(givingUp) });
+      log.warn({ forwardId: forward.id, statusCode, error, attempts, givingUp }, 'forwarding to assistant failed');
+    }
   }
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../services';
-import type { CredentialsByProvider, ProviderName, WebhookRequest } from '../providers/types';
+import type { CredentialsByProvider, ProviderAdapter, ProviderName, VerifyResult, WebhookRequest } from '../providers/types';
+import type { Assistant } from '../db/client';
 import { providers } from '../providers';
 import { MalformedWebhookError } from '../providers/webhook-helpers';
 import { providerCredentials } from '../assistants/assistants';
@@ -47,13 +48,13 @@ export async function handleProviderWebhook(services: Services, path: string, re
   const number = ourNumber
     ? await services.db.phoneNumber.findFirst({ where: { phoneNumber: ourNumber, provider }, include: { assistant: true } })
     : null;
-  const credentials = (number?.assistant && providerCredentials(services, number.assistant, provider)) || NO_CREDENTIALS[provider];
-  const verdict = adapter.verifyWebhook(credentials as never, request);
-  if (!verdict.ok) {
-    services.log.warn({ provider, path, status: verdict.httpStatus, reason: verdict.reason }, 'webhook refused');
-    return sendText(res, verdict.httpStatus, verdict.httpStatus === 401 ? 'missing signature' : 'invalid signature');
+  const verdict = number ? await verifyForNumber(services, adapter, number, request) : adapter.verifyWebhook(NO_CREDENTIALS[provider] as never, request);
+  if (!verdict.ok || !number) {
+    const status = verdict.ok ? 403 : verdict.httpStatus;
+    services.metrics.webhooksRefused.inc({ provider, status: String(status) });
+    services.log.warn({ provider, path, status, reason: verdict.ok ? 'unknown number' : verdict.reason }, 'webhook refused');
+    return sendText(res, status, status === 401 ? 'missing signature' : 'invalid signature');
   }
-  if (!number) return sendText(res, 403, 'invalid signature');
 
   let events;
   try {
@@ -67,10 +68,45 @@ export async function handleProviderWebhook(services: Services, path: string, re
       const { message, duplicate } = await receiveInbound(services, event, number);
       services.log.info({ provider, messageId: message.id, duplicate }, 'inbound message');
     } else {
-      const outcome = await applyDeliveryStatus(services, event, number);
+      const outcome = await applyStatusSoon(services, event, number);
       services.log.info({ provider, providerMessageId: event.providerMessageId, providerStatus: event.providerStatus, outcome }, 'delivery status');
     }
   }
   if (provider === 'TWILIO') return sendText(res, 200, '<?xml version="1.0" encoding="UTF-8"?><Response/>', 'text/xml');
   return sendJson(res, 200, { received: true });
 }
+
+type OurNumber = NonNullable<Awaited<ReturnType<Services['db']['phoneNumber']['findFirst']>>> & { assistant: Assistant | null };
+
+/**
+ * A webhook for one of our numbers is verified with its assistant's credentials for the
+ * provider. A number without an assistant (or whose assistant has no such credentials) is
+ * verified against its organization's other assistants' credentials for that provider, so
+ * its inbound messages are still stored, just not forwarded.
+ */
+async function verifyForNumber(services: Services, adapter: ProviderAdapter, number: OurNumber, request: WebhookRequest): Promise<VerifyResult> {
+  const own = number.assistant && providerCredentials(services, number.assistant, adapter.name);
+  if (own) return adapter.verifyWebhook(own as never, request);
+  const assistants = await services.db.assistant.findMany({ where: { organizationId: number.organizationId } });
+  let verdict: VerifyResult = adapter.verifyWebhook(NO_CREDENTIALS[adapter.name] as never, request);
+  for (const assistant of assistants) {
+    const credentials = providerCredentials(services, assistant, adapter.name);
+    if (!credentials) continue;
+    verdict = adapter.verifyWebhook(credentials as never, request);
+    if (verdict.ok) return verdict;
+  }
+  return verdict;
+}
+
+/**
+ * A delivery status can overtake the send it is about: the provider posts it before our send
+ * queue has recorded the provider's message id. Look again a few times before giving up on it.
+ */
+async function applyStatusSoon(services: Services, event: Parameters<typeof applyDeliveryStatus>[1], number: OurNumber) {
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await applyDeliveryStatus(services, event, number);
+    if (outcome !== 'unknown' || attempt === STATUS_LOOKUP_RETRIES) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+const STATUS_LOOKUP_RETRIES = 5;

@@ -8,6 +8,7 @@ import { ProviderEnum } from './enums';
 
 export const AssistantNode = builder.prismaNode('Assistant', {
   id: { field: 'id' },
+  nullable: true,
   findUnique: (id, ctx) => ({ id, organizationId: organizationOf(ctx) }),
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -26,6 +27,7 @@ export const AssistantNode = builder.prismaNode('Assistant', {
 
 export const PhoneNumberNode = builder.prismaNode('PhoneNumber', {
   id: { field: 'id' },
+  nullable: true,
   findUnique: (id, ctx) => ({ id, organizationId: organizationOf(ctx) }),
   fields: (t) => ({
     phoneNumber: t.exposeString('phoneNumber', { description: 'E.164' }),

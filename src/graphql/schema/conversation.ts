@@ -7,6 +7,7 @@ import { parseE164 } from '../../messaging/phone-number';
 
 export const ConversationNode = builder.prismaNode('Conversation', {
   id: { field: 'id' },
+  nullable: true,
   findUnique: (id, ctx) => ({ id, organizationId: organizationOf(ctx) }),
   description: 'One thread between one of your numbers and one customer.',
   fields: (t) => ({

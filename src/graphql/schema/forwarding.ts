@@ -19,6 +19,7 @@ export const WebhookForwardAttemptType = builder.prismaObject('WebhookForwardAtt
 
 export const WebhookForwardNode = builder.prismaNode('WebhookForward', {
   id: { field: 'id' },
+  nullable: true,
   findUnique: (id, ctx) => ({ id, organizationId: organizationOf(ctx) }),
   description: "The delivery of an inbound message to its assistant's smsWebhookUrl.",
   fields: (t) => ({

@@ -19,6 +19,7 @@ export const MessageEventType = builder.prismaObject('MessageEvent', {
 
 export const MessageNode = builder.prismaNode('Message', {
   id: { field: 'id' },
+  nullable: true,
   findUnique: (id, ctx) => ({ id, organizationId: organizationOf(ctx) }),
   fields: (t) => ({
     direction: t.expose('direction', { type: DirectionEnum }),

@@ -6,6 +6,7 @@ import { optOutWhere, setOptOutByHand } from '../../messaging/opt-outs';
 
 export const OptOutNode = builder.prismaNode('OptOut', {
   id: { field: 'id' },
+  nullable: true,
   findUnique: (id, ctx) => ({ id, organizationId: organizationOf(ctx) }),
   description: 'Whether a customer has opted out of messages from one of your numbers (STOP / START, or set by hand).',
   fields: (t) => ({

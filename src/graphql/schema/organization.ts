@@ -7,6 +7,7 @@ import type { ApiKey, Organization } from '../../db/client';
 
 export const OrganizationNode = builder.prismaNode('Organization', {
   id: { field: 'id' },
+  nullable: true,
   // Only the caller's own organization exists for it.
   findUnique: (id, ctx) => ({ id: id === organizationOf(ctx) ? id : '' }),
   fields: (t) => ({
@@ -17,6 +18,7 @@ export const OrganizationNode = builder.prismaNode('Organization', {
 
 export const ApiKeyNode = builder.prismaNode('ApiKey', {
   id: { field: 'id' },
+  nullable: true,
   findUnique: (id, ctx) => ({ id, organizationId: organizationOf(ctx) }),
   fields: (t) => ({
     name: t.exposeString('name'),
