@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fmt, freePort, percentile, runConcurrent, startProcess } from './lib';
+import { fmt, freePort, percentile, runConcurrent, startProcess, stopProcess } from './lib';
 
 const TOTAL = Number(process.env.BENCH_SENDS ?? 20_000);
 const CONCURRENCY = 64;
@@ -107,7 +107,7 @@ export async function benchSend(options: { databaseUrl?: (dir: string) => string
       bare,
     };
   } finally {
-    for (const s of servers) s.child.kill('SIGKILL');
+    await Promise.all(servers.map((s) => stopProcess(s.child)));
     fake.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }

@@ -15,8 +15,11 @@ import { schema } from './graphql/schema';
 import type { Context } from './graphql/context';
 import { authenticate, createOrganization } from './tenancy/api-keys';
 import { SendQueue } from './queue/send-queue';
+import { SenderDirectory } from './assistants/sender-directory';
+import { createIntake } from './messaging/intake';
 import { releaseExpiredLeases } from './queue/claim';
 import { restSend } from './http/rest-send';
+import { handleExport, isExportPath } from './http/export';
 import { sendJson, sendText } from './http/io';
 import { handleProviderWebhook, WEBHOOK_ROUTES } from './webhooks/routes';
 import { Forwarder } from './webhooks/forwarder';
@@ -38,7 +41,10 @@ export interface App {
 export async function buildApp(config: Config): Promise<App> {
   const log = createLogger(config.logLevel);
   await migrate(config.databaseUrl, config.dialect);
-  const database = await openDatabase(config.databaseUrl, config.dialect);
+  // Counted into /metrics (switchboard_db_operations_total); `services` exists before any query runs.
+  const database = await openDatabase(config.databaseUrl, config.dialect, {
+    onOperation: (model, operation) => services.metrics.dbOperations.inc({ model, operation }),
+  });
   const events = createEvents(config.redisUrl);
   let sendQueue: SendQueue;
   let forwarder: Forwarder;
@@ -60,9 +66,12 @@ export async function buildApp(config: Config): Promise<App> {
           })
         ).map((row) => ({ status: row.status, count: row._count._all })),
     }),
+    senders: new SenderDirectory(database.db),
+    intake: undefined as never, // set below: it needs the services it belongs to
     wakeSendQueue: () => sendQueue.wake(),
     wakeForwarder: () => forwarder.wake(),
   };
+  services.intake = createIntake(services);
   sendQueue = new SendQueue(services);
   forwarder = new Forwarder(services);
 
@@ -98,6 +107,7 @@ export async function buildApp(config: Config): Promise<App> {
       return sendJson(res, healthy ? 200 : 503, { status: healthy ? 'ok' : 'database unreachable' });
     }
     if (path === '/sms/send' && req.method === 'POST') return restSend(services, req, res);
+    if (isExportPath(path)) return handleExport(services, req, res);
     if (path === '/metrics' && req.method === 'GET') {
       if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) return sendText(res, 401, 'metrics token required');
       return sendText(res, 200, await services.metrics.render(), services.metrics.contentType);

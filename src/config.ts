@@ -36,6 +36,8 @@ export interface QueueConfig {
   providerTimeoutMs: number;
   /** How many provider calls one instance has in flight at once. */
   concurrency: number;
+  /** Dispatch rate for numbers without messagesPerSecond; null = by number type (1/s US long code, 3/s toll-free, 10/s elsewhere). */
+  defaultMessagesPerSecond: number | null;
 }
 
 export interface ForwardingConfig {
@@ -82,6 +84,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttempts: integer(env.SEND_MAX_ATTEMPTS, 10, 'SEND_MAX_ATTEMPTS'),
       providerTimeoutMs: integer(env.PROVIDER_TIMEOUT_MS, 15_000, 'PROVIDER_TIMEOUT_MS'),
       concurrency: integer(env.SEND_CONCURRENCY, 32, 'SEND_CONCURRENCY'),
+      defaultMessagesPerSecond: env.SEND_DEFAULT_MESSAGES_PER_SECOND ? positive(env.SEND_DEFAULT_MESSAGES_PER_SECOND, 'SEND_DEFAULT_MESSAGES_PER_SECOND') : null,
     },
     forwarding: {
       retryBaseMs: integer(env.FORWARD_RETRY_BASE_MS, 5_000, 'FORWARD_RETRY_BASE_MS'),
@@ -96,6 +99,12 @@ function integer(value: string | undefined, fallback: number, name: string): num
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+function positive(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${value}"`);
   return n;
 }
 

@@ -5,6 +5,10 @@ import type { Dialect } from './config';
 import type { SecretBox } from './security/secrets';
 import type { Events } from './realtime/events';
 import type { Metrics } from './observability/metrics';
+import type { SenderDirectory } from './assistants/sender-directory';
+import type { GroupCommit } from './db/group-commit';
+import type { Intake } from './messaging/intake';
+import type { Message } from './db/client';
 
 /** What the domain functions need from the running server; built once in app.ts. */
 export interface Services {
@@ -15,6 +19,10 @@ export interface Services {
   events: Events;
   log: Logger;
   metrics: Metrics;
+  /** Sending numbers by (organization, number), cached briefly. */
+  senders: SenderDirectory;
+  /** Stores accepted sends, many per transaction. */
+  intake: GroupCommit<Intake, Message>;
   /** Tells the send queue there is work (new or rescheduled messages). */
   wakeSendQueue(): void;
   /** Tells the forwarder there is work. */

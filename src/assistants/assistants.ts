@@ -38,6 +38,7 @@ export async function createAssistant(services: Services, organizationId: string
 /** Fields left out stay as they are; a config given as null is removed. */
 export async function updateAssistant(services: Services, organizationId: string, id: string, input: AssistantInput) {
   await findAssistant(services, organizationId, id);
+  services.senders.forget();
   return services.db.assistant.update({
     where: { id },
     data: {

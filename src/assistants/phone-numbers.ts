@@ -16,6 +16,7 @@ export async function addPhoneNumber(services: Services, organizationId: string,
   const phoneNumber = parseE164(input.phoneNumber);
   if (!phoneNumber) throw invalidNumber('phoneNumber', input.phoneNumber);
   if (input.assistantId) await findAssistant(services, organizationId, input.assistantId);
+  services.senders.forget();
   try {
     return await services.db.phoneNumber.create({
       data: {
@@ -34,6 +35,7 @@ export async function addPhoneNumber(services: Services, organizationId: string,
 
 export async function updatePhoneNumber(services: Services, organizationId: string, id: string, input: { messagesPerSecond?: number | null }) {
   await findPhoneNumber(services, organizationId, id);
+  services.senders.forget();
   return services.db.phoneNumber.update({
     where: { id },
     data: { ...(input.messagesPerSecond !== undefined && { messagesPerSecond: checkRate(input.messagesPerSecond) }) },
@@ -43,6 +45,7 @@ export async function updatePhoneNumber(services: Services, organizationId: stri
 export async function assignPhoneNumber(services: Services, organizationId: string, phoneNumberId: string, assistantId: string) {
   await findPhoneNumber(services, organizationId, phoneNumberId);
   await findAssistant(services, organizationId, assistantId);
+  services.senders.forget();
   return services.db.phoneNumber.update({ where: { id: phoneNumberId }, data: { assistantId } });
 }
 

@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../db/errors';
 import { countSegments } from './segments';
 import { openThread, withThreadRetry } from './conversations';
 import { isOptOutRefusal, keywordOf, setOptOut } from './opt-outs';
-import { recordStatus } from './status';
+import { providerPayload, recordStatus } from './status';
 import { forwardPayload } from '../webhooks/forward-payload';
 
 type Inbound = Extract<NormalizedEvent, { kind: 'inbound' }>;
@@ -34,6 +34,7 @@ export async function receiveInbound(services: Services, event: Inbound, number:
         tx,
         { organizationId: number.organizationId, phoneNumberId: number.id, assistantId: number.assistantId, customerPhoneNumber: event.from },
         now,
+        { inbound: true },
       );
       const stored = await tx.message.create({
         data: {
@@ -52,7 +53,7 @@ export async function receiveInbound(services: Services, event: Inbound, number:
           segments,
           encoding,
           createdAt: now,
-          events: { create: { status: 'RECEIVED', providerStatus: 'received', at: now } },
+          events: { create: { status: 'RECEIVED', providerStatus: 'received', payload: providerPayload(event.raw), at: now } },
         },
       });
       if (keyword && keyword.kind !== 'HELP') {
@@ -138,6 +139,7 @@ export async function applyDeliveryStatus(services: Services, event: StatusUpdat
     providerStatus: event.providerStatus,
     errorCode: event.errorCode ?? null,
     errorMessage: event.errorMessage ?? null,
+    payload: providerPayload(event.raw),
   });
   return 'applied';
 }

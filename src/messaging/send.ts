@@ -1,13 +1,10 @@
 import type { Services } from '../services';
 import type { Message } from '../db/client';
 import { SwitchboardError } from '../errors';
-import { isUniqueViolation } from '../db/errors';
 import { invalidNumber } from '../assistants/phone-numbers';
-import { providerCredentials } from '../assistants/assistants';
+import { configuredProviders } from '../assistants/assistants';
 import { parseE164 } from './phone-number';
 import { countSegments } from './segments';
-import { isOptedOut } from './opt-outs';
-import { openThread, withThreadRetry } from './conversations';
 import { recordStatus } from './status';
 
 export const MAX_BODY_CHARACTERS = 1600;
@@ -24,6 +21,8 @@ export interface SendRequest {
   mediaUrls?: string[] | null;
   idempotencyKey?: string | null;
   sendAt?: Date | null;
+  /** Seconds after sendAt (or now) within which the message must reach its provider, else it ends FAILED. */
+  validityPeriodSeconds?: number | null;
 }
 
 /**
@@ -32,14 +31,10 @@ export interface SendRequest {
  * The provider is called later by the send queue; the message is safe once this returns.
  */
 export async function sendMessage(services: Services, organizationId: string, request: SendRequest): Promise<Message> {
-  const { db } = services;
   const idempotencyKey = request.idempotencyKey?.trim() || null;
-  if (idempotencyKey) {
-    if (idempotencyKey.length > 255) throw new SwitchboardError('INVALID_INPUT', 'idempotencyKey must be at most 255 characters', 'idempotencyKey');
-    const earlier = await db.message.findUnique({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey } } });
-    if (earlier) return earlier;
+  if (idempotencyKey && idempotencyKey.length > 255) {
+    throw new SwitchboardError('INVALID_INPUT', 'idempotencyKey must be at most 255 characters', 'idempotencyKey');
   }
-
   const isMms = request.mediaUrls !== undefined && request.mediaUrls !== null;
   const from = parseE164(request.fromPhoneNumber);
   if (!from) throw invalidNumber('fromPhoneNumber', request.fromPhoneNumber);
@@ -49,11 +44,12 @@ export async function sendMessage(services: Services, organizationId: string, re
   checkBody(body, isMms);
   const mediaUrls = isMms ? checkMedia(request.mediaUrls!) : [];
   const sendAt = checkSendAt(request.sendAt);
+  const validUntil = validityDeadline(request.validityPeriodSeconds, sendAt);
 
-  const sender = await db.phoneNumber.findFirst({ where: { phoneNumber: from, organizationId }, include: { assistant: true } });
+  const sender = await services.senders.find(organizationId, from);
   if (!sender) throw new SwitchboardError('NUMBER_NOT_FOUND', `No phone number ${from} in this organization`, 'fromPhoneNumber');
   if (!sender.assistant) throw new SwitchboardError('NO_ASSISTANT', `${from} is not assigned to an assistant`, 'fromPhoneNumber');
-  if (!providerCredentials(services, sender.assistant, sender.provider)) {
+  if (!configuredProviders(sender.assistant).includes(sender.provider)) {
     throw new SwitchboardError(
       'PROVIDER_NOT_CONFIGURED',
       `${from} is a ${sender.provider} number but its assistant has no ${sender.provider.toLowerCase()}Config`,
@@ -61,54 +57,26 @@ export async function sendMessage(services: Services, organizationId: string, re
     );
   }
   if (sender.provider === 'VONAGE') checkVonageLimits(body, mediaUrls);
-  if (await isOptedOut(services, sender.id, to)) {
-    throw new SwitchboardError('RECIPIENT_OPTED_OUT', `${to} has opted out of messages from ${from}`, 'toPhoneNumber');
-  }
 
   const { encoding, segments } = countSegments(body);
-  const now = new Date();
-  const status = sendAt && sendAt > now ? 'SCHEDULED' : 'QUEUED';
-  try {
-    const message = await withThreadRetry(services, async (tx) => {
-      const conversation = await openThread(
-        tx,
-        { organizationId, phoneNumberId: sender.id, assistantId: sender.assistantId, customerPhoneNumber: to },
-        now,
-      );
-      return tx.message.create({
-        data: {
-          organizationId,
-          assistantId: sender.assistantId,
-          phoneNumberId: sender.id,
-          conversationId: conversation.id,
-          direction: 'OUTBOUND',
-          from,
-          to,
-          body,
-          mediaUrls: JSON.stringify(mediaUrls),
-          provider: sender.provider,
-          status,
-          segments: isMms ? Math.max(segments, 1) : segments,
-          encoding,
-          idempotencyKey,
-          sendAt,
-          nextAttemptAt: status === 'SCHEDULED' ? sendAt : now,
-          createdAt: now,
-          events: { create: { status, at: now } },
-        },
-      });
-    });
-    services.metrics.accepted.inc({ provider: message.provider });
-    if (status === 'QUEUED') services.wakeSendQueue();
-    return message;
-  } catch (error) {
-    // Two requests with one idempotency key raced: the first one stored wins.
-    if (idempotencyKey && isUniqueViolation(error)) {
-      const earlier = await db.message.findUnique({ where: { organizationId_idempotencyKey: { organizationId, idempotencyKey } } });
-      if (earlier) return earlier;
-    }
-    throw error;
-  }
+  // Stored with other sends arriving at the same moment, in one transaction that also checks
+  // the idempotency key and the recipient's opt-out (src/messaging/intake.ts).
+  return services.intake.add({
+    organizationId,
+    phoneNumberId: sender.id,
+    assistantId: sender.assistant.id,
+    provider: sender.provider,
+    from,
+    to,
+    body,
+    mediaUrls,
+    status: sendAt && sendAt > new Date() ? 'SCHEDULED' : 'QUEUED',
+    segments: isMms ? Math.max(segments, 1) : segments,
+    encoding,
+    idempotencyKey,
+    sendAt,
+    validUntil,
+  });
 }
 
 export async function cancelMessage(services: Services, organizationId: string, id: string): Promise<Message> {
@@ -165,6 +133,16 @@ function checkVonageLimits(body: string, mediaUrls: string[]) {
   if (characters(body) > VONAGE_MAX_BODY_CHARACTERS) {
     throw new SwitchboardError('MESSAGE_TOO_LONG', `Vonage accepts at most ${VONAGE_MAX_BODY_CHARACTERS} characters per message`, 'message');
   }
+}
+
+export const MAX_VALIDITY_PERIOD_SECONDS = 3 * 24 * 3600;
+
+function validityDeadline(seconds: number | null | undefined, sendAt: Date | null): Date | null {
+  if (seconds === null || seconds === undefined) return null;
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_VALIDITY_PERIOD_SECONDS) {
+    throw new SwitchboardError('INVALID_INPUT', `validityPeriodSeconds must be a whole number from 1 to ${MAX_VALIDITY_PERIOD_SECONDS}`, 'validityPeriodSeconds');
+  }
+  return new Date(Math.max(Date.now(), sendAt?.getTime() ?? 0) + seconds * 1000);
 }
 
 function checkSendAt(sendAt: Date | null | undefined): Date | null {

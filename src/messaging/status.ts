@@ -1,5 +1,6 @@
 import type { Services } from '../services';
-import type { Message, MessageStatus } from '../db/client';
+import { newId } from '../db/ids';
+import type { Message, MessageStatus, Prisma } from '../db/client';
 
 /**
  * Where each status stands on a message's way. A status only ever moves to a higher rank
@@ -29,6 +30,33 @@ export interface StatusStep {
   providerStatus?: string | null;
   errorCode?: string | null;
   errorMessage?: string | null;
+  /** The provider's payload for this step as JSON (see providerPayload), kept for debugging. */
+  payload?: string | null;
+}
+
+/** Keys whose values are never kept: tokens, secrets, passwords, signatures, API keys, auth headers. */
+const SECRET_KEY = /token|secret|passw(or)?d|auth|signature|api[-_]?key|private[-_]?key|credential|cookie/i;
+const MAX_PAYLOAD_CHARS = 16_000;
+
+/**
+ * A provider's webhook body as JSON for the timeline, with every secret-looking key's value
+ * replaced by "[redacted]" at any depth. Null when there is nothing to keep.
+ */
+export function providerPayload(raw: unknown): string | null {
+  if (raw === undefined || raw === null) return null;
+  const strip = (value: unknown, depth: number): unknown => {
+    if (depth > 20) return '[too deep]';
+    if (Array.isArray(value)) return value.map((item) => strip(item, depth + 1));
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, SECRET_KEY.test(key) ? '[redacted]' : strip(item, depth + 1)]),
+      );
+    }
+    return value;
+  };
+  const json = JSON.stringify(strip(raw, 0));
+  if (json === undefined) return null;
+  return json.length > MAX_PAYLOAD_CHARS ? JSON.stringify({ truncated: true, prefix: json.slice(0, MAX_PAYLOAD_CHARS) }) : json;
 }
 
 /**
@@ -65,6 +93,7 @@ export async function recordStatus(
           providerStatus: step.providerStatus ?? null,
           errorCode: step.errorCode ?? null,
           errorMessage: step.errorMessage ?? null,
+          payload: step.payload ?? null,
         },
       });
     }
@@ -75,4 +104,56 @@ export async function recordStatus(
     services.events.statusChanged(current);
   }
   return { message: current, changed };
+}
+
+export interface QueueStep {
+  message: Message;
+  step: StatusStep;
+  /** The statuses the message must be in for the step to apply (the queue holds it: SENDING). */
+  from: MessageStatus[];
+  data?: Partial<Pick<Message, 'providerMessageId' | 'nextAttemptAt' | 'leaseExpiresAt' | 'attempts'>>;
+}
+
+/**
+ * The send queue's own transitions for many messages in one transaction: each applies only
+ * while the message is still in `from`, a step that applied is added to the timeline (all in
+ * one insert), and since the queue holds the message it is not read back. Publishes
+ * messageStatusChanged for each step that changed its message.
+ */
+export async function recordQueueSteps(services: Services, steps: QueueStep[]): Promise<{ message: Message; changed: boolean }[]> {
+  const now = new Date();
+  const results = await services.db.$transaction(async (tx) => {
+    const events: Prisma.MessageEventCreateManyInput[] = [];
+    const out: { message: Message; changed: boolean }[] = [];
+    for (const { message, step, from, data } of steps) {
+      const changes = {
+        status: step.status,
+        ...(step.errorCode !== undefined && { errorCode: step.errorCode }),
+        ...(step.errorMessage !== undefined && { errorMessage: step.errorMessage }),
+        ...data,
+      };
+      const { count } = await tx.message.updateMany({ where: { id: message.id, status: { in: from } }, data: changes });
+      if (count === 1) {
+        events.push({
+          id: newId(),
+          messageId: message.id,
+          status: step.status,
+          providerStatus: step.providerStatus ?? null,
+          errorCode: step.errorCode ?? null,
+          errorMessage: step.errorMessage ?? null,
+          payload: step.payload ?? null,
+          at: now,
+        });
+      }
+      out.push({ message: { ...message, ...changes, updatedAt: now }, changed: count === 1 });
+    }
+    if (events.length > 0) await tx.messageEvent.createMany({ data: events });
+    return out;
+  });
+  for (const { message, changed } of results) {
+    if (!changed) continue;
+    services.metrics.statusChanges.inc({ status: message.status, provider: message.provider });
+    services.events.statusChanged(message);
+  }
+  return results;
 }

@@ -58,6 +58,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly dbOperations = new Counter({
+    name: 'switchboard_db_operations_total',
+    help: 'Prisma operations (model calls and raw queries) run by this instance, by model and operation',
+    labelNames: ['model', 'operation'] as const,
+    registers: [this.registry],
+  });
+
   constructor(sources: { activeSubscriptions: () => number; queueDepth: () => Promise<{ status: string; count: number }[]> }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
     new Gauge({

@@ -1,50 +1,130 @@
 import type { Services } from '../services';
-import type { Message } from '../db/client';
+import type { Assistant, Message, PhoneNumber } from '../db/client';
+import { effectiveRate, reserveSlots } from './pacing';
 import { recordStatus } from '../messaging/status';
 
+export type Sender = PhoneNumber & { assistant: Assistant | null };
+
+export interface ClaimedMessage {
+  message: Message;
+  /** The sending number with its assistant, loaded once per claim. */
+  sender: Sender | null;
+  /** When this message may be handed to its provider (its sender's pacing slot). */
+  slotAt: number;
+}
+
+/** How far ahead a claim reserves pacing slots: a claimed message waits at most this long. */
+export const SLOT_HORIZON_MS = 1000;
+
 /**
- * Claims up to `limit` due messages for this instance: QUEUED (or SCHEDULED and due) move to
- * SENDING with a lease. On PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so
- * instances racing for the queue each get different messages; SQLite has one writer, and
- * the pick and the update share one transaction.
+ * Claims due messages for this instance: QUEUED, or SCHEDULED and due, from senders that still
+ * have pacing budget within the next SLOT_HORIZON_MS. Each claimed message gets a slot from its
+ * sender's shared `nextSlotAt` and moves to SENDING under a lease that outlasts its slot.
+ * On PostgreSQL messages are picked with FOR UPDATE SKIP LOCKED and senders' rows are locked
+ * while their slots are reserved, so instances racing for the queue get different messages and
+ * share each sender's rate; SQLite has one writer, and all of it is one transaction.
+ * A sender whose budget is used up is skipped by the pick, so it never holds up other senders.
  */
-export async function claimDueMessages(services: Services, limit: number, skipSenders: string[]): Promise<Message[]> {
-  const { db } = services;
-  const now = new Date();
-  const leaseExpiresAt = new Date(now.getTime() + services.config.queue.leaseMs);
+export async function claimDueMessages(services: Services, limit: number): Promise<ClaimedMessage[]> {
+  const { db, config } = services;
+  const now = Date.now();
+  const horizon = new Date(now + SLOT_HORIZON_MS);
   const claimed = await db.$transaction(async (tx) => {
-    let ids: string[];
-    if (services.dialect === 'postgresql') {
-      const rows = await tx.$queryRawUnsafe<{ id: string }[]>(
-        `SELECT id FROM "Message"
-          WHERE status IN ('QUEUED', 'SCHEDULED') AND "nextAttemptAt" <= $1
-            AND NOT ("phoneNumberId" = ANY($2::text[]))
-          ORDER BY "nextAttemptAt" LIMIT $3
-          FOR UPDATE SKIP LOCKED`,
-        now,
-        skipSenders,
-        limit,
-      );
-      ids = rows.map((r) => r.id);
-    } else {
-      const rows = await tx.message.findMany({
-        where: { status: { in: ['QUEUED', 'SCHEDULED'] }, nextAttemptAt: { lte: now }, phoneNumberId: { notIn: skipSenders } },
-        orderBy: { nextAttemptAt: 'asc' },
-        take: limit,
-        select: { id: true },
-      });
-      ids = rows.map((r) => r.id);
+    const picked =
+      services.dialect === 'postgresql'
+        ? await tx.$queryRawUnsafe<{ id: string; phoneNumberId: string | null }[]>(
+            `SELECT m.id, m."phoneNumberId" FROM "Message" m
+               LEFT JOIN "PhoneNumber" p ON p.id = m."phoneNumberId"
+              WHERE m.status IN ('QUEUED', 'SCHEDULED') AND m."nextAttemptAt" <= $1
+                AND (p."nextSlotAt" IS NULL OR p."nextSlotAt" <= $2)
+              ORDER BY m."nextAttemptAt" LIMIT $3
+              FOR UPDATE OF m SKIP LOCKED`,
+            new Date(now),
+            horizon,
+            limit,
+          )
+        : await tx.message.findMany({
+            where: {
+              status: { in: ['QUEUED', 'SCHEDULED'] },
+              nextAttemptAt: { lte: new Date(now) },
+              OR: [{ phoneNumberId: null }, { phoneNumber: { OR: [{ nextSlotAt: null }, { nextSlotAt: { lte: horizon } }] } }],
+            },
+            orderBy: { nextAttemptAt: 'asc' },
+            take: limit,
+            select: { id: true, phoneNumberId: true },
+          });
+    if (picked.length === 0) return [];
+
+    const senderIds = [...new Set(picked.map((m) => m.phoneNumberId).filter((id): id is string => id !== null))].sort();
+    if (services.dialect === 'postgresql' && senderIds.length > 0) {
+      // Lock the senders' rows (in id order: no deadlock between instances) while reserving slots.
+      await tx.$queryRawUnsafe(`SELECT id FROM "PhoneNumber" WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, senderIds);
     }
+    const senders = new Map(
+      (await tx.phoneNumber.findMany({ where: { id: { in: senderIds } }, include: { assistant: true } })).map((s) => [s.id, s]),
+    );
+    const slotOf = new Map<string, number>();
+    for (const sender of senders.values()) {
+      const ids = picked.filter((m) => m.phoneNumberId === sender.id).map((m) => m.id);
+      const rate = effectiveRate(sender, config.queue.defaultMessagesPerSecond);
+      const { slots, nextSlotAt } = reserveSlots(sender.nextSlotAt, now, rate, ids.length, SLOT_HORIZON_MS);
+      if (slots.length === 0) continue;
+      slots.forEach((slot, i) => slotOf.set(ids[i], slot));
+      await tx.phoneNumber.update({ where: { id: sender.id }, data: { nextSlotAt } });
+    }
+    // Messages whose number is gone are claimed too: dispatch ends them FAILED, visibly.
+    for (const m of picked) if (m.phoneNumberId === null || !senders.has(m.phoneNumberId)) slotOf.set(m.id, now);
+    const ids = [...slotOf.keys()];
     if (ids.length === 0) return [];
+    const lastSlot = Math.max(...slotOf.values());
     await tx.message.updateMany({
       where: { id: { in: ids } },
-      data: { status: 'SENDING', leaseExpiresAt, attempts: { increment: 1 } },
+      data: { status: 'SENDING', leaseExpiresAt: new Date(lastSlot + config.queue.leaseMs), attempts: { increment: 1 } },
     });
-    await tx.messageEvent.createMany({ data: ids.map((messageId) => ({ messageId, status: 'SENDING' as const, at: now })) });
-    return tx.message.findMany({ where: { id: { in: ids } }, orderBy: { nextAttemptAt: 'asc' } });
+    await tx.messageEvent.createMany({ data: ids.map((messageId) => ({ messageId, status: 'SENDING' as const, at: new Date(now) })) });
+    const messages = await tx.message.findMany({ where: { id: { in: ids } } });
+    return messages
+      .map((message) => ({ message, sender: (message.phoneNumberId && senders.get(message.phoneNumberId)) || null, slotAt: slotOf.get(message.id)! }))
+      .sort((a, b) => a.slotAt - b.slotAt);
   });
-  for (const message of claimed) services.events.statusChanged(message);
+  for (const { message } of claimed) services.events.statusChanged(message);
   return claimed;
+}
+
+/** A provider asked this sender to slow down (429 with Retry-After): no instance uses it before then. */
+export async function holdSender(services: Services, phoneNumberId: string, until: Date) {
+  await services.db.phoneNumber.updateMany({
+    where: { id: phoneNumberId, OR: [{ nextSlotAt: null }, { nextSlotAt: { lt: until } }] },
+    data: { nextSlotAt: until },
+  });
+}
+
+/**
+ * Messages with a validity period that were not handed to their provider in time end FAILED
+ * rather than going out late.
+ */
+export async function expireOverdueMessages(services: Services) {
+  const now = new Date();
+  const overdue = await services.db.message.findMany({
+    where: { status: { in: ['QUEUED', 'SCHEDULED'] }, validUntil: { lt: now } },
+    select: { id: true, organizationId: true, validUntil: true },
+    take: 500,
+  });
+  for (const message of overdue) await expire(services, message, ['QUEUED', 'SCHEDULED']);
+  return overdue.length;
+}
+
+export function expire(services: Services, message: Pick<Message, 'id' | 'organizationId' | 'validUntil'>, from: Message['status'][]) {
+  return recordStatus(
+    services,
+    message,
+    {
+      status: 'FAILED',
+      errorCode: 'VALIDITY_PERIOD_EXPIRED',
+      errorMessage: `not handed to the provider before its validity period ended (${message.validUntil?.toISOString()})`,
+    },
+    { from, data: { leaseExpiresAt: null, nextAttemptAt: null } },
+  );
 }
 
 /**
@@ -92,6 +172,11 @@ export class LeaseKeeper {
   ) {
     this.#expiresAt = expiresAt;
     this.#timer = setInterval(() => void this.renew(), Math.max(20, Math.floor(services.config.queue.leaseMs / 3)));
+  }
+
+  /** Whether the lease runs out within `ms` (so a provider call started now could outlast it). */
+  expiresWithin(ms: number): boolean {
+    return !this.#expiresAt || this.#expiresAt.getTime() - Date.now() < ms;
   }
 
   /** Extends the lease now; resolves false when this dispatch no longer holds the message. */

@@ -2,10 +2,10 @@ import type { Services } from '../services';
 import type { Message } from '../db/client';
 import { providers, STATUS_CALLBACK_PATH } from '../providers';
 import { providerCredentials } from '../assistants/assistants';
-import { recordStatus } from '../messaging/status';
+import { recordQueueSteps, type QueueStep } from '../messaging/status';
+import { GroupCommit } from '../db/group-commit';
 import { setOptOut } from '../messaging/opt-outs';
-import { claimDueMessages, LeaseKeeper, releaseExpiredLeases } from './claim';
-import { Pacer } from './pacing';
+import { claimDueMessages, expire, expireOverdueMessages, holdSender, LeaseKeeper, releaseExpiredLeases, type ClaimedMessage } from './claim';
 import { backoffDelay } from './backoff';
 import { Worker } from './worker';
 
@@ -17,39 +17,43 @@ import { Worker } from './worker';
  * left by a crashed instance expires and the message is claimed again, so every accepted
  * message ends SENT or FAILED.
  */
-export class SendQueue extends Worker<Message> {
-  readonly #pacer = new Pacer();
+export class SendQueue extends Worker<ClaimedMessage> {
+  /** Outcomes of concurrent dispatches are recorded together, one transaction per batch. */
+  readonly #steps = new GroupCommit<QueueStep, { message: Message; changed: boolean }>((steps) => recordQueueSteps(this.services, steps));
 
   constructor(private readonly services: Services) {
     super('send queue', services.log, services.config.queue.concurrency, services.config.queue.pollIntervalMs);
   }
 
-  protected async claim(limit: number): Promise<Message[]> {
+  protected async claim(limit: number): Promise<ClaimedMessage[]> {
     await releaseExpiredLeases(this.services);
-    return claimDueMessages(this.services, limit, this.#pacer.busySenders());
+    await expireOverdueMessages(this.services);
+    return claimDueMessages(this.services, limit);
   }
 
-  protected run(message: Message): Promise<void> {
-    return this.#dispatch(message);
+  protected run(claimed: ClaimedMessage): Promise<void> {
+    return this.#dispatch(claimed);
   }
 
-  async #dispatch(message: Message) {
+  async #dispatch({ message, sender, slotAt }: ClaimedMessage) {
     const { services } = this;
     const log = services.log.child({ messageId: message.id, provider: message.provider });
     const lease = new LeaseKeeper(services, message.id, message.leaseExpiresAt);
     try {
-      const sender = message.phoneNumberId
-        ? await services.db.phoneNumber.findUnique({ where: { id: message.phoneNumberId }, include: { assistant: true } })
-        : null;
       const credentials = sender?.assistant && providerCredentials(services, sender.assistant, message.provider);
       if (!sender || !credentials) {
         await this.#fail(message, 'PROVIDER_NOT_CONFIGURED', 'the sending number has no assistant with credentials for its provider any more');
         return;
       }
-      await this.#pacer.wait(sender.id, sender.messagesPerSecond ?? defaultRate(message.provider));
-      // The wait may have outlasted a renewal that failed: call the provider only while we hold it.
-      if (!(await lease.renew())) {
+      const wait = slotAt - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      // Call the provider only while this instance holds the message, with lease to spare for the call.
+      if (lease.expiresWithin(services.config.queue.providerTimeoutMs + 1000) && !(await lease.renew())) {
         log.warn('send queue: lease lost while waiting for a slot; the message is dispatched elsewhere');
+        return;
+      }
+      if (message.validUntil && message.validUntil.getTime() < Date.now()) {
+        await expire(services, message, ['SENDING']);
         return;
       }
       const adapter = providers[message.provider];
@@ -71,12 +75,12 @@ export class SendQueue extends Worker<Message> {
         services.metrics.providerErrors.inc({ provider: message.provider, code: result.errorCode, retryable: String(result.retryable) });
       }
       if (result.ok) {
-        await recordStatus(
-          services,
+        await this.#steps.add({
           message,
-          { status: 'SENT', providerStatus: result.providerStatus },
-          { from: ['SENDING'], data: { providerMessageId: result.providerMessageId, leaseExpiresAt: null, nextAttemptAt: null } },
-        );
+          step: { status: 'SENT', providerStatus: result.providerStatus },
+          from: ['SENDING'],
+          data: { providerMessageId: result.providerMessageId, leaseExpiresAt: null, nextAttemptAt: null },
+        });
         log.info({ providerMessageId: result.providerMessageId }, 'message sent');
         return;
       }
@@ -90,14 +94,14 @@ export class SendQueue extends Worker<Message> {
         });
       }
       if (retrying) {
-        if (result.retryAfterMs) this.#pacer.pause(sender.id, result.retryAfterMs);
+        if (result.retryAfterMs) await holdSender(services, sender.id, new Date(Date.now() + result.retryAfterMs));
         const delay = Math.max(backoffDelay(message.attempts, services.config.queue), result.retryAfterMs ?? 0);
-        await recordStatus(
-          services,
+        await this.#steps.add({
           message,
-          { status: 'QUEUED', errorCode: result.errorCode, errorMessage: result.errorMessage },
-          { from: ['SENDING'], data: { nextAttemptAt: new Date(Date.now() + delay), leaseExpiresAt: null } },
-        );
+          step: { status: 'QUEUED', errorCode: result.errorCode, errorMessage: result.errorMessage },
+          from: ['SENDING'],
+          data: { nextAttemptAt: new Date(Date.now() + delay), leaseExpiresAt: null },
+        });
         log.warn({ errorCode: result.errorCode, attempt: message.attempts, retryInMs: delay }, 'provider unavailable, will retry');
         return;
       }
@@ -111,17 +115,7 @@ export class SendQueue extends Worker<Message> {
   }
 
   async #fail(message: Message, errorCode: string, errorMessage: string) {
-    await recordStatus(
-      this.services,
-      message,
-      { status: 'FAILED', errorCode, errorMessage },
-      { from: ['SENDING'], data: { leaseExpiresAt: null, nextAttemptAt: null } },
-    );
+    await this.#steps.add({ message, step: { status: 'FAILED', errorCode, errorMessage }, from: ['SENDING'], data: { leaseExpiresAt: null, nextAttemptAt: null } });
     this.services.log.warn({ messageId: message.id, errorCode }, 'message failed');
   }
-}
-
-/** Until issue-5 pacing lands per number type, a rate that providers accept from any sender. */
-function defaultRate(_provider: Message['provider']): number {
-  return 10;
 }

@@ -81,6 +81,9 @@ export function testEnv(database: TestDatabase, fake: FakeProviders, extra: Reco
     SEND_RETRY_BASE_MS: '20',
     SEND_RETRY_MAX_DELAY_MS: '200',
     SEND_MAX_ATTEMPTS: '6',
+    // Numbers without messagesPerSecond would go at carrier defaults (1/s for US long codes);
+    // suites that send many messages from one number set this, pacing tests set explicit rates.
+    SEND_DEFAULT_MESSAGES_PER_SECOND: '500',
     PROVIDER_TIMEOUT_MS: '2000',
     FORWARD_RETRY_BASE_MS: '50',
     FORWARD_RETRY_MAX_DELAY_MS: '200',

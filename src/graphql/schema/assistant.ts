@@ -5,6 +5,8 @@ import type { Assistant, PhoneNumber } from '../../db/client';
 import { configuredProviders, createAssistant, rotateWebhookSecret, updateAssistant } from '../../assistants/assistants';
 import { addPhoneNumber, assignPhoneNumber, updatePhoneNumber } from '../../assistants/phone-numbers';
 import { ProviderEnum } from './enums';
+import { effectiveRate } from '../../queue/pacing';
+import { senderQueue, type SenderQueue } from '../../queue/sender-queue';
 
 export const AssistantNode = builder.prismaNode('Assistant', {
   id: { field: 'id' },
@@ -25,6 +27,14 @@ export const AssistantNode = builder.prismaNode('Assistant', {
   }),
 });
 
+const SenderQueueType = builder.objectRef<SenderQueue>('SenderQueue').implement({
+  fields: (t) => ({
+    waiting: t.exposeInt('waiting', { description: 'Messages waiting to be handed to the provider.' }),
+    scheduled: t.exposeInt('scheduled', { description: 'Messages scheduled for later.' }),
+    expectedWaitSeconds: t.exposeFloat('expectedWaitSeconds', { description: "How long a message sent now would wait for its slot at this sender's rate." }),
+  }),
+});
+
 export const PhoneNumberNode = builder.prismaNode('PhoneNumber', {
   id: { field: 'id' },
   nullable: true,
@@ -35,7 +45,17 @@ export const PhoneNumberNode = builder.prismaNode('PhoneNumber', {
     assistant: t.relation('assistant', { nullable: true }),
     messagesPerSecond: t.exposeFloat('messagesPerSecond', {
       nullable: true,
-      description: "This sender's dispatch rate; null = the provider's default.",
+      description: "This sender's dispatch rate as set; null = the default for its number type.",
+    }),
+    effectiveMessagesPerSecond: t.float({
+      description: 'The rate the queue paces this sender at, across all instances: messagesPerSecond, or the default for its number type (1/s US/Canada long code, 3/s toll-free, 10/s elsewhere).',
+      select: { phoneNumber: true, provider: true, messagesPerSecond: true },
+      resolve: (number, _args, ctx) => effectiveRate(number, ctx.services.config.queue.defaultMessagesPerSecond),
+    }),
+    queue: t.field({
+      type: SenderQueueType,
+      description: "This sender's backlog in the send queue.",
+      resolve: (number, _args, ctx) => senderQueue(ctx.services, number as PhoneNumber),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),

@@ -9,5 +9,6 @@ import './conversation';
 import './subscriptions';
 import './opt-out';
 import './forwarding';
+import './export';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -3,7 +3,7 @@ import { organizationOf } from '../context';
 import { decodeId, idOrNone } from '../ids';
 import type { Message } from '../../db/client';
 import { cancelMessage, sendMessage } from '../../messaging/send';
-import { messageStats, messageWhere, type MessageFilter } from '../../messaging/delivery-log';
+import { messageSeries, messageStats, messageWhere, type MessageFilter, type StatsBucket } from '../../messaging/delivery-log';
 import { DirectionEnum, EncodingEnum, MessageStatusEnum, ProviderEnum } from './enums';
 
 export const MessageEventType = builder.prismaObject('MessageEvent', {
@@ -13,6 +13,10 @@ export const MessageEventType = builder.prismaObject('MessageEvent', {
     providerStatus: t.exposeString('providerStatus', { nullable: true, description: "The provider's own word, e.g. \"delivered\"." }),
     errorCode: t.exposeString('errorCode', { nullable: true }),
     errorMessage: t.exposeString('errorMessage', { nullable: true }),
+    payload: t.exposeString('payload', {
+      nullable: true,
+      description: "The provider's payload for this step (its webhook body) as a JSON string, secrets redacted; null for our own steps.",
+    }),
     at: t.expose('at', { type: 'DateTime' }),
   }),
 });
@@ -35,16 +39,18 @@ export const MessageNode = builder.prismaNode('Message', {
     segments: t.exposeInt('segments'),
     encoding: t.expose('encoding', { type: EncodingEnum }),
     sendAt: t.expose('sendAt', { type: 'DateTime', nullable: true }),
+    validUntil: t.expose('validUntil', { type: 'DateTime', nullable: true, description: 'Not sent after this: it ends FAILED instead.' }),
     conversation: t.relation('conversation', { nullable: true }),
     assistant: t.relation('assistant', { nullable: true }),
     phoneNumber: t.relation('phoneNumber', { nullable: true }),
     events: t.relation('events', { query: { orderBy: [{ at: 'asc' }, { id: 'asc' }] } }),
+    readAt: t.expose('readAt', { type: 'DateTime', nullable: true, description: 'Inbound: when its thread was marked read (markConversationRead).' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
 
-const MessageFilterInput = builder.inputType('MessageFilter', {
+export const MessageFilterInput = builder.inputType('MessageFilter', {
   fields: (t) => ({
     direction: t.field({ type: DirectionEnum }),
     status: t.field({ type: MessageStatusEnum }),
@@ -72,8 +78,32 @@ const CountByKey = builder.objectRef<{ key: string; count: number }>('CountByKey
   fields: (t) => ({ key: t.exposeString('key'), count: t.exposeInt('count') }),
 });
 
-const MessageStats = builder.objectRef<Awaited<ReturnType<typeof messageStats>>>('MessageStats').implement({
+const StatsIntervalEnum = builder.enumType('StatsInterval', { values: ['HOUR', 'DAY'] as const, description: 'Bucket size of a stats series (UTC).' });
+
+const MessageStatsBucket = builder.objectRef<StatsBucket>('MessageStatsBucket').implement({
+  description: 'Messages created in one hour or day (UTC) that match the filter.',
   fields: (t) => ({
+    start: t.expose('start', { type: 'DateTime', description: 'The start of the hour or day, UTC.' }),
+    total: t.exposeInt('total'),
+    inbound: t.exposeInt('inbound'),
+    outbound: t.exposeInt('outbound'),
+    delivered: t.exposeInt('delivered'),
+    undelivered: t.exposeInt('undelivered'),
+    failed: t.exposeInt('failed'),
+    segments: t.exposeInt('segments', { description: 'Segments of the outbound messages in the bucket.' }),
+  }),
+});
+
+type StatsResult = Awaited<ReturnType<typeof messageStats>> & { scope: { organizationId: string; filter: MessageFilter } };
+
+const MessageStats = builder.objectRef<StatsResult>('MessageStats').implement({
+  fields: (t) => ({
+    series: t.field({
+      type: [MessageStatsBucket],
+      description: 'Counts per hour or day (UTC) for charts, oldest first; hours or days without messages are left out.',
+      args: { interval: t.arg({ type: StatsIntervalEnum, required: true, defaultValue: 'DAY' }) },
+      resolve: (s, { interval }, ctx) => messageSeries(ctx.services, s.scope.organizationId, s.scope.filter, interval),
+    }),
     total: t.exposeInt('total'),
     byStatus: t.field({ type: [CountByKey], resolve: (s) => s.byStatus }),
     byProvider: t.field({ type: [CountByKey], resolve: (s) => s.byProvider }),
@@ -109,7 +139,10 @@ builder.queryFields((t) => ({
   messageStats: t.field({
     type: MessageStats,
     args: { filter: t.arg({ type: MessageFilterInput }) },
-    resolve: (_root, { filter }, ctx) => messageStats(ctx.services, organizationOf(ctx), toFilter(filter)),
+    resolve: async (_root, { filter }, ctx) => {
+      const scope = { organizationId: organizationOf(ctx), filter: toFilter(filter) };
+      return { ...(await messageStats(ctx.services, scope.organizationId, scope.filter)), scope };
+    },
   }),
 }));
 
@@ -120,6 +153,9 @@ const SendSmsInput = builder.inputType('SendSmsInput', {
     message: t.string({ required: true, description: '1 to 1600 characters.' }),
     idempotencyKey: t.string({ description: 'The same key within your organization returns the first message and sends once.' }),
     sendAt: t.field({ type: 'DateTime', description: 'Send later: the message stays SCHEDULED until then.' }),
+    validityPeriodSeconds: t.int({
+      description: 'If the message has not reached its provider this many seconds after sendAt (or now), it ends FAILED (VALIDITY_PERIOD_EXPIRED) instead of going out late. 1 to 259200.',
+    }),
   }),
 });
 const SendMmsInput = builder.inputType('SendMmsInput', {
@@ -130,6 +166,7 @@ const SendMmsInput = builder.inputType('SendMmsInput', {
     mediaUrls: t.stringList({ required: true, description: '1 to 10 https URLs (Vonage: exactly 1).' }),
     idempotencyKey: t.string(),
     sendAt: t.field({ type: 'DateTime' }),
+    validityPeriodSeconds: t.int(),
   }),
 });
 

@@ -1,0 +1,31 @@
+import type { Db, Assistant, PhoneNumber } from '../db/client';
+
+export type SenderWithAssistant = PhoneNumber & { assistant: Assistant | null };
+
+/**
+ * Which of an organization's numbers sends from `from`, with its assistant: read on every send,
+ * so kept for a moment. Changes made through this instance clear it at once; another instance
+ * sees them within TTL_MS (a send accepted in that window by a stale entry still fails visibly
+ * at dispatch, which reads the number afresh).
+ */
+export class SenderDirectory {
+  static readonly TTL_MS = 2000;
+  readonly #entries = new Map<string, { sender: SenderWithAssistant | null; until: number }>();
+
+  constructor(private readonly db: Db) {}
+
+  async find(organizationId: string, phoneNumber: string): Promise<SenderWithAssistant | null> {
+    const k = `${organizationId}|${phoneNumber}`;
+    const hit = this.#entries.get(k);
+    if (hit && hit.until > Date.now()) return hit.sender;
+    const sender = await this.db.phoneNumber.findFirst({ where: { phoneNumber, organizationId }, include: { assistant: true } });
+    if (this.#entries.size > 10_000) this.#entries.clear();
+    this.#entries.set(k, { sender, until: Date.now() + SenderDirectory.TTL_MS });
+    return sender;
+  }
+
+  /** After any change to numbers or assistants on this instance. */
+  forget() {
+    this.#entries.clear();
+  }
+}

@@ -1,0 +1,123 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Services } from '../services';
+import { SwitchboardError } from '../errors';
+import { decodeId, idOrNone } from '../graphql/ids';
+import { authenticate } from '../tenancy/api-keys';
+import { messageWhere } from '../messaging/delivery-log';
+import { ENCODERS, exportBatches, filterFromParams, parseFormat, verifyExportToken } from '../messaging/export';
+import { sendJson } from './io';
+
+const CONVERSATION_PATH = /^\/export\/conversations\/([^/]+)$/;
+
+/** Whether `path` is one of the export routes (app.ts dispatches them here). */
+export const isExportPath = (path: string) => path === '/export/messages' || CONVERSATION_PATH.test(path);
+
+/**
+ * GET /export/messages?format=csv|jsonl|txt&<MessageFilter fields>
+ * GET /export/conversations/<global id>?format=…
+ *
+ * Authenticated with `Authorization: Bearer <api key>`, or with the signed `token` of a URL
+ * that exportMessages/exportConversation returned. The body is streamed batch by batch; each
+ * write waits for the socket to drain, so memory stays flat however many rows there are.
+ */
+export async function handleExport(services: Services, req: IncomingMessage, res: ServerResponse) {
+  if (req.method !== 'GET') {
+    res.setHeader('allow', 'GET');
+    return sendJson(res, 405, failure('INVALID_INPUT', 'GET only'));
+  }
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(url.pathname);
+  } catch {
+    return sendJson(res, 404, failure('NOT_FOUND', 'Not found'));
+  }
+  const params = url.searchParams;
+
+  let organizationId: string;
+  const token = params.get('token');
+  if (token !== null) {
+    const check = verifyExportToken(services.config.secretsKey, token, pathname, params);
+    if (!check.ok) {
+      return sendJson(res, 403, failure('UNAUTHENTICATED', check.reason === 'expired' ? 'This download link has expired; ask for a new one' : 'Invalid download link'));
+    }
+    organizationId = check.organizationId;
+  } else {
+    const caller = await authenticate(services, req.headers.authorization);
+    if (caller?.kind !== 'organization') {
+      res.setHeader('www-authenticate', 'Bearer');
+      return sendJson(res, 401, failure('UNAUTHENTICATED', 'A valid API key is required: Authorization: Bearer <key>'));
+    }
+    organizationId = caller.organizationId;
+  }
+
+  let where;
+  let filename: string;
+  let format;
+  try {
+    format = parseFormat(params.get('format'));
+    const conversation = CONVERSATION_PATH.exec(pathname);
+    if (conversation) {
+      const id = decodeId('Conversation', conversation[1]);
+      const thread = await services.db.conversation.findFirst({
+        where: { id, organizationId },
+        select: { id: true, customerPhoneNumber: true },
+      });
+      if (!thread) throw new SwitchboardError('NOT_FOUND', 'Conversation not found');
+      where = messageWhere(services, organizationId, { conversationId: thread.id });
+      filename = `conversation-${thread.customerPhoneNumber.replace(/\D/g, '')}-${stamp()}`;
+    } else {
+      where = messageWhere(services, organizationId, filterFromParams(params, idOrNone));
+      filename = `messages-${stamp()}`;
+    }
+  } catch (error) {
+    if (error instanceof SwitchboardError) return sendJson(res, error.code === 'NOT_FOUND' ? 404 : 400, failure(error.code, error.message));
+    throw error;
+  }
+
+  const encoder = ENCODERS[format];
+  res.writeHead(200, {
+    'content-type': encoder.contentType,
+    'content-disposition': `attachment; filename="${filename}.${encoder.extension}"`,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  // A client that goes away ends the export: no more reads from the database.
+  let gone = false;
+  res.once('close', () => {
+    gone = true;
+  });
+  if (encoder.header && !(await write(res, encoder.header))) return;
+  for await (const batch of exportBatches(services, where)) {
+    if (gone) return;
+    let chunk = '';
+    for (const row of batch) chunk += encoder.line(row);
+    if (!(await write(res, chunk))) return;
+  }
+  res.end();
+}
+
+/** Writes a chunk and, when the socket buffer is full, waits for 'drain'. False once the client has gone. */
+async function write(res: ServerResponse, chunk: string): Promise<boolean> {
+  if (res.destroyed) return false;
+  if (!res.write(chunk)) {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  }
+  return !res.destroyed;
+}
+
+function stamp(): string {
+  return new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+}
+
+function failure(code: string, message: string) {
+  return { success: false, error: { code, message } };
+}
