@@ -1,13 +1,56 @@
 /**
- * npm run bench [-- send|…]: benchmarks, outside the test suite. Each prints its figures from
- * one run on this machine.
+ * npm run bench [-- send|fanout|pacing|logs]: benchmarks, outside the test suite; without an
+ * argument, all of them. Each prints one table of figures from one run on this machine.
+ * send and fanout run on the embedded default (SQLite) and on PostgreSQL + Redis with two
+ * instances (BENCH_POSTGRES_URL, BENCH_REDIS_URL; BENCH_SERVICES=0 skips those runs).
  */
 import { table } from './lib';
 import { benchSend, printSend } from './send';
+import { benchLogs, printLogs } from './logs';
+import { benchFanout, createBenchPostgres, printFanout } from './fanout';
+import { benchPacing, printPacing } from './pacing';
 
-const which = process.argv[2] ?? 'send';
+const which = process.argv[2] ?? 'all';
+const withServices = process.env.BENCH_SERVICES !== '0';
+const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Runs `run` on a fresh PostgreSQL database, dropped afterwards. */
+async function onPostgres<T>(run: (databaseUrl: string) => Promise<T>): Promise<T> {
+  const database = await createBenchPostgres();
+  try {
+    return await run(database.url);
+  } finally {
+    await database.drop();
+  }
+}
 
 if (which === 'send' || which === 'all') {
   console.log(`\nsend: ${process.env.BENCH_SENDS ?? 20000} sendSms over HTTP, concurrency 64, fake provider answering at once`);
-  table(printSend([await benchSend()]));
+  const rows = [await benchSend()];
+  if (withServices) {
+    rows.push(await onPostgres((url) => benchSend({ databaseUrl: () => url, redisUrl, instances: 2, label: 'PostgreSQL + Redis, 2 instances' })));
+  }
+  table(printSend(rows));
+}
+
+if (which === 'fanout' || which === 'all') {
+  console.log('\nfanout: graphql-ws subscribers (real sockets, in client processes) and signed Twilio webhooks; latency from webhook POST to receipt');
+  const rows = [await benchFanout()];
+  if (withServices) {
+    rows.push(await onPostgres((url) => benchFanout({ databaseUrl: url, redisUrl, instances: 2, label: 'PostgreSQL + Redis, 2 instances' })));
+  }
+  table(printFanout(rows));
+}
+
+if (which === 'pacing' || which === 'all') {
+  console.log('\npacing: three senders at 1, 10 and 50 messages per second, fake provider answering at once; rates counted at the fake');
+  table(printPacing([await benchPacing()]));
+}
+
+if (which === 'logs' || which === 'all') {
+  console.log(`\nlogs: ${Number(process.env.BENCH_LOGS_MESSAGES ?? 1_000_000).toLocaleString('en')} messages, 3 organizations; GraphQL over HTTP in-process, one request at a time`);
+  const started = performance.now();
+  const { figures, seeding } = await benchLogs();
+  table(printLogs(figures));
+  console.log(`seeding: ${seeding.map((s) => `${s.database} ${s.seconds.toFixed(1)} s`).join(', ')}; whole bench ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

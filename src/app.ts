@@ -123,6 +123,11 @@ export async function buildApp(config: Config): Promise<App> {
     return yoga(req, res, { req, res });
   }
 
+  // Longer than clients' idle keep-alive, so the server never closes a connection a client is
+  // just reusing (which surfaces as ECONNRESET on the client).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
   const wss = new WebSocketServer({ server, path: '/graphql' });
   const wsServer = useServer<Record<string, unknown>, { caller?: Awaited<ReturnType<typeof authenticate>> }>(
     {

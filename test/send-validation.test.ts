@@ -400,3 +400,19 @@ describe('scheduling and cancel', () => {
     expect(await messageStatus(theirs.id)).toBeNull();
   });
 });
+
+describe('DateTime input', () => {
+  it('refuses a malformed sendAt with a clear GraphQL error, not an internal one', async () => {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${org.apiKey}` },
+      body: JSON.stringify({
+        query: 'mutation($input: SendSmsInput!) { sendSms(input: $input) { __typename } }',
+        variables: { input: { fromPhoneNumber: org.numbers.twilio.phoneNumber, toPhoneNumber: '+14155552680', message: 'x', sendAt: 'next tuesday' } },
+      }),
+    });
+    const body = (await response.json()) as { errors?: { message: string; extensions?: { code?: string } }[] };
+    expect(body.errors?.[0]?.message).toMatch(/ISO 8601/);
+    expect(body.errors?.[0]?.extensions?.code).not.toBe('INTERNAL_SERVER_ERROR');
+  });
+});

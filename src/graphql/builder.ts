@@ -1,3 +1,4 @@
+import { GraphQLError, Kind } from 'graphql';
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
@@ -51,10 +52,21 @@ builder.subscriptionType({});
 
 builder.scalarType('DateTime', {
   description: 'An ISO 8601 date-time, e.g. 2026-11-27T10:00:00.000Z',
+  parseLiteral: (ast) => {
+    if (ast.kind !== Kind.STRING || Number.isNaN(new Date(ast.value).getTime())) {
+      throw new GraphQLError('DateTime must be an ISO 8601 date-time string, e.g. "2026-11-27T10:00:00Z"', { extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    return new Date(ast.value);
+  },
   serialize: (value) => (value instanceof Date ? value : new Date(value as string)).toISOString(),
   parseValue: (value) => {
     const date = typeof value === 'string' ? new Date(value) : null;
-    if (!date || Number.isNaN(date.getTime())) throw new SwitchboardError('INVALID_INPUT', 'expected an ISO 8601 date-time');
+    if (!date || Number.isNaN(date.getTime())) {
+      // A GraphQLError, so the caller sees why the variable was refused (not a masked error).
+      throw new GraphQLError(`DateTime must be an ISO 8601 date-time, e.g. 2026-11-27T10:00:00Z; got ${JSON.stringify(value)}`, {
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    }
     return date;
   },
 });

@@ -7,6 +7,7 @@ import { messageWhere } from '../messaging/delivery-log';
 import { ENCODERS, exportBatches, filterFromParams, parseFormat, verifyExportToken } from '../messaging/export';
 import { sendJson } from './io';
 
+const CHUNK_CHARS = 32 * 1024;
 const CONVERSATION_PATH = /^\/export\/conversations\/([^/]+)$/;
 
 /** Whether `path` is one of the export routes (app.ts dispatches them here). */
@@ -89,10 +90,17 @@ export async function handleExport(services: Services, req: IncomingMessage, res
   });
   if (encoder.header && !(await write(res, encoder.header))) return;
   for await (const batch of exportBatches(services, where)) {
-    if (gone) return;
+    // Written in pieces of ~32,000 characters rather than one string per batch, so a stalled
+    // client holds up the export after at most one piece beyond the socket's high-water mark.
     let chunk = '';
-    for (const row of batch) chunk += encoder.line(row);
-    if (!(await write(res, chunk))) return;
+    for (const row of batch) {
+      chunk += encoder.line(row);
+      if (chunk.length >= CHUNK_CHARS) {
+        if (gone || !(await write(res, chunk))) return;
+        chunk = '';
+      }
+    }
+    if (chunk && (gone || !(await write(res, chunk)))) return;
   }
   res.end();
 }

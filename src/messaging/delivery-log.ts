@@ -42,23 +42,70 @@ export function messageWhere(services: Services, organizationId: string, filter:
   };
 }
 
-export async function messageStats(services: Services, organizationId: string, filter: MessageFilter = {}) {
+/** More matches than this and `search` is left to the newest-first walk (see messagePageWhere). */
+const SEARCH_CANDIDATES = 1000;
+
+/**
+ * messageWhere for a page of the log (or its stats), with `search` looked up in the text index
+ * first: SQLite's trigram FTS5 table "MessageSearch", PostgreSQL's pg_trgm GIN index (both in
+ * migration 20261127110155_log_indexes_search). Text found in at most 1,000 of the
+ * organization's messages becomes `id IN (…)`, a page of primary-key lookups however old the
+ * matches are. Commoner text keeps the plain condition: walking the newest-first index meets a
+ * page of matches within a few thousand rows. Under 3 characters the indexes cannot help.
+ * Same semantics either way: the text, any case, in the body or either number.
+ */
+export async function messagePageWhere(services: Services, organizationId: string, filter: MessageFilter = {}): Promise<Prisma.MessageWhereInput> {
+  const search = filter.search?.trim();
   const where = messageWhere(services, organizationId, filter);
-  const { db } = services;
-  const [byStatus, byProvider, byDirection, outbound] = await Promise.all([
-    db.message.groupBy({ by: ['status'], where, _count: { _all: true } }),
-    db.message.groupBy({ by: ['provider'], where, _count: { _all: true } }),
-    db.message.groupBy({ by: ['direction'], where, _count: { _all: true } }),
-    db.message.aggregate({ where: { ...where, direction: 'OUTBOUND' }, _sum: { segments: true } }),
-  ]);
-  const count = (status: string) => byStatus.find((row) => row.status === status)?._count._all ?? 0;
+  if (!search || [...search].length < 3) return where;
+  const ids = await searchCandidates(services, organizationId, search, SEARCH_CANDIDATES + 1);
+  if (ids.length > SEARCH_CANDIDATES) return where;
+  return { ...messageWhere(services, organizationId, { ...filter, search: null }), id: { in: ids } };
+}
+
+/** FTS5 phrase: with the trigram tokenizer, "text" matches the substring in any case. */
+const ftsPhrase = (text: string) => `"${text.replace(/"/g, '""')}"`;
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+async function searchCandidates(services: Services, organizationId: string, search: string, limit: number): Promise<string[]> {
+  const rows =
+    services.dialect === 'sqlite'
+      ? await services.db.$queryRaw<{ id: string }[]>`
+          SELECT m."id" FROM "MessageSearch" JOIN "Message" m ON m.rowid = "MessageSearch".rowid
+          WHERE "MessageSearch" MATCH ${ftsPhrase(search)} AND m."organizationId" = ${organizationId} LIMIT ${limit}`
+      : // `"organizationId" || ''` keeps the planner on the trigram index: its estimate for ILIKE
+        // is a fixed guess, and walking the organization's rows for a rare text reads them all.
+        await services.db.$queryRaw<{ id: string }[]>`
+          SELECT "id" FROM "Message"
+          WHERE ("body" ILIKE ${likePattern(search)} ESCAPE '\\' OR "from" LIKE ${likePattern(search)} ESCAPE '\\' OR "to" LIKE ${likePattern(search)} ESCAPE '\\')
+            AND "organizationId" || '' = ${organizationId}
+          LIMIT ${limit}`;
+  return rows.map((row) => row.id);
+}
+
+export async function messageStats(services: Services, organizationId: string, filter: MessageFilter = {}) {
+  // One pass: grouped by all three keys at once (at most 9 × 3 × 2 rows), which the covering
+  // index (organizationId, status, provider, direction, segments, createdAt) answers alone.
+  const groups = await services.db.message.groupBy({
+    by: ['status', 'provider', 'direction'],
+    where: await messagePageWhere(services, organizationId, filter),
+    _count: { _all: true },
+    _sum: { segments: true },
+  });
+  const tally = (key: (row: (typeof groups)[number]) => string) => {
+    const counts = new Map<string, number>();
+    for (const row of groups) counts.set(key(row), (counts.get(key(row)) ?? 0) + row._count._all);
+    return [...counts].map(([k, count]) => ({ key: k, count })).sort(byKey);
+  };
+  const byStatus = tally((row) => row.status);
+  const count = (status: string) => byStatus.find((row) => row.key === status)?.count ?? 0;
   const finished = count('DELIVERED') + count('UNDELIVERED') + count('FAILED');
   return {
-    total: byStatus.reduce((sum, row) => sum + row._count._all, 0),
-    byStatus: byStatus.map((row) => ({ key: row.status, count: row._count._all })).sort(byKey),
-    byProvider: byProvider.map((row) => ({ key: row.provider, count: row._count._all })).sort(byKey),
-    byDirection: byDirection.map((row) => ({ key: row.direction, count: row._count._all })).sort(byKey),
-    segments: outbound._sum.segments ?? 0,
+    total: groups.reduce((sum, row) => sum + row._count._all, 0),
+    byStatus,
+    byProvider: tally((row) => row.provider),
+    byDirection: tally((row) => row.direction),
+    segments: groups.reduce((sum, row) => sum + (row.direction === 'OUTBOUND' ? (row._sum.segments ?? 0) : 0), 0),
     successRate: finished === 0 ? null : count('DELIVERED') / finished,
   };
 }
@@ -145,7 +192,10 @@ function sqlWhere(services: Services, organizationId: string, filter: MessageFil
   if (filter.createdAfter) conditions.push(Prisma.sql`"createdAt" >= ${filter.createdAfter}`);
   if (filter.createdBefore) conditions.push(Prisma.sql`"createdAt" < ${filter.createdBefore}`);
   const search = filter.search?.trim();
-  if (search) {
+  if (search && !pg && [...search].length >= 3) {
+    // SQLite: the trigram index (case-insensitive substring of the body or either number).
+    conditions.push(Prisma.sql`rowid IN (SELECT rowid FROM "MessageSearch" WHERE "MessageSearch" MATCH ${ftsPhrase(search)})`);
+  } else if (search) {
     // Like messageWhere's search: the body case-insensitively, the numbers as typed.
     const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     conditions.push(

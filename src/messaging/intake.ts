@@ -110,6 +110,9 @@ async function storeBatch(services: Services, items: Intake[]): Promise<(Message
         createdAt: now,
       });
     }
+    // In key order, like every writer of threads: two instances creating the same new threads
+    // at once then wait for each other instead of deadlocking.
+    newThreads.sort((a, b) => (a.openThreadKey! < b.openThreadKey! ? -1 : 1));
     if (newThreads.length > 0) await tx.conversation.createMany({ data: newThreads });
     // Existing threads move to the top; a number reassigned since takes its thread along.
     const assistantOf = new Map(toStore.map((i) => [key(items[i].phoneNumberId, items[i].to), items[i].assistantId]));
@@ -119,7 +122,7 @@ async function storeBatch(services: Services, items: Intake[]): Promise<(Message
       byAssistant.set(assistantId, [...(byAssistant.get(assistantId) ?? []), c.id]);
     }
     for (const [assistantId, ids] of byAssistant) {
-      await tx.conversation.updateMany({ where: { id: { in: ids } }, data: { lastMessageAt: now, assistantId } });
+      await tx.conversation.updateMany({ where: { id: { in: ids.sort() } }, data: { lastMessageAt: now, assistantId } });
     }
 
     // 4. The messages and the first step of each timeline.

@@ -57,8 +57,10 @@ export async function claimDueMessages(services: Services, limit: number): Promi
 
     const senderIds = [...new Set(picked.map((m) => m.phoneNumberId).filter((id): id is string => id !== null))].sort();
     if (services.dialect === 'postgresql' && senderIds.length > 0) {
-      // Lock the senders' rows (in id order: no deadlock between instances) while reserving slots.
-      await tx.$queryRawUnsafe(`SELECT id FROM "PhoneNumber" WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, senderIds);
+      // Lock the senders' rows (in id order: no deadlock between instances) while reserving
+      // slots. NO KEY UPDATE: inserts of messages that reference these numbers take KEY SHARE
+      // locks on them, which this lock must not wait for (nextSlotAt is no key).
+      await tx.$queryRawUnsafe(`SELECT id FROM "PhoneNumber" WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`, senderIds);
     }
     const senders = new Map(
       (await tx.phoneNumber.findMany({ where: { id: { in: senderIds } }, include: { assistant: true } })).map((s) => [s.id, s]),

@@ -5,7 +5,8 @@ import { providerCredentials } from '../assistants/assistants';
 import { recordQueueSteps, type QueueStep } from '../messaging/status';
 import { GroupCommit } from '../db/group-commit';
 import { setOptOut } from '../messaging/opt-outs';
-import { claimDueMessages, expire, expireOverdueMessages, holdSender, LeaseKeeper, releaseExpiredLeases, type ClaimedMessage } from './claim';
+import { claimDueMessages, expire, expireOverdueMessages, holdSender, LeaseKeeper, releaseExpiredLeases, type ClaimedMessage, type Sender } from './claim';
+import { effectiveRate } from './pacing';
 import { backoffDelay } from './backoff';
 import { Worker } from './worker';
 
@@ -19,6 +20,8 @@ import { Worker } from './worker';
  */
 export class SendQueue extends Worker<ClaimedMessage> {
   /** Outcomes of concurrent dispatches are recorded together, one transaction per batch. */
+  /** When this instance last handed each sender's message over (see #waitForSlot). */
+  readonly #lastHandedOver = new Map<string, number>();
   readonly #steps = new GroupCommit<QueueStep, { message: Message; changed: boolean }>((steps) => recordQueueSteps(this.services, steps));
 
   constructor(private readonly services: Services) {
@@ -45,8 +48,7 @@ export class SendQueue extends Worker<ClaimedMessage> {
         await this.#fail(message, 'PROVIDER_NOT_CONFIGURED', 'the sending number has no assistant with credentials for its provider any more');
         return;
       }
-      const wait = slotAt - Date.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      await this.#waitForSlot(sender, slotAt);
       // Call the provider only while this instance holds the message, with lease to spare for the call.
       if (lease.expiresWithin(services.config.queue.providerTimeoutMs + 1000) && !(await lease.renew())) {
         log.warn('send queue: lease lost while waiting for a slot; the message is dispatched elsewhere');
@@ -112,6 +114,20 @@ export class SendQueue extends Worker<ClaimedMessage> {
     } finally {
       lease.stop();
     }
+  }
+
+  /**
+   * Waits for the message's slot, and on this instance never hands a sender's messages over
+   * closer together than its interval: timers that fire late after a stall would otherwise
+   * release several slots at once.
+   */
+  async #waitForSlot(sender: Sender, slotAt: number) {
+    const interval = 1000 / effectiveRate(sender, this.services.config.queue.defaultMessagesPerSecond);
+    const earliest = Math.max(slotAt, (this.#lastHandedOver.get(sender.id) ?? 0) + interval);
+    this.#lastHandedOver.set(sender.id, earliest);
+    if (this.#lastHandedOver.size > 10_000) this.#lastHandedOver.clear();
+    const wait = earliest - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
   async #fail(message: Message, errorCode: string, errorMessage: string) {

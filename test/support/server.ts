@@ -84,7 +84,9 @@ export function testEnv(database: TestDatabase, fake: FakeProviders, extra: Reco
     // Numbers without messagesPerSecond would go at carrier defaults (1/s for US long codes);
     // suites that send many messages from one number set this, pacing tests set explicit rates.
     SEND_DEFAULT_MESSAGES_PER_SECOND: '500',
-    PROVIDER_TIMEOUT_MS: '2000',
+    // Long enough that a loaded CI machine does not turn a slow answer into a retry (and so a
+    // second send: delivery is at least once); tests of timeouts set their own.
+    PROVIDER_TIMEOUT_MS: '10000',
     FORWARD_RETRY_BASE_MS: '50',
     FORWARD_RETRY_MAX_DELAY_MS: '200',
     FORWARD_TIMEOUT_MS: '2000',

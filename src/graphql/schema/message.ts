@@ -3,7 +3,7 @@ import { organizationOf } from '../context';
 import { decodeId, idOrNone } from '../ids';
 import type { Message } from '../../db/client';
 import { cancelMessage, sendMessage } from '../../messaging/send';
-import { messageSeries, messageStats, messageWhere, type MessageFilter, type StatsBucket } from '../../messaging/delivery-log';
+import { messagePageWhere, messageSeries, messageStats, type MessageFilter, type StatsBucket } from '../../messaging/delivery-log';
 import { DirectionEnum, EncodingEnum, MessageStatusEnum, ProviderEnum } from './enums';
 
 export const MessageEventType = builder.prismaObject('MessageEvent', {
@@ -122,10 +122,10 @@ builder.queryFields((t) => ({
     cursor: 'id',
     description: 'The delivery log, newest first.',
     args: { filter: t.arg({ type: MessageFilterInput }) },
-    resolve: (query, _root, { filter }, ctx) =>
+    resolve: async (query, _root, { filter }, ctx) =>
       ctx.services.db.message.findMany({
         ...query,
-        where: messageWhere(ctx.services, organizationOf(ctx), toFilter(filter)),
+        where: await messagePageWhere(ctx.services, organizationOf(ctx), toFilter(filter)),
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       }),
   }, { name: 'MessageConnection' }, { name: 'MessageEdge' }),

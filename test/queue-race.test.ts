@@ -1,0 +1,298 @@
+/**
+ * Several instances on one PostgreSQL database (and Redis) share the send queue
+ * (`bash scripts/test-services.sh test/queue-race.test.ts`; meaningless on SQLite, one server
+ * per file: skipped there). Each instance talks to a fake provider of its own, so the fakes
+ * tell which instance dispatched what:
+ *
+ * - three instances racing for the same 300 messages dispatch each exactly once;
+ * - messages scheduled for one moment are sent once, and not early; a message canceled on
+ *   another instance than the one that accepted it is never sent, SCHEDULED or QUEUED;
+ * - an instance killed (SIGKILL, a child process) mid-run loses nothing: once its lease
+ *   (QUEUE_LEASE_MS) runs out its messages are sent by the others, and only the calls the
+ *   kill cut short can reach the provider a second time.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeProviders, type FakeProviders, type RecordedRequest } from './fakes/provider-server';
+import { graphql } from './gql';
+import { graphqlClient, ok, type Request } from './support/client';
+import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
+import { eventually, startServer, testEnv, usesServices, type TestServer } from './support/server';
+
+const RaceSetRate = graphql(`
+  mutation RaceSetRate($input: UpdatePhoneNumberInput!) {
+    updatePhoneNumber(input: $input) {
+      __typename
+      ... on Error { code message }
+    }
+  }
+`);
+
+const RaceSend = graphql(`
+  mutation RaceSend($input: SendSmsInput!) {
+    sendSms(input: $input) {
+      __typename
+      ... on SendMessagePayload { outboundMessage { id status sendAt } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const RaceCancel = graphql(`
+  mutation RaceCancel($id: ID!) {
+    cancelMessage(id: $id) {
+      __typename
+      ... on CancelMessagePayload { canceled: message { id status } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const RaceMessage = graphql(`
+  query RaceMessage($id: ID!) {
+    message(id: $id) { id status errorMessage events { status at } }
+  }
+`);
+
+const RaceStats = graphql(`
+  query RaceStats {
+    messageStats { byStatus { key count } }
+  }
+`);
+
+type Key = 'twilio' | 'telnyx' | 'vonage';
+const bodyOf = (r: RecordedRequest) => String(r.body.Body ?? r.body.text ?? '');
+const acceptedBy = (fake: FakeProviders, prefix: string) => fake.requests.filter((r) => r.outcome.providerMessageId !== undefined && bodyOf(r).startsWith(prefix));
+
+async function inParallel<T>(tasks: (() => Promise<T>)[], concurrency: number): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < tasks.length) {
+        const i = next++;
+        results[i] = await tasks[i]();
+      }
+    }),
+  );
+  return results;
+}
+
+async function setRate(org: OrganizationFixture, key: Key, messagesPerSecond: number) {
+  const result = (await ok(org.request(RaceSetRate, { input: { id: org.numbers[key].id, messagesPerSecond } }))).updatePhoneNumber;
+  expect(result.__typename).toBe('UpdatePhoneNumberPayload');
+}
+
+async function send(request: Request, from: string, to: string, message: string, sendAt?: string) {
+  const result = (await ok(request(RaceSend, { input: { fromPhoneNumber: from, toPhoneNumber: to, message, ...(sendAt && { sendAt }) } }))).sendSms;
+  if (result.__typename !== 'SendMessagePayload') throw new Error(`sendSms refused: ${JSON.stringify(result)}`);
+  return result.outboundMessage;
+}
+
+async function statusOf(request: Request, id: string) {
+  return (await ok(request(RaceMessage, { id }))).message;
+}
+
+async function countByStatus(request: Request): Promise<Record<string, number>> {
+  const { messageStats } = await ok(request(RaceStats));
+  return Object.fromEntries(messageStats.byStatus.map((s) => [s.key, s.count]));
+}
+
+/** Accepts per message body across `fakes`. */
+function acceptsPerBody(fakes: FakeProviders[], prefix: string): Map<string, RecordedRequest[]> {
+  const byBody = new Map<string, RecordedRequest[]>();
+  for (const fake of fakes) for (const r of acceptedBy(fake, prefix)) byBody.set(bodyOf(r), [...(byBody.get(bodyOf(r)) ?? []), r]);
+  return byBody;
+}
+
+describe('three instances racing for one queue', () => {
+  let servers: TestServer[] = [];
+  let org: OrganizationFixture;
+  let requests: Request[];
+  const fakes = () => servers.map((s) => s.fake);
+
+  beforeAll(async () => {
+    if (!usesServices) return;
+    const first = await startServer();
+    servers = [first];
+    // Same database and secrets key; each its own fake provider.
+    for (let i = 0; i < 2; i++) servers.push(await startServer({ database: first.database, env: { SECRETS_KEY: first.env.SECRETS_KEY } }));
+    org = await createOrganizationFixture(first);
+    requests = servers.map((s) => graphqlClient(s.url, org.apiKey));
+    for (const key of ['twilio', 'telnyx'] as const) await setRate(org, key, 1000);
+  });
+  afterAll(async () => {
+    for (const server of servers.slice(1)) await server.stop();
+    await servers[0]?.stop();
+  });
+
+  it.skipIf(!usesServices)('dispatches each of 300 messages exactly once, though all three instances take part', async () => {
+    const ids = await inParallel(
+      Array.from({ length: 300 }, (_, i) => () =>
+        send(requests[i % 3], org.numbers[i % 2 ? 'telnyx' : 'twilio'].phoneNumber, `+1415555${4000 + (i % 50)}`, `race ${i}`),
+      ),
+      24,
+    );
+    expect(new Set(ids.map((m) => m.id)).size).toBe(300);
+    await eventually(async () => (await countByStatus(org.request)).SENT === 300, 20_000, 100);
+    // Time for a second dispatch of anything to reach a provider, if there were one.
+    await new Promise((r) => setTimeout(r, 500));
+
+    const byBody = acceptsPerBody(fakes(), 'race ');
+    expect(byBody.size).toBe(300);
+    const instanceOf = (r: RecordedRequest) => fakes().findIndex((f) => f.requests.includes(r));
+    const twice = [...byBody]
+      .filter(([, calls]) => calls.length !== 1)
+      .map(([body, calls]) => `${body} ×${calls.length} (instances ${calls.map(instanceOf).join(', ')}; ${calls.map((c) => c.receivedAt - calls[0].receivedAt).join(', ')} ms apart)`);
+    if (twice.length > 0) {
+      const first = Number(/race (\d+)/.exec(twice[0])![1]);
+      console.log('first duplicate, as the delivery log has it:', JSON.stringify(await statusOf(org.request, ids[first].id)));
+    }
+    expect(twice).toEqual([]);
+    // Every instance dispatched some: the race was real.
+    for (const fake of fakes()) expect(acceptedBy(fake, 'race ').length).toBeGreaterThan(0);
+    expect(await countByStatus(org.request)).toMatchObject({ SENT: 300 });
+  }, 40_000);
+
+  it.skipIf(!usesServices)('sends 30 messages scheduled for one moment once each, none before it', async () => {
+    const sendAt = new Date(Date.now() + 2000).toISOString();
+    const scheduled = await inParallel(
+      Array.from({ length: 30 }, (_, i) => () => send(requests[i % 3], org.numbers.twilio.phoneNumber, `+1415555${4100 + i}`, `scheduled ${i}`, sendAt)),
+      10,
+    );
+    expect(scheduled.every((m) => m.status === 'SCHEDULED')).toBe(true);
+    await eventually(async () => (await Promise.all(scheduled.map((m) => statusOf(org.request, m.id)))).every((m) => m?.status === 'SENT'), 10_000, 100);
+    await new Promise((r) => setTimeout(r, 500));
+    const byBody = acceptsPerBody(fakes(), 'scheduled ');
+    expect(byBody.size).toBe(30);
+    for (const [body, calls] of byBody) {
+      expect(calls, body).toHaveLength(1);
+      expect(calls[0].receivedAt, body).toBeGreaterThanOrEqual(Date.parse(sendAt));
+    }
+  }, 20_000);
+
+  it.skipIf(!usesServices)('a message scheduled through one instance and canceled through another is sent by none', async () => {
+    const sendAt = new Date(Date.now() + 1000).toISOString();
+    const scheduled = await send(requests[0], org.numbers.twilio.phoneNumber, '+14155554200', 'canceled elsewhere', sendAt);
+    const canceled = (await ok(requests[1](RaceCancel, { id: scheduled.id }))).cancelMessage;
+    expect(canceled).toMatchObject({ __typename: 'CancelMessagePayload', canceled: { id: scheduled.id, status: 'CANCELED' } });
+    // A later one from the same sender, due after it, is sent: the queue went past the canceled one.
+    const later = await send(requests[2], org.numbers.twilio.phoneNumber, '+14155554200', 'after the canceled one', new Date(Date.now() + 1200).toISOString());
+    await eventually(async () => (await statusOf(org.request, later.id))?.status === 'SENT', 10_000, 50);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(acceptsPerBody(fakes(), 'canceled elsewhere').size).toBe(0);
+    expect(await statusOf(org.request, scheduled.id)).toMatchObject({ status: 'CANCELED' });
+    expect((await statusOf(org.request, scheduled.id))?.events.map((e) => e.status)).not.toContain('SENDING');
+  }, 20_000);
+
+  it.skipIf(!usesServices)('a QUEUED message behind a slow sender, canceled through another instance, is sent by none', async () => {
+    await setRate(org, 'vonage', 1);
+    const backlog: { id: string }[] = [];
+    for (let i = 0; i < 6; i++) backlog.push(await send(requests[i % 3], org.numbers.vonage.phoneNumber, '+14155554300', `slow ${i}`));
+    const last = backlog[backlog.length - 1];
+    // Five seconds from its turn, it waits in the queue…
+    expect((await statusOf(org.request, last.id))?.status).toBe('QUEUED');
+    // …and is canceled through an instance that did not accept it.
+    const canceled = (await ok(requests[0](RaceCancel, { id: last.id }))).cancelMessage;
+    expect(canceled).toMatchObject({ __typename: 'CancelMessagePayload', canceled: { status: 'CANCELED' } });
+    await eventually(async () => (await Promise.all(backlog.slice(0, -1).map((m) => statusOf(org.request, m.id)))).every((m) => m?.status === 'SENT'), 10_000, 100);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect([...acceptsPerBody(fakes(), 'slow ').keys()].sort()).toEqual(['slow 0', 'slow 1', 'slow 2', 'slow 3', 'slow 4']);
+    expect(await statusOf(org.request, last.id)).toMatchObject({ status: 'CANCELED' });
+  }, 20_000);
+});
+
+// ─── An instance killed mid-run ───────────────────────────────────────────────────────────
+
+interface Child {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<unknown>;
+}
+
+/** `src/main.ts` as a child process (so that a kill is a real crash); resolves once it serves. */
+async function startChild(env: Record<string, string>): Promise<Child> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let output = '';
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      output += `${line}\n`;
+      const match = /Switchboard is up: (http:\/\/[^/\s]+)\/graphql/.exec(line);
+      if (match) resolve(match[1]);
+    });
+    void exited.then(() => reject(new Error(`the server exited during start:\n${output}`)));
+  });
+  return { child, url, exited };
+}
+
+describe('an instance killed mid-run', () => {
+  const children: Child[] = [];
+  const ownFakes: FakeProviders[] = [];
+  let first: TestServer;
+
+  afterAll(async () => {
+    for (const c of children) {
+      c.child.kill('SIGKILL');
+      await c.exited;
+    }
+    await first?.stop();
+    for (const fake of ownFakes) await fake.close();
+  });
+
+  it.skipIf(!usesServices)('loses nothing: its messages go to the others once its lease runs out, and only the calls the kill cut short go out twice', async () => {
+    const LATENCY = 150;
+    const CONCURRENCY = 4;
+    // A short lease so the victim's messages come back quickly; long enough that a stall of the
+    // loaded test machine does not let a live instance lose one mid-call (then it would go twice).
+    const queueEnv = { QUEUE_LEASE_MS: '3000', SEND_CONCURRENCY: String(CONCURRENCY) };
+    first = await startServer({ env: queueEnv });
+    first.fake.setLatency(LATENCY);
+    const org = await createOrganizationFixture(first);
+    for (const key of ['twilio', 'telnyx'] as const) await setRate(org, key, 1000);
+    for (let i = 0; i < 2; i++) {
+      const fake = await startFakeProviders({ latencyMs: LATENCY });
+      ownFakes.push(fake);
+      children.push(await startChild({ ...testEnv(first.database, fake, { ...queueEnv, SECRETS_KEY: first.env.SECRETS_KEY }) }));
+    }
+    const [victim, survivor] = children;
+    const victimFake = ownFakes[0];
+    const requests = [org.request, graphqlClient(victim.url, org.apiKey), graphqlClient(survivor.url, org.apiKey)];
+    const allFakes = [first.fake, ...ownFakes];
+
+    // 300 messages through all three; ~80 per second go out (3 instances × 4 calls of 150 ms).
+    await inParallel(
+      Array.from({ length: 300 }, (_, i) => () =>
+        send(requests[i % 3], org.numbers[i % 2 ? 'telnyx' : 'twilio'].phoneNumber, `+1415555${4400 + (i % 50)}`, `crash ${i}`),
+      ),
+      24,
+    );
+    await eventually(() => acceptedBy(victimFake, 'crash ').length >= 20 || victimFake.requests.length >= 25, 15_000, 5);
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    const killedAt = Date.now();
+
+    await eventually(async () => (await countByStatus(org.request)).SENT === 300, 30_000, 100);
+    await new Promise((r) => setTimeout(r, 500));
+
+    const byBody = acceptsPerBody(allFakes, 'crash ');
+    // Nothing lost…
+    expect(byBody.size).toBe(300);
+    // …and nothing sent twice, except a message whose first call was under way at the victim when it died.
+    const twice = [...byBody].filter(([, calls]) => calls.length > 1);
+    for (const [body, calls] of twice) {
+      expect(calls, body).toHaveLength(2);
+      const atVictim = calls.filter((r) => victimFake.requests.includes(r));
+      expect(atVictim, body).toHaveLength(1);
+      expect(atVictim[0].receivedAt, body).toBeGreaterThan(killedAt - LATENCY - 100);
+    }
+    expect(twice.length).toBeLessThanOrEqual(CONCURRENCY);
+    // The victim really was cut short: calls it had under way were never answered to it, and those messages went out through the others.
+    const cutShort = victimFake.requests.filter((r) => r.receivedAt > killedAt - LATENCY && bodyOf(r).startsWith('crash '));
+    expect(cutShort.length).toBeGreaterThan(0);
+    for (const r of cutShort) expect(byBody.get(bodyOf(r))!.some((call) => !victimFake.requests.includes(call)), bodyOf(r)).toBe(true);
+    expect(await countByStatus(org.request)).toMatchObject({ SENT: 300 });
+  }, 60_000);
+});

@@ -1,0 +1,131 @@
+/**
+ * Issue 4 item 2: `search` in the delivery log and its stats — the text, in any case, in the
+ * body or either number — answered through the text index (SQLite: trigram FTS5 kept by
+ * triggers; PostgreSQL: pg_trgm) for rare text and by walking the newest-first index for common
+ * text (more than 1,000 matches). Both paths must give the same answers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { graphql } from './gql';
+import { ok } from './support/client';
+import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
+import { startServer, type TestServer } from './support/server';
+
+const SearchMessages = graphql(`
+  query SearchMessages($search: String!, $first: Int, $after: String) {
+    messages(filter: { search: $search }, first: $first, after: $after) {
+      edges { node { id body to createdAt } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+const SearchStats = graphql(`
+  query SearchStats($search: String!) {
+    messageStats(filter: { search: $search }) { total }
+  }
+`);
+
+let server: TestServer;
+let org: OrganizationFixture;
+let other: OrganizationFixture;
+const REGULAR = '+14155559900';
+const TABLE_GUEST = '+14155559911';
+const COMMON = 1200; // more than the 1,000 matches looked up through the index
+const T0 = Date.UTC(2026, 0, 1);
+
+async function insert(who: OrganizationFixture, rows: { body: string; to?: string; at: number }[]) {
+  const number = who.numbers.twilio;
+  await server.app.services.db.message.createMany({
+    data: rows.map((row) => ({
+      organizationId: decodeGlobalID(who.organizationId).id,
+      assistantId: decodeGlobalID(who.assistantId).id,
+      phoneNumberId: decodeGlobalID(number.id).id,
+      direction: 'OUTBOUND' as const,
+      from: number.phoneNumber,
+      to: row.to ?? REGULAR,
+      body: row.body,
+      provider: 'TWILIO' as const,
+      status: 'DELIVERED' as const,
+      segments: 1,
+      encoding: 'GSM7' as const,
+      createdAt: new Date(row.at),
+    })),
+  });
+}
+
+const bodies = async (search: string, who = org) =>
+  (await ok(who.request(SearchMessages, { search, first: 50 }))).messages.edges.map((e) => e.node.body);
+
+beforeAll(async () => {
+  server = await startServer();
+  org = await createOrganizationFixture(server);
+  other = await createOrganizationFixture(server, { name: 'Other', numberOffset: 1 });
+  await insert(
+    org,
+    Array.from({ length: COMMON }, (_, i) => ({ body: `Your appointment #${i} is confirmed`, at: T0 + i * 60_000 })),
+  );
+  await insert(org, [
+    { body: 'Table for two at Cafe Luna', to: TABLE_GUEST, at: T0 - 3_600_000 },
+    { body: 'He said "hi" at 100% volume', at: T0 - 7_200_000 },
+    { body: 'Order 1000 widgets', at: T0 - 10_800_000 },
+    { body: 'ok', at: T0 - 14_400_000 },
+  ]);
+  await insert(other, [{ body: 'Table for six', to: TABLE_GUEST, at: T0 }]);
+});
+afterAll(() => server?.stop());
+
+describe('search', () => {
+  it('finds rare text in any case, only in the caller’s organization', async () => {
+    expect(await bodies('TABLE')).toEqual(['Table for two at Cafe Luna']);
+    expect(await bodies('cafe luna')).toEqual(['Table for two at Cafe Luna']);
+    expect(await bodies('table', other)).toEqual(['Table for six']);
+    expect(await bodies('no such words anywhere')).toEqual([]);
+  });
+
+  it('takes the text literally: quotes, % and _ are characters like any other', async () => {
+    expect(await bodies('said "HI"')).toEqual(['He said "hi" at 100% volume']);
+    expect(await bodies('100%')).toEqual(['He said "hi" at 100% volume']);
+    expect(await bodies('1_0')).toEqual([]);
+  });
+
+  it('finds text shorter than the index’s three characters', async () => {
+    expect(await bodies('OK')).toEqual(['ok']);
+  });
+
+  it('searches either number', async () => {
+    expect(await bodies('5559911')).toEqual(['Table for two at Cafe Luna']);
+  });
+
+  it('pages common text newest first, every match once', async () => {
+    const seen: string[] = [];
+    let after: string | null | undefined;
+    for (;;) {
+      const { messages } = await ok(org.request(SearchMessages, { search: 'APPOINTMENT', first: 100, after }));
+      seen.push(...messages.edges.map((e) => e.node.body));
+      if (!messages.pageInfo.hasNextPage) break;
+      after = messages.pageInfo.endCursor;
+    }
+    expect(seen).toHaveLength(COMMON);
+    expect(seen[0]).toBe(`Your appointment #${COMMON - 1} is confirmed`);
+    expect(seen.at(-1)).toBe('Your appointment #0 is confirmed');
+    expect(new Set(seen).size).toBe(COMMON);
+  });
+
+  it('counts the same matches in messageStats', async () => {
+    const total = async (search: string) => (await ok(org.request(SearchStats, { search }))).messageStats.total;
+    expect(await total('appointment')).toBe(COMMON);
+    expect(await total('Table')).toBe(1);
+    expect(await total('ok')).toBe(1);
+  });
+
+  it('follows edits and erasure of the messages', async () => {
+    const { db } = server.app.services;
+    const organizationId = decodeGlobalID(org.organizationId).id;
+    await db.message.updateMany({ where: { organizationId, body: 'Order 1000 widgets' }, data: { body: 'Order 1000 gadgets' } });
+    expect(await bodies('widgets')).toEqual([]);
+    expect(await bodies('GADGETS')).toEqual(['Order 1000 gadgets']);
+    await db.message.deleteMany({ where: { organizationId, body: 'Order 1000 gadgets' } });
+    expect(await bodies('gadgets')).toEqual([]);
+  });
+});
