@@ -87,6 +87,8 @@ describe('search', () => {
     expect(await bodies('said "HI"')).toEqual(['He said "hi" at 100% volume']);
     expect(await bodies('100%')).toEqual(['He said "hi" at 100% volume']);
     expect(await bodies('1_0')).toEqual([]);
+    expect(await bodies('%')).toEqual(['He said "hi" at 100% volume']);
+    expect(await bodies('_')).toEqual([]);
   });
 
   it('finds text shorter than the index’s three characters', async () => {

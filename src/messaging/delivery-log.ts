@@ -42,25 +42,48 @@ export function messageWhere(services: Services, organizationId: string, filter:
   };
 }
 
+/** Matches among an organization's newest messages above which `search` walks newest-first. */
+const PROBE_ROWS = 1000;
+const PROBE_COMMON = 25;
 /** More matches than this and `search` is left to the newest-first walk (see messagePageWhere). */
 const SEARCH_CANDIDATES = 1000;
 
 /**
- * messageWhere for a page of the log (or its stats), with `search` looked up in the text index
- * first: SQLite's trigram FTS5 table "MessageSearch", PostgreSQL's pg_trgm GIN index (both in
- * migration 20261127110155_log_indexes_search). Text found in at most 1,000 of the
- * organization's messages becomes `id IN (…)`, a page of primary-key lookups however old the
- * matches are. Commoner text keeps the plain condition: walking the newest-first index meets a
- * page of matches within a few thousand rows. Under 3 characters the indexes cannot help.
- * Same semantics either way: the text, any case, in the body or either number.
+ * messageWhere for a page of the log (or its stats), with `search` planned for its frequency.
+ * Common text (at least 25 of the organization's newest 1,000 messages) keeps the plain
+ * condition: walking the newest-first index meets a page of matches within a few thousand
+ * rows. Rarer text is looked up in the text index first (SQLite: the trigram FTS5 table
+ * "MessageSearch"; PostgreSQL: the pg_trgm GIN index; migration *_log_indexes_search): found in
+ * at most 1,000 of the organization's messages it becomes `id IN (…)`, a page of primary-key
+ * lookups however old the matches are. Under 3 characters the indexes cannot help.
+ * The same messages either way: the text, any case, in the body or either number.
  */
 export async function messagePageWhere(services: Services, organizationId: string, filter: MessageFilter = {}): Promise<Prisma.MessageWhereInput> {
   const search = filter.search?.trim();
   const where = messageWhere(services, organizationId, filter);
-  if (!search || [...search].length < 3) return where;
-  const ids = await searchCandidates(services, organizationId, search, SEARCH_CANDIDATES + 1);
-  if (ids.length > SEARCH_CANDIDATES) return where;
+  if (!search) return where;
+  // Prisma's `contains` passes % and _ to LIKE as wildcards: text with them goes through the
+  // escaped lookup (up to 10,000 matches; past that the plain condition over-matches).
+  const wildcards = /[\\%_]/.test(search);
+  if (!wildcards && [...search].length < 3) return where;
+  if (!wildcards && (await newestMatches(services, organizationId, search)) >= PROBE_COMMON) return where;
+  const limit = wildcards ? 10 * SEARCH_CANDIDATES : SEARCH_CANDIDATES;
+  const ids = await searchCandidates(services, organizationId, search, limit + 1);
+  if (ids.length > limit) return where;
   return { ...messageWhere(services, organizationId, { ...filter, search: null }), id: { in: ids } };
+}
+
+/** How many of the organization's newest messages contain the text (only to choose a plan). */
+async function newestMatches(services: Services, organizationId: string, search: string): Promise<number> {
+  const pattern = likePattern(search);
+  const body = services.dialect === 'postgresql' ? Prisma.sql`"body" ILIKE ${pattern} ESCAPE '\\'` : Prisma.sql`"body" LIKE ${pattern} ESCAPE '\\'`;
+  const [row] = await services.db.$queryRaw<{ n: unknown }[]>`
+    SELECT COUNT(*) AS "n" FROM (
+      SELECT "body", "from", "to" FROM "Message" WHERE "organizationId" = ${organizationId}
+      ORDER BY "createdAt" DESC, "id" DESC LIMIT ${PROBE_ROWS}
+    ) AS "newest"
+    WHERE ${body} OR "from" LIKE ${pattern} ESCAPE '\\' OR "to" LIKE ${pattern} ESCAPE '\\'`;
+  return Number(row?.n ?? 0);
 }
 
 /** FTS5 phrase: with the trigram tokenizer, "text" matches the substring in any case. */
@@ -69,7 +92,13 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}
 
 async function searchCandidates(services: Services, organizationId: string, search: string, limit: number): Promise<string[]> {
   const rows =
-    services.dialect === 'sqlite'
+    services.dialect === 'sqlite' && [...search].length < 3
+      ? await services.db.$queryRaw<{ id: string }[]>`
+          SELECT "id" FROM "Message"
+          WHERE "organizationId" = ${organizationId}
+            AND ("body" LIKE ${likePattern(search)} ESCAPE '\\' OR "from" LIKE ${likePattern(search)} ESCAPE '\\' OR "to" LIKE ${likePattern(search)} ESCAPE '\\')
+          LIMIT ${limit}`
+      : services.dialect === 'sqlite'
       ? await services.db.$queryRaw<{ id: string }[]>`
           SELECT m."id" FROM "MessageSearch" JOIN "Message" m ON m.rowid = "MessageSearch".rowid
           WHERE "MessageSearch" MATCH ${ftsPhrase(search)} AND m."organizationId" = ${organizationId} LIMIT ${limit}`

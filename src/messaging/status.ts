@@ -69,33 +69,19 @@ export async function recordStatus(
   services: Services,
   message: Pick<Message, 'id' | 'organizationId'>,
   step: StatusStep,
-  options: { from?: MessageStatus[]; data?: Partial<Pick<Message, 'providerMessageId' | 'nextAttemptAt' | 'leaseExpiresAt' | 'attempts'>> } = {},
+  options: { from?: MessageStatus[]; data?: StepData } = {},
 ): Promise<{ message: Message; changed: boolean }> {
   const from = options.from ?? statusesBelow(step.status);
   const { current, changed } = await services.db.$transaction(async (tx) => {
     const update = await tx.message.updateMany({
       where: { id: message.id, status: { in: from } },
-      data: {
-        status: step.status,
-        ...(step.errorCode !== undefined && { errorCode: step.errorCode }),
-        ...(step.errorMessage !== undefined && { errorMessage: step.errorMessage }),
-        ...options.data,
-      },
+      data: stepChanges(step, options.data),
     });
     const changed = update.count === 1;
     // A provider's word is always kept in the timeline, even when it does not move the status;
     // a queue transition that lost a race (another instance, a cancel) leaves no trace.
     if (changed || !options.from) {
-      await tx.messageEvent.create({
-        data: {
-          messageId: message.id,
-          status: step.status,
-          providerStatus: step.providerStatus ?? null,
-          errorCode: step.errorCode ?? null,
-          errorMessage: step.errorMessage ?? null,
-          payload: step.payload ?? null,
-        },
-      });
+      await tx.messageEvent.create({ data: timelineEntry(message.id, step) });
     }
     return { current: await tx.message.findUniqueOrThrow({ where: { id: message.id } }), changed };
   });
@@ -106,12 +92,36 @@ export async function recordStatus(
   return { message: current, changed };
 }
 
+type StepData = Partial<Pick<Message, 'providerMessageId' | 'nextAttemptAt' | 'leaseExpiresAt' | 'attempts'>>;
+
+/** What a step changes on its message: the status, the error when the step names one, and `data`. */
+function stepChanges(step: StatusStep, data?: StepData) {
+  return {
+    status: step.status,
+    ...(step.errorCode !== undefined && { errorCode: step.errorCode }),
+    ...(step.errorMessage !== undefined && { errorMessage: step.errorMessage }),
+    ...data,
+  };
+}
+
+/** The step as a row of the message's timeline. */
+function timelineEntry(messageId: string, step: StatusStep) {
+  return {
+    messageId,
+    status: step.status,
+    providerStatus: step.providerStatus ?? null,
+    errorCode: step.errorCode ?? null,
+    errorMessage: step.errorMessage ?? null,
+    payload: step.payload ?? null,
+  };
+}
+
 export interface QueueStep {
   message: Message;
   step: StatusStep;
   /** The statuses the message must be in for the step to apply (the queue holds it: SENDING). */
   from: MessageStatus[];
-  data?: Partial<Pick<Message, 'providerMessageId' | 'nextAttemptAt' | 'leaseExpiresAt' | 'attempts'>>;
+  data?: StepData;
 }
 
 /**
@@ -126,25 +136,9 @@ export async function recordQueueSteps(services: Services, steps: QueueStep[]): 
     const events: Prisma.MessageEventCreateManyInput[] = [];
     const out: { message: Message; changed: boolean }[] = [];
     for (const { message, step, from, data } of steps) {
-      const changes = {
-        status: step.status,
-        ...(step.errorCode !== undefined && { errorCode: step.errorCode }),
-        ...(step.errorMessage !== undefined && { errorMessage: step.errorMessage }),
-        ...data,
-      };
+      const changes = stepChanges(step, data);
       const { count } = await tx.message.updateMany({ where: { id: message.id, status: { in: from } }, data: changes });
-      if (count === 1) {
-        events.push({
-          id: newId(),
-          messageId: message.id,
-          status: step.status,
-          providerStatus: step.providerStatus ?? null,
-          errorCode: step.errorCode ?? null,
-          errorMessage: step.errorMessage ?? null,
-          payload: step.payload ?? null,
-          at: now,
-        });
-      }
+      if (count === 1) events.push({ id: newId(), ...timelineEntry(message.id, step), at: now });
       out.push({ message: { ...message, ...changes, updatedAt: now }, changed: count === 1 });
     }
     if (events.length > 0) await tx.messageEvent.createMany({ data: events });
