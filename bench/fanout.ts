@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { twilioInboundParams, twilioWebhookRequest } from '../test/fakes/signing';
-import { fmt, freePort, percentile, startProcess, stopProcess } from './lib';
+import { addTwilioNumber, createBenchOrganization, createTwilioAssistant, fmt, percentile, startServers, stopProcess, type BenchServer } from './lib';
 
 const SECONDS = Number(process.env.BENCH_FANOUT_SECONDS ?? 20);
 const BROADCAST_SECONDS = Number(process.env.BENCH_BROADCAST_SECONDS ?? 10);
@@ -35,7 +35,6 @@ const ASSISTANTS = 100;
 const FILTERED_RATE = 200;
 const BROADCAST_RATE = 20;
 const WORKERS = Number(process.env.BENCH_FANOUT_WORKERS ?? 4);
-const ADMIN = 'bench-admin';
 const WEBHOOK_PATH = '/webhooks/twilio/messages';
 
 export interface FanoutFigures {
@@ -57,17 +56,6 @@ interface Phase {
   p99: number;
   /** Webhook POST round trip, p99 (ms). */
   postP99: number;
-}
-
-async function gql(url: string, key: string, query: string, variables: Record<string, unknown> = {}) {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: any; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -163,60 +151,24 @@ class Workers {
   }
 }
 
-interface Server {
-  child: ChildProcess;
-  url: string;
-}
-
 export async function benchFanout(options: { databaseUrl?: string; redisUrl?: string; instances?: number; label?: string } = {}): Promise<FanoutFigures> {
   const dir = mkdtempSync(path.join(tmpdir(), 'switchboard-fanout-'));
-  const secretsKey = randomBytes(32).toString('hex');
-  const servers: Server[] = [];
+  const servers: BenchServer[] = [];
   const workers = new Workers();
   try {
-    for (let i = 0; i < (options.instances ?? 1); i++) {
-      const port = await freePort();
-      const url = `http://127.0.0.1:${port}`;
-      const { child } = await startProcess(
-        'src/main.ts',
-        {
-          PORT: String(port),
-          PUBLIC_URL: url,
-          DATABASE_URL: options.databaseUrl ?? `file:${path.join(dir, 'switchboard.db')}`,
-          ...(options.redisUrl && { REDIS_URL: options.redisUrl }),
-          ADMIN_TOKEN: ADMIN,
-          SECRETS_KEY: secretsKey,
-          LOG_LEVEL: 'warn',
-          NODE_ENV: 'production',
-        },
-        /Switchboard is up/,
-      );
-      servers.push({ child, url });
-    }
+    await startServers(servers, { instances: options.instances, dir, databaseUrl: options.databaseUrl, redisUrl: options.redisUrl, env: (url) => ({ PUBLIC_URL: url }) });
     const url = servers[0].url;
-    const { createOrganization } = await gql(url, ADMIN, `mutation { createOrganization(input: { name: "Fanout" }) { ... on CreateOrganizationPayload { apiKey } } }`);
-    const apiKey: string = createOrganization.apiKey;
+    const { apiKey } = await createBenchOrganization(url, 'Fanout');
 
     // 100 assistants, each with its own Twilio account and number.
     const assistants: { id: string; number: string; accountSid: string; authToken: string }[] = [];
     for (let i = 0; i < ASSISTANTS; i++) {
       const accountSid = `AC${String(i).padStart(32, '0')}`;
       const authToken = `fanout-token-${i}-${randomBytes(8).toString('hex')}`;
-      const { createAssistant } = await gql(
-        url,
-        apiKey,
-        `mutation($input: CreateAssistantInput!) { createAssistant(input: $input) { ... on CreateAssistantPayload { assistant { id } } ... on Error { code message } } }`,
-        { input: { name: `Assistant ${i}`, twilioConfig: { accountSid, authToken } } },
-      );
+      const id = await createTwilioAssistant(url, apiKey, `Assistant ${i}`, { accountSid, authToken });
       const number = `+1415555${3000 + i}`;
-      const { addPhoneNumber } = await gql(
-        url,
-        apiKey,
-        `mutation($input: AddPhoneNumberInput!) { addPhoneNumber(input: $input) { __typename ... on Error { code message } } }`,
-        { input: { phoneNumber: number, provider: 'TWILIO', assistantId: createAssistant.assistant.id } },
-      );
-      if (addPhoneNumber.__typename !== 'AddPhoneNumberPayload') throw new Error(JSON.stringify(addPhoneNumber));
-      assistants.push({ id: createAssistant.assistant.id, number, accountSid, authToken });
+      await addTwilioNumber(url, apiKey, { phoneNumber: number, assistantId: id });
+      assistants.push({ id, number, accountSid, authToken });
     }
 
     let seq = 0;

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 
 /** Percentile of a sorted copy of `values` (nearest rank). */
@@ -74,4 +76,106 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
   await exited;
   clearTimeout(timer);
+}
+
+// ─── A Switchboard to measure ────────────────────────────────────────────────────────────
+
+/** The admin token the benchmarks start their servers with. */
+export const ADMIN = 'bench-admin';
+
+/**
+ * POSTs a GraphQL operation as `key` to `url`/graphql; resolves with `data`, throws on `errors`.
+ * `retryOnce`: post once more when the first request fails without an answer (a pooled
+ * keep-alive socket closing just as it is reused).
+ */
+export async function gql(url: string, key: string, query: string, variables: Record<string, unknown> = {}, options: { retryOnce?: boolean } = {}) {
+  const post = () =>
+    fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query, variables }),
+    });
+  const res = await (options.retryOnce ? post().catch(post) : post());
+  const body = (await res.json()) as { data?: any; errors?: unknown };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+export interface BenchServer {
+  child: ChildProcess;
+  url: string;
+}
+
+/**
+ * Starts `instances` servers (src/main.ts, NODE_ENV=production, ADMIN as admin token) on one
+ * database (`databaseUrl`, by default SQLite in `dir`) and one new secrets key, each on a free
+ * port, pushing each onto `servers` as it is up (so that the caller's `finally` stops those
+ * started before a failure). `env(url)` adds to the environment of the instance at `url`.
+ */
+export async function startServers(
+  servers: BenchServer[],
+  options: { instances?: number; dir: string; databaseUrl?: string; redisUrl?: string; env?: (url: string) => Record<string, string> },
+): Promise<BenchServer[]> {
+  const databaseUrl = options.databaseUrl ?? `file:${path.join(options.dir, 'switchboard.db')}`;
+  const secretsKey = randomBytes(32).toString('hex');
+  for (let i = 0; i < (options.instances ?? 1); i++) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const { child } = await startProcess(
+      'src/main.ts',
+      {
+        PORT: String(port),
+        DATABASE_URL: databaseUrl,
+        ...(options.redisUrl && { REDIS_URL: options.redisUrl }),
+        ADMIN_TOKEN: ADMIN,
+        SECRETS_KEY: secretsKey,
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'production',
+        ...options.env?.(url),
+      },
+      /Switchboard is up/,
+    );
+    servers.push({ child, url });
+  }
+  return servers;
+}
+
+/** A new organization named `name`, created with the admin token: its API key and global id. */
+export async function createBenchOrganization(url: string, name: string): Promise<{ apiKey: string; organizationId: string }> {
+  const { createOrganization } = await gql(
+    url,
+    ADMIN,
+    `mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { __typename ... on CreateOrganizationPayload { apiKey organization { id } } ... on Error { code message } } }`,
+    { input: { name } },
+  );
+  if (createOrganization.__typename !== 'CreateOrganizationPayload') throw new Error(JSON.stringify(createOrganization));
+  return { apiKey: createOrganization.apiKey, organizationId: createOrganization.organization.id };
+}
+
+/** A new assistant of the organization of `key` with these Twilio credentials: its id. */
+export async function createTwilioAssistant(
+  url: string,
+  key: string,
+  name: string,
+  twilioConfig: { accountSid: string; authToken: string } = { accountSid: 'AC00000000000000000000000000000000', authToken: 'bench-token' },
+): Promise<string> {
+  const { createAssistant } = await gql(
+    url,
+    key,
+    `mutation($input: CreateAssistantInput!) { createAssistant(input: $input) { __typename ... on CreateAssistantPayload { assistant { id } } ... on Error { code message } } }`,
+    { input: { name, twilioConfig } },
+  );
+  if (createAssistant.__typename !== 'CreateAssistantPayload') throw new Error(JSON.stringify(createAssistant));
+  return createAssistant.assistant.id;
+}
+
+/** Adds a Twilio number assigned to `assistantId`, at `messagesPerSecond` when given. */
+export async function addTwilioNumber(url: string, key: string, input: { phoneNumber: string; assistantId: string; messagesPerSecond?: number }): Promise<void> {
+  const { addPhoneNumber } = await gql(
+    url,
+    key,
+    `mutation($input: AddPhoneNumberInput!) { addPhoneNumber(input: $input) { __typename ... on Error { code message } } }`,
+    { input: { ...input, provider: 'TWILIO' } },
+  );
+  if (addPhoneNumber.__typename !== 'AddPhoneNumberPayload') throw new Error(JSON.stringify(addPhoneNumber));
 }

@@ -6,30 +6,18 @@
  * [first accept, first accept + 30 s) ÷ 30, and the busiest single second.
  * Server (src/main.ts) and fake provider (test/fakes/provider-server.ts) are child processes.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fmt, freePort, runConcurrent, startProcess, stopProcess } from './lib';
+import { busiestSecond } from '../test/support/rates';
+import { addTwilioNumber, createBenchOrganization, createTwilioAssistant, fmt, gql, runConcurrent, startProcess, startServers, stopProcess, type BenchServer } from './lib';
 
 const SECONDS = Number(process.env.BENCH_PACING_SECONDS ?? 30);
 const RATES = [1, 10, 50];
-const ADMIN = 'bench-admin';
 
 export interface PacingFigures {
   label: string;
   senders: { configured: number; achieved: number; busiestSecond: number; accepted: number }[];
-}
-
-async function gql(url: string, key: string, query: string, variables: Record<string, unknown> = {}) {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: any; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
 }
 
 export async function benchPacing(options: { databaseUrl?: string; redisUrl?: string; instances?: number; label?: string } = {}): Promise<PacingFigures> {
@@ -37,45 +25,14 @@ export async function benchPacing(options: { databaseUrl?: string; redisUrl?: st
   const fake = await startProcess('test/fakes/provider-server.ts', {}, /baseUrls/);
   const { baseUrls, controlUrl } = JSON.parse(fake.line) as { baseUrls: { twilio: string }; controlUrl?: string };
   const control = controlUrl ?? `${baseUrls.twilio}/__fake`;
-  const secretsKey = randomBytes(32).toString('hex');
-  const servers: { child: Awaited<ReturnType<typeof startProcess>>['child']; url: string }[] = [];
+  const servers: BenchServer[] = [];
   try {
-    for (let i = 0; i < (options.instances ?? 1); i++) {
-      const port = await freePort();
-      const { child } = await startProcess(
-        'src/main.ts',
-        {
-          PORT: String(port),
-          DATABASE_URL: options.databaseUrl ?? `file:${path.join(dir, 'switchboard.db')}`,
-          ...(options.redisUrl && { REDIS_URL: options.redisUrl }),
-          ADMIN_TOKEN: ADMIN,
-          SECRETS_KEY: secretsKey,
-          LOG_LEVEL: 'warn',
-          TWILIO_API_BASE_URL: baseUrls.twilio,
-          NODE_ENV: 'production',
-        },
-        /Switchboard is up/,
-      );
-      servers.push({ child, url: `http://127.0.0.1:${port}` });
-    }
+    await startServers(servers, { instances: options.instances, dir, databaseUrl: options.databaseUrl, redisUrl: options.redisUrl, env: () => ({ TWILIO_API_BASE_URL: baseUrls.twilio }) });
     const url = servers[0].url;
-    const { createOrganization } = await gql(url, ADMIN, `mutation { createOrganization(input: { name: "Pacing" }) { ... on CreateOrganizationPayload { apiKey } } }`);
-    const key: string = createOrganization.apiKey;
-    const { createAssistant } = await gql(
-      url,
-      key,
-      `mutation { createAssistant(input: { name: "Pacing", twilioConfig: { accountSid: "AC00000000000000000000000000000000", authToken: "bench-token" } }) { ... on CreateAssistantPayload { assistant { id } } } }`,
-    );
+    const { apiKey: key } = await createBenchOrganization(url, 'Pacing');
+    const assistantId = await createTwilioAssistant(url, key, 'Pacing');
     const numbers = RATES.map((_, i) => `+1415555${2671 + i}`);
-    for (const [i, rate] of RATES.entries()) {
-      const { addPhoneNumber } = await gql(
-        url,
-        key,
-        `mutation($input: AddPhoneNumberInput!) { addPhoneNumber(input: $input) { __typename ... on Error { code message } } }`,
-        { input: { phoneNumber: numbers[i], provider: 'TWILIO', assistantId: createAssistant.assistant.id, messagesPerSecond: rate } },
-      );
-      if (addPhoneNumber.__typename !== 'AddPhoneNumberPayload') throw new Error(JSON.stringify(addPhoneNumber));
-    }
+    for (const [i, rate] of RATES.entries()) await addTwilioNumber(url, key, { phoneNumber: numbers[i], assistantId, messagesPerSecond: rate });
 
     // A little more than each sender can send in the run, interleaved across senders and instances.
     const jobs = RATES.flatMap((rate, s) => Array.from({ length: Math.ceil(rate * SECONDS * 1.1) + 2 }, (_, i) => ({ s, i })));
@@ -119,15 +76,6 @@ export async function benchPacing(options: { databaseUrl?: string; redisUrl?: st
     fake.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function busiestSecond(times: number[]): number {
-  let most = 0;
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while (times[j] <= times[i] - 1000) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
 }
 
 export function printPacing(rows: PacingFigures[]) {

@@ -8,23 +8,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { fmt, freePort, percentile, runConcurrent, startProcess, stopProcess } from './lib';
+import { addTwilioNumber, createBenchOrganization, createTwilioAssistant, fmt, freePort, gql, percentile, runConcurrent, startProcess, startServers, stopProcess, type BenchServer } from './lib';
 
 const TOTAL = Number(process.env.BENCH_SENDS ?? 20_000);
 const CONCURRENCY = 64;
-const ADMIN = 'bench-admin';
-
-async function gql(url: string, key: string, query: string, variables: Record<string, unknown> = {}) {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: any; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
 
 export interface SendFigures {
   label: string;
@@ -39,42 +26,14 @@ export async function benchSend(options: { databaseUrl?: (dir: string) => string
   const dir = mkdtempSync(path.join(tmpdir(), 'switchboard-bench-'));
   const fake = await startProcess('test/fakes/provider-server.ts', { FAKE_PROVIDERS_RECORD: '0' }, /baseUrls/);
   const { baseUrls } = JSON.parse(fake.line);
-  const databaseUrl = options.databaseUrl?.(dir) ?? `file:${path.join(dir, 'switchboard.db')}`;
-  const secretsKey = randomBytes(32).toString('hex');
-  const instances = options.instances ?? 1;
-  const servers: (Awaited<ReturnType<typeof startProcess>> & { url: string })[] = [];
-  for (let i = 0; i < instances; i++) {
-    const port = await freePort();
-    servers.push(
-      await startProcess(
-        'src/main.ts',
-        {
-          PORT: String(port),
-          DATABASE_URL: databaseUrl,
-          ...(options.redisUrl && { REDIS_URL: options.redisUrl }),
-          ADMIN_TOKEN: ADMIN,
-          SECRETS_KEY: secretsKey,
-          LOG_LEVEL: 'warn',
-          TWILIO_API_BASE_URL: baseUrls.twilio,
-          NODE_ENV: 'production',
-        },
-        /Switchboard is up/,
-      ).then((p) => ({ ...p, url: `http://127.0.0.1:${port}` })),
-    );
-  }
-  const url = servers[0].url;
+  const servers: BenchServer[] = [];
   try {
-    const { createOrganization } = await gql(url, ADMIN, `mutation { createOrganization(input: { name: "Bench" }) { ... on CreateOrganizationPayload { apiKey } } }`);
-    const key: string = createOrganization.apiKey;
-    const { createAssistant } = await gql(
-      url,
-      key,
-      `mutation { createAssistant(input: { name: "Bench", twilioConfig: { accountSid: "AC00000000000000000000000000000000", authToken: "bench-token" } }) { ... on CreateAssistantPayload { assistant { id } } } }`,
-    );
+    await startServers(servers, { instances: options.instances, dir, databaseUrl: options.databaseUrl?.(dir), redisUrl: options.redisUrl, env: () => ({ TWILIO_API_BASE_URL: baseUrls.twilio }) });
+    const url = servers[0].url;
+    const { apiKey: key } = await createBenchOrganization(url, 'Bench');
+    const assistantId = await createTwilioAssistant(url, key, 'Bench');
     const from = '+14155552671';
-    await gql(url, key, `mutation($a: ID!) { addPhoneNumber(input: { phoneNumber: "${from}", provider: TWILIO, assistantId: $a, messagesPerSecond: 1000 }) { __typename } }`, {
-      a: createAssistant.assistant.id,
-    });
+    await addTwilioNumber(url, key, { phoneNumber: from, assistantId, messagesPerSecond: 1000 });
     const sendQuery = `mutation($input: SendSmsInput!) { sendSms(input: $input) { ... on SendMessagePayload { outboundMessage { id status } } ... on Error { code message } } }`;
     const send = (i: number) =>
       fetch(`${servers[i % servers.length].url}/graphql`, {

@@ -21,7 +21,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client';
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { startFakeProviders, type FakeProviders, type RecordedRequest } from './fakes/provider-server';
+import { startFakeProviders, type FakeProviders } from './fakes/provider-server';
 import {
   telnyxKeyPair,
   telnyxMessageReceivedEvent,
@@ -32,6 +32,7 @@ import {
   vonageWebhookRequest,
 } from './fakes/signing';
 import { createOrganizationFixture, makeCredentials, NUMBERS, type OrganizationFixture } from './support/fixtures';
+import { bodyOf } from './support/queue';
 import { ADMIN_TOKEN, createTestDatabase, eventually, startServer, testEnv, usesServices, type TestDatabase, type TestServer } from './support/server';
 
 // ─── The server as a child process ───────────────────────────────────────────────────────
@@ -179,9 +180,6 @@ async function send(url: string, apiKey: string, via: 'graphql' | 'rest', from: 
   expect(answer.status).toBe('queued');
   return answer.message_id;
 }
-
-/** The text a provider request carried: Twilio's Body, Telnyx's and Vonage's text. */
-const bodyOf = (request: RecordedRequest) => String(request.body.Body ?? request.body.text ?? '');
 
 function rememberFixtureSecrets(label: string, org: OrganizationFixture) {
   rememberSecret(`${label} org API key`, org.apiKey);

@@ -4,47 +4,32 @@
  * (Message.forwards); deliveries survive a restart; rotateWebhookSecret signs later ones.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphql } from './gql';
 import { graphqlClient, ok } from './support/client';
+import { SharedRotateWebhookSecret } from './support/documents';
 import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
 import { createTestDatabase, eventually, startServer, type TestServer } from './support/server';
 import {
-  closeRedis,
   inboundWithProviderId,
   messageDetails,
   post,
   signedInbound,
+  startInboundSuite,
   startSink,
+  stopInboundSuite,
   verifySwitchboardSignature,
   type ProviderKey,
   type Sink,
   type SinkRequest,
 } from './support/inbound';
 
-const ForwardingRotateSecret = graphql(`
-  mutation ForwardingRotateSecret($assistantId: ID!) {
-    rotateWebhookSecret(assistantId: $assistantId) {
-      __typename
-      ... on RotateWebhookSecretPayload { secret }
-      ... on Error { code message }
-    }
-  }
-`);
-
 let server: TestServer;
 let sink: Sink;
 let org: OrganizationFixture;
 
 beforeAll(async () => {
-  server = await startServer();
-  sink = await startSink();
-  org = await createOrganizationFixture(server, { smsWebhookUrl: sink.url });
+  ({ server, sink, org } = await startInboundSuite());
 });
-afterAll(async () => {
-  await server?.stop();
-  await sink?.close();
-  await closeRedis();
-});
+afterAll(() => stopInboundSuite({ server, sink }));
 
 let customerSeq = 0;
 const nextCustomer = () => `+1415555${String(4600 + ++customerSeq)}`;
@@ -133,7 +118,7 @@ describe('rotateWebhookSecret', () => {
     const before = sink.for(pending.id)[0];
     expect(verifySwitchboardSignature(before.headers['x-switchboard-signature'], before.body, org.webhookSecret)).toBe(true);
 
-    const rotated = (await ok(org.request(ForwardingRotateSecret, { assistantId: org.assistantId }))).rotateWebhookSecret;
+    const rotated = (await ok(org.request(SharedRotateWebhookSecret, { assistantId: org.assistantId }))).rotateWebhookSecret;
     if (rotated.__typename !== 'RotateWebhookSecretPayload') throw new Error(JSON.stringify(rotated));
     const oldSecret = org.webhookSecret;
     const newSecret = rotated.secret;

@@ -9,9 +9,8 @@ import type { Client } from 'graphql-ws';
 import { graphql } from './gql';
 import { collect, ok, wsClient } from './support/client';
 import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
-import { eventually, startServer, type TestServer } from './support/server';
+import { eventually, type TestServer } from './support/server';
 import {
-  closeRedis,
   inboundWithProviderId,
   InboundSuiteMessageReceived,
   messageDetails,
@@ -19,7 +18,8 @@ import {
   post,
   PROVIDERS,
   signedInbound,
-  startSink,
+  startInboundSuite,
+  stopInboundSuite,
   subscribersReady,
   subscriptionTopic,
   verifySwitchboardSignature,
@@ -67,15 +67,9 @@ let org: OrganizationFixture;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  server = await startServer();
-  sink = await startSink();
-  org = await createOrganizationFixture(server, { smsWebhookUrl: sink.url });
+  ({ server, sink, org } = await startInboundSuite());
 });
-afterAll(async () => {
-  await server?.stop();
-  await sink?.close();
-  await closeRedis();
-});
+afterAll(() => stopInboundSuite({ server, sink }));
 afterEach(async () => {
   // Every subscriber of the test disconnects, and the server stops listening for it.
   await Promise.all(clients.splice(0).map((c) => c.dispose()));

@@ -6,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql';
 import { ok } from './support/client';
 import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
-import { eventually, startServer, type TestServer } from './support/server';
+import { eventually, type TestServer } from './support/server';
 import {
-  closeRedis,
   inboundWithProviderId,
   InboundSuiteSendSms,
   messageDetails,
@@ -17,7 +16,8 @@ import {
   sendAndWaitSent,
   signedInbound,
   signedStatus,
-  startSink,
+  startInboundSuite,
+  stopInboundSuite,
   type ProviderKey,
   type Sink,
 } from './support/inbound';
@@ -55,15 +55,9 @@ let sink: Sink;
 let org: OrganizationFixture;
 
 beforeAll(async () => {
-  server = await startServer();
-  sink = await startSink();
-  org = await createOrganizationFixture(server, { smsWebhookUrl: sink.url });
+  ({ server, sink, org } = await startInboundSuite());
 });
-afterAll(async () => {
-  await server?.stop();
-  await sink?.close();
-  await closeRedis();
-});
+afterAll(() => stopInboundSuite({ server, sink }));
 
 let customerSeq = 0;
 const nextCustomer = () => `+1415555${String(4100 + ++customerSeq)}`;

@@ -9,62 +9,11 @@
  * PostgreSQL + Redis only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordedRequest } from './fakes/provider-server';
-import { graphql } from './gql';
-import { graphqlClient, ok, type Request } from './support/client';
+import type { Request } from './support/client';
 import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
+import { bodyOf, inParallel, send, setRate, startInstances, stopInstances, type SenderKey as Key } from './support/queue';
+import { achievedRate, busiestSecond } from './support/rates';
 import { eventually, startServer, usesServices, type TestServer } from './support/server';
-
-const PacingSetRate = graphql(`
-  mutation PacingSetRate($input: UpdatePhoneNumberInput!) {
-    updatePhoneNumber(input: $input) {
-      __typename
-      ... on UpdatePhoneNumberPayload { phoneNumber { id messagesPerSecond } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const PacingSend = graphql(`
-  mutation PacingSend($input: SendSmsInput!) {
-    sendSms(input: $input) {
-      __typename
-      ... on SendMessagePayload { outboundMessage { id status } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-type Key = 'twilio' | 'telnyx' | 'vonage';
-
-/** The text of a provider request: Twilio's Body, Telnyx's and Vonage's text. */
-const bodyOf = (r: RecordedRequest) => String(r.body.Body ?? r.body.text ?? '');
-
-async function setRate(org: OrganizationFixture, key: Key, messagesPerSecond: number) {
-  const result = (await ok(org.request(PacingSetRate, { input: { id: org.numbers[key].id, messagesPerSecond } }))).updatePhoneNumber;
-  expect(result).toMatchObject({ __typename: 'UpdatePhoneNumberPayload', phoneNumber: { messagesPerSecond } });
-}
-
-/** Runs `tasks` with `concurrency` in flight. */
-async function inParallel<T>(tasks: (() => Promise<T>)[], concurrency: number): Promise<T[]> {
-  const results: T[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < tasks.length) {
-        const i = next++;
-        results[i] = await tasks[i]();
-      }
-    }),
-  );
-  return results;
-}
-
-async function send(request: Request, from: string, to: string, message: string) {
-  const result = (await ok(request(PacingSend, { input: { fromPhoneNumber: from, toPhoneNumber: to, message } }))).sendSms;
-  if (result.__typename !== 'SendMessagePayload') throw new Error(`sendSms refused: ${JSON.stringify(result)}`);
-  return result.outboundMessage;
-}
 
 interface Sender {
   key: Key;
@@ -101,21 +50,6 @@ async function queueAndMeasure(servers: TestServer[], requests: Request[], org: 
     const mine = accepted().filter((r) => bodyOf(r).startsWith(`pace ${run} ${sender.key} `));
     return { ...sender, bodies: mine.map(bodyOf), times: mine.map((r) => r.receivedAt).sort((a, b) => a - b) };
   });
-}
-
-/** Messages per second between the first and the last accept. */
-function achievedRate(times: number[]): number {
-  return (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000);
-}
-
-/** The most accepts within any one second. */
-function busiestSecond(times: number[]): number {
-  let most = 0;
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while (times[j] <= times[i] - 1000) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
 }
 
 function expectPaced(result: { key: Key; rate: number; count: number; bodies: string[]; times: number[] }) {
@@ -184,17 +118,10 @@ describe('three instances sharing one queue', () => {
 
   beforeAll(async () => {
     if (!usesServices) return;
-    const first = await startServer();
-    servers = [first];
     // The same database, secrets key and fake providers.
-    for (let i = 0; i < 2; i++) servers.push(await startServer({ database: first.database, fake: first.fake, env: { SECRETS_KEY: first.env.SECRETS_KEY } }));
-    org = await createOrganizationFixture(first);
-    requests = servers.map((s) => graphqlClient(s.url, org.apiKey));
+    ({ servers, org, requests } = await startInstances(3, { shareFake: true }));
   });
-  afterAll(async () => {
-    for (const server of servers.slice(1)) await server.stop();
-    await servers[0]?.stop();
-  });
+  afterAll(() => stopInstances(servers));
 
   it.skipIf(!usesServices)('paces senders at 5 and 20 messages per second within ±10% across all three instances together', async () => {
     await setRate(org, 'twilio', 5);

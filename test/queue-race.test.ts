@@ -17,37 +17,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeProviders, type FakeProviders, type RecordedRequest } from './fakes/provider-server';
 import { graphql } from './gql';
 import { graphqlClient, ok, type Request } from './support/client';
+import { SharedCancelMessage } from './support/documents';
 import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
+import { bodyOf, inParallel, send, setRate, startInstances, stopInstances } from './support/queue';
 import { eventually, startServer, testEnv, usesServices, type TestServer } from './support/server';
-
-const RaceSetRate = graphql(`
-  mutation RaceSetRate($input: UpdatePhoneNumberInput!) {
-    updatePhoneNumber(input: $input) {
-      __typename
-      ... on Error { code message }
-    }
-  }
-`);
-
-const RaceSend = graphql(`
-  mutation RaceSend($input: SendSmsInput!) {
-    sendSms(input: $input) {
-      __typename
-      ... on SendMessagePayload { outboundMessage { id status sendAt } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const RaceCancel = graphql(`
-  mutation RaceCancel($id: ID!) {
-    cancelMessage(id: $id) {
-      __typename
-      ... on CancelMessagePayload { canceled: message { id status } }
-      ... on Error { code message }
-    }
-  }
-`);
 
 const RaceMessage = graphql(`
   query RaceMessage($id: ID!) {
@@ -61,34 +34,7 @@ const RaceStats = graphql(`
   }
 `);
 
-type Key = 'twilio' | 'telnyx' | 'vonage';
-const bodyOf = (r: RecordedRequest) => String(r.body.Body ?? r.body.text ?? '');
 const acceptedBy = (fake: FakeProviders, prefix: string) => fake.requests.filter((r) => r.outcome.providerMessageId !== undefined && bodyOf(r).startsWith(prefix));
-
-async function inParallel<T>(tasks: (() => Promise<T>)[], concurrency: number): Promise<T[]> {
-  const results: T[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < tasks.length) {
-        const i = next++;
-        results[i] = await tasks[i]();
-      }
-    }),
-  );
-  return results;
-}
-
-async function setRate(org: OrganizationFixture, key: Key, messagesPerSecond: number) {
-  const result = (await ok(org.request(RaceSetRate, { input: { id: org.numbers[key].id, messagesPerSecond } }))).updatePhoneNumber;
-  expect(result.__typename).toBe('UpdatePhoneNumberPayload');
-}
-
-async function send(request: Request, from: string, to: string, message: string, sendAt?: string) {
-  const result = (await ok(request(RaceSend, { input: { fromPhoneNumber: from, toPhoneNumber: to, message, ...(sendAt && { sendAt }) } }))).sendSms;
-  if (result.__typename !== 'SendMessagePayload') throw new Error(`sendSms refused: ${JSON.stringify(result)}`);
-  return result.outboundMessage;
-}
 
 async function statusOf(request: Request, id: string) {
   return (await ok(request(RaceMessage, { id }))).message;
@@ -114,18 +60,11 @@ describe('three instances racing for one queue', () => {
 
   beforeAll(async () => {
     if (!usesServices) return;
-    const first = await startServer();
-    servers = [first];
     // Same database and secrets key; each its own fake provider.
-    for (let i = 0; i < 2; i++) servers.push(await startServer({ database: first.database, env: { SECRETS_KEY: first.env.SECRETS_KEY } }));
-    org = await createOrganizationFixture(first);
-    requests = servers.map((s) => graphqlClient(s.url, org.apiKey));
+    ({ servers, org, requests } = await startInstances(3, { shareFake: false }));
     for (const key of ['twilio', 'telnyx'] as const) await setRate(org, key, 1000);
   });
-  afterAll(async () => {
-    for (const server of servers.slice(1)) await server.stop();
-    await servers[0]?.stop();
-  });
+  afterAll(() => stopInstances(servers));
 
   it.skipIf(!usesServices)('dispatches each of 300 messages exactly once, though all three instances take part', async () => {
     const ids = await inParallel(
@@ -175,7 +114,7 @@ describe('three instances racing for one queue', () => {
   it.skipIf(!usesServices)('a message scheduled through one instance and canceled through another is sent by none', async () => {
     const sendAt = new Date(Date.now() + 1000).toISOString();
     const scheduled = await send(requests[0], org.numbers.twilio.phoneNumber, '+14155554200', 'canceled elsewhere', sendAt);
-    const canceled = (await ok(requests[1](RaceCancel, { id: scheduled.id }))).cancelMessage;
+    const canceled = (await ok(requests[1](SharedCancelMessage, { id: scheduled.id }))).cancelMessage;
     expect(canceled).toMatchObject({ __typename: 'CancelMessagePayload', canceled: { id: scheduled.id, status: 'CANCELED' } });
     // A later one from the same sender, due after it, is sent: the queue went past the canceled one.
     const later = await send(requests[2], org.numbers.twilio.phoneNumber, '+14155554200', 'after the canceled one', new Date(Date.now() + 1200).toISOString());
@@ -194,7 +133,7 @@ describe('three instances racing for one queue', () => {
     // Five seconds from its turn, it waits in the queue…
     expect((await statusOf(org.request, last.id))?.status).toBe('QUEUED');
     // …and is canceled through an instance that did not accept it.
-    const canceled = (await ok(requests[0](RaceCancel, { id: last.id }))).cancelMessage;
+    const canceled = (await ok(requests[0](SharedCancelMessage, { id: last.id }))).cancelMessage;
     expect(canceled).toMatchObject({ __typename: 'CancelMessagePayload', canceled: { status: 'CANCELED' } });
     await eventually(async () => (await Promise.all(backlog.slice(0, -1).map((m) => statusOf(org.request, m.id)))).every((m) => m?.status === 'SENT'), 10_000, 100);
     await new Promise((r) => setTimeout(r, 1200));

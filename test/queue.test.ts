@@ -84,24 +84,24 @@ describe('the send queue', () => {
     return result;
   }
 
-  it('ends a message FAILED with VALIDITY_PERIOD_EXPIRED when the provider stays down past its validity period', async () => {
-    server.fake.setOutage(true);
-    try {
-      const result = await send({ toPhoneNumber: '+14155553001', validityPeriodSeconds: 1 });
-      if (result.__typename !== 'SendMessagePayload') throw new Error(JSON.stringify(result));
-      expect(result.outboundMessage.validUntil).not.toBeNull();
-      const message = await eventually(async () => {
-        const { message } = await ok(org.request(QueueMessage, { id: result.outboundMessage.id }));
-        return message?.status === 'FAILED' ? message : null;
-      });
-      expect(message.errorCode).toBe('VALIDITY_PERIOD_EXPIRED');
-      expect(message.errorMessage).toMatch(/validity period/);
-    } finally {
-      server.fake.setOutage(false);
-    }
-    // Once the provider is back, the expired message is not sent late.
+  it('ends a message FAILED with VALIDITY_PERIOD_EXPIRED when the provider keeps it waiting past its validity period', async () => {
+    // The provider answers 429 with Retry-After: 3 s, so the message waits in the queue longer
+    // than its 1 s validity period.
+    const to = '+14155553001';
+    server.fake.failFor(to, { kind: 'rate-limited', times: 100, retryAfterSeconds: 3 });
+    const result = await send({ toPhoneNumber: to, validityPeriodSeconds: 1 });
+    if (result.__typename !== 'SendMessagePayload') throw new Error(JSON.stringify(result));
+    expect(result.outboundMessage.validUntil).not.toBeNull();
+    const message = await eventually(async () => {
+      const { message } = await ok(org.request(QueueMessage, { id: result.outboundMessage.id }));
+      return message?.status === 'FAILED' ? message : null;
+    });
+    expect(message.errorCode).toBe('VALIDITY_PERIOD_EXPIRED');
+    expect(message.errorMessage).toMatch(/validity period/);
+    // It was tried once, then never again: not sent late.
     await new Promise((r) => setTimeout(r, 300));
-    expect(server.fake.sentTo('+14155553001')).toHaveLength(0);
+    expect(server.fake.requests.filter((r) => r.to === to)).toHaveLength(1);
+    expect(server.fake.sentTo(to)).toHaveLength(0);
   });
 
   it('refuses a validity period out of range', async () => {

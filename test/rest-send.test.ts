@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql';
 import { ok } from './support/client';
+import { SharedAddPhoneNumber, SharedCreateAssistant } from './support/documents';
 import { createOrganizationFixture, makeCredentials, NUMBERS, type OrganizationFixture } from './support/fixtures';
 import { ADMIN_TOKEN, eventually, startServer, type TestServer } from './support/server';
 import { telnyxKeyPair } from './fakes/signing';
@@ -17,26 +18,6 @@ const RestDeliveryLog = graphql(`
   }
 `);
 
-const RestAddPhoneNumber = graphql(`
-  mutation RestAddPhoneNumber($input: AddPhoneNumberInput!) {
-    addPhoneNumber(input: $input) {
-      __typename
-      ... on AddPhoneNumberPayload { phoneNumber { id } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const RestCreateAssistant = graphql(`
-  mutation RestCreateAssistant($input: CreateAssistantInput!) {
-    createAssistant(input: $input) {
-      __typename
-      ... on CreateAssistantPayload { assistant { id } }
-      ... on Error { code message }
-    }
-  }
-`);
-
 let server: TestServer;
 let org: OrganizationFixture;
 let unassigned: string;
@@ -47,16 +28,16 @@ beforeAll(async () => {
   org = await createOrganizationFixture(server);
 
   unassigned = '+14155552801';
-  const added = (await ok(org.request(RestAddPhoneNumber, { input: { phoneNumber: unassigned, provider: 'TELNYX' } }))).addPhoneNumber;
+  const added = (await ok(org.request(SharedAddPhoneNumber, { input: { phoneNumber: unassigned, provider: 'TELNYX' } }))).addPhoneNumber;
   expect(added.__typename).toBe('AddPhoneNumberPayload');
 
   const telnyxOnly = (
-    await ok(org.request(RestCreateAssistant, { input: { name: 'Telnyx only', telnyxConfig: makeCredentials(telnyxKeyPair().publicKeyBase64).telnyx } }))
+    await ok(org.request(SharedCreateAssistant, { input: { name: 'Telnyx only', telnyxConfig: makeCredentials(telnyxKeyPair().publicKeyBase64).telnyx } }))
   ).createAssistant;
   if (telnyxOnly.__typename !== 'CreateAssistantPayload') throw new Error(JSON.stringify(telnyxOnly));
   vonageWithoutConfig = '+14155552802';
   const vonage = (
-    await ok(org.request(RestAddPhoneNumber, { input: { phoneNumber: vonageWithoutConfig, provider: 'VONAGE', assistantId: telnyxOnly.assistant.id } }))
+    await ok(org.request(SharedAddPhoneNumber, { input: { phoneNumber: vonageWithoutConfig, provider: 'VONAGE', assistantId: telnyxOnly.assistant.id } }))
   ).addPhoneNumber;
   expect(vonage.__typename).toBe('AddPhoneNumberPayload');
 });

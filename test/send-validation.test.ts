@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql';
 import { ok } from './support/client';
+import { SharedCancelMessage, SharedCreateAssistant, SharedSendMms } from './support/documents';
 import { createOrganizationFixture, makeCredentials, NUMBERS, type OrganizationFixture } from './support/fixtures';
 import { eventually, startServer, type TestServer } from './support/server';
 import { telnyxKeyPair } from './fakes/signing';
@@ -15,41 +16,11 @@ const ValidationSendSms = graphql(`
   }
 `);
 
-const ValidationSendMms = graphql(`
-  mutation ValidationSendMms($input: SendMmsInput!) {
-    sendMms(input: $input) {
-      __typename
-      ... on SendMessagePayload { outboundMessage { id status provider mediaUrls } }
-      ... on Error { code message }
-    }
-  }
-`);
-
 const ValidationAddPhoneNumber = graphql(`
   mutation ValidationAddPhoneNumber($input: AddPhoneNumberInput!) {
     addPhoneNumber(input: $input) {
       __typename
       ... on AddPhoneNumberPayload { phoneNumber { id phoneNumber provider } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const ValidationCreateAssistant = graphql(`
-  mutation ValidationCreateAssistant($input: CreateAssistantInput!) {
-    createAssistant(input: $input) {
-      __typename
-      ... on CreateAssistantPayload { assistant { id } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const ValidationCancel = graphql(`
-  mutation ValidationCancel($id: ID!) {
-    cancelMessage(id: $id) {
-      __typename
-      ... on CancelMessagePayload { canceled: message { id status } }
       ... on Error { code message }
     }
   }
@@ -85,7 +56,7 @@ beforeAll(async () => {
 
   const twilioOnly = (
     await ok(
-      org.request(ValidationCreateAssistant, {
+      org.request(SharedCreateAssistant, {
         input: { name: 'Twilio only', twilioConfig: makeCredentials(telnyxKeyPair().publicKeyBase64).twilio },
       }),
     )
@@ -109,7 +80,7 @@ async function sms(input: { fromPhoneNumber: string; toPhoneNumber: string; mess
 }
 
 async function mms(input: { fromPhoneNumber: string; toPhoneNumber: string; message?: string; mediaUrls: string[] }, fixture = org) {
-  return (await ok(fixture.request(ValidationSendMms, { input }))).sendMms;
+  return (await ok(fixture.request(SharedSendMms, { input }))).sendMms;
 }
 
 async function accepted(input: Parameters<typeof sms>[0], fixture = org) {
@@ -356,7 +327,7 @@ describe('scheduling and cancel', () => {
     const to = '+14155552731';
     const sendAt = new Date(Date.now() + 600).toISOString();
     const scheduled = await accepted({ fromPhoneNumber: from(), toPhoneNumber: to, message: 'Never mind', sendAt });
-    const canceled = (await ok(org.request(ValidationCancel, { id: scheduled.id }))).cancelMessage;
+    const canceled = (await ok(org.request(SharedCancelMessage, { id: scheduled.id }))).cancelMessage;
     expect(canceled).toMatchObject({ __typename: 'CancelMessagePayload', canceled: { id: scheduled.id, status: 'CANCELED' } });
     // Past its sendAt, with a later message from the same sender already sent, it stays canceled.
     const later = await accepted({ fromPhoneNumber: from(), toPhoneNumber: to, message: 'Follow-up', sendAt: new Date(Date.now() + 700).toISOString() });
@@ -364,20 +335,20 @@ describe('scheduling and cancel', () => {
     expect((await messageStatus(scheduled.id))?.status).toBe('CANCELED');
     expect(server.fake.requests.filter((r) => r.to === to).map((r) => r.body.Body)).toEqual(['Follow-up']);
     // Canceling twice is INVALID_STATE.
-    expect((await ok(org.request(ValidationCancel, { id: scheduled.id }))).cancelMessage).toMatchObject({ __typename: 'ApiError', code: 'INVALID_STATE' });
+    expect((await ok(org.request(SharedCancelMessage, { id: scheduled.id }))).cancelMessage).toMatchObject({ __typename: 'ApiError', code: 'INVALID_STATE' });
   });
 
   it('cancelMessage on a SENT message is INVALID_STATE and changes nothing', async () => {
     const sent = await accepted({ fromPhoneNumber: from(), toPhoneNumber: customer, message: 'Already gone' });
     await until(sent.id, ['SENT']);
-    const result = (await ok(org.request(ValidationCancel, { id: sent.id }))).cancelMessage;
+    const result = (await ok(org.request(SharedCancelMessage, { id: sent.id }))).cancelMessage;
     expect(result).toMatchObject({ __typename: 'ApiError', code: 'INVALID_STATE' });
     expect((await messageStatus(sent.id))?.status).toBe('SENT');
   });
 
   it('cancelMessage with an id that is malformed or names another type is NOT_FOUND', async () => {
     for (const id of ['not-an-id', org.numbers.twilio.id, org.assistantId]) {
-      expect((await ok(org.request(ValidationCancel, { id }))).cancelMessage).toMatchObject({ __typename: 'ApiError', code: 'NOT_FOUND' });
+      expect((await ok(org.request(SharedCancelMessage, { id }))).cancelMessage).toMatchObject({ __typename: 'ApiError', code: 'NOT_FOUND' });
     }
   });
 
@@ -394,7 +365,7 @@ describe('scheduling and cancel', () => {
       { fromPhoneNumber: other.numbers.twilio.phoneNumber, toPhoneNumber: customer, message: 'Theirs', sendAt: new Date(Date.now() + 60_000).toISOString() },
       other,
     );
-    const result = (await ok(org.request(ValidationCancel, { id: theirs.id }))).cancelMessage;
+    const result = (await ok(org.request(SharedCancelMessage, { id: theirs.id }))).cancelMessage;
     expect(result).toMatchObject({ __typename: 'ApiError', code: 'NOT_FOUND' });
     expect((await messageStatus(theirs.id, other))?.status).toBe('SCHEDULED');
     expect(await messageStatus(theirs.id)).toBeNull();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql';
 import { ok } from './support/client';
+import { SharedSendMms as SendMms } from './support/documents';
 import { createOrganizationFixture, NUMBERS, type OrganizationFixture } from './support/fixtures';
 import { eventually, startServer, type TestServer } from './support/server';
 
@@ -9,16 +10,6 @@ const SendSms = graphql(`
     sendSms(input: $input) {
       __typename
       ... on SendMessagePayload { outboundMessage { id status provider segments encoding from to body } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const SendMms = graphql(`
-  mutation SendMms($input: SendMmsInput!) {
-    sendMms(input: $input) {
-      __typename
-      ... on SendMessagePayload { outboundMessage { id status provider mediaUrls } }
       ... on Error { code message }
     }
   }

@@ -6,6 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql';
 import { ok, wsClient, collect } from './support/client';
+import {
+  SharedAddPhoneNumber as AddPhoneNumber,
+  SharedCancelMessage as CancelMessage,
+  SharedRotateWebhookSecret as RotateWebhookSecret,
+  SharedUpdatePhoneNumber as UpdatePhoneNumber,
+} from './support/documents';
 import { createOrganizationFixture, NUMBERS, type OrganizationFixture } from './support/fixtures';
 import { eventually, startServer, usesServices, type TestServer } from './support/server';
 import { twilioInboundParams, twilioWebhookRequest } from './fakes/signing';
@@ -107,51 +113,11 @@ const UpdateAssistant = graphql(`
   }
 `);
 
-const RotateWebhookSecret = graphql(`
-  mutation TenancyRotateWebhookSecret($assistantId: ID!) {
-    rotateWebhookSecret(assistantId: $assistantId) {
-      __typename
-      ... on RotateWebhookSecretPayload { secret }
-      ... on Error { code message }
-    }
-  }
-`);
-
 const AssignPhoneNumber = graphql(`
   mutation TenancyAssignPhoneNumber($input: AssignPhoneNumberInput!) {
     assignPhoneNumber(input: $input) {
       __typename
       ... on AssignPhoneNumberPayload { phoneNumber { id assistant { id } } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const AddPhoneNumber = graphql(`
-  mutation TenancyAddPhoneNumber($input: AddPhoneNumberInput!) {
-    addPhoneNumber(input: $input) {
-      __typename
-      ... on AddPhoneNumberPayload { phoneNumber { id } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const UpdatePhoneNumber = graphql(`
-  mutation TenancyUpdatePhoneNumber($input: UpdatePhoneNumberInput!) {
-    updatePhoneNumber(input: $input) {
-      __typename
-      ... on UpdatePhoneNumberPayload { phoneNumber { id messagesPerSecond } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const CancelMessage = graphql(`
-  mutation TenancyCancelMessage($id: ID!) {
-    cancelMessage(id: $id) {
-      __typename
-      ... on CancelMessagePayload { canceled: message { id status } }
       ... on Error { code message }
     }
   }

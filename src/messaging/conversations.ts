@@ -82,15 +82,47 @@ export async function deleteConversation(services: Services, organizationId: str
 }
 
 /**
- * The id of the newest message of each thread, in one query: one index seek per thread on
- * Message(conversationId, createdAt), however long the threads are.
+ * One read of a thread, oldest first: `take` messages after the message `cursor` (or from the
+ * start), or with a negative `take` the last |take| before `cursor` (or up to the newest):
+ * Prisma's take/cursor/skip: 1 as Pothos' connections ask for them. The newest message is
+ * `{ take: -1, cursor: null }`.
  */
-export async function lastMessageIds(services: Services, conversationIds: string[]): Promise<Map<string, string>> {
-  if (conversationIds.length === 0) return new Map();
-  const rows = await services.db.$queryRaw<{ conversationId: string; messageId: string | null }[]>`
-    SELECT c."id" AS "conversationId",
-           (SELECT m."id" FROM "Message" m WHERE m."conversationId" = c."id" ORDER BY m."createdAt" DESC, m."id" DESC LIMIT 1) AS "messageId"
-    FROM "Conversation" c
-    WHERE c."id" IN (${Prisma.join(conversationIds)})`;
-  return new Map(rows.flatMap((row) => (row.messageId ? [[row.conversationId, row.messageId] as const] : [])));
+export interface ThreadRead {
+  conversationId: string;
+  take: number;
+  cursor: string | null;
+}
+
+/** UNION ALL members per query, well under SQLite's compound-select limit of 500. */
+const READS_PER_QUERY = 200;
+
+/**
+ * The message ids of each read, oldest first, in one query for up to 200 reads: each is a
+ * keyset seek on Message(conversationId, createdAt, id) that stops after its page, however
+ * long the thread (a cursor row of another thread, or none, reads nothing, as with Prisma).
+ */
+export async function threadMessageIds(services: Services, reads: ThreadRead[]): Promise<string[][]> {
+  const result: string[][] = reads.map(() => []);
+  for (let start = 0; start < reads.length; start += READS_PER_QUERY) {
+    const parts = reads.slice(start, start + READS_PER_QUERY).flatMap((read, offset) => {
+      const limit = Math.abs(Math.trunc(read.take));
+      if (limit === 0) return [];
+      const backwards = read.take < 0;
+      const keyset = read.cursor
+        ? Prisma.sql`AND ("createdAt", "id") ${Prisma.raw(backwards ? '<' : '>')}
+            (SELECT c."createdAt", c."id" FROM "Message" c WHERE c."id" = ${read.cursor} AND c."conversationId" = ${read.conversationId})`
+        : Prisma.empty;
+      const order = Prisma.raw(backwards ? `"createdAt" DESC, "id" DESC` : `"createdAt", "id"`);
+      return [
+        Prisma.sql`SELECT ${Prisma.raw(String(start + offset))} AS "k", "id", ROW_NUMBER() OVER (ORDER BY "createdAt", "id") AS "n"
+          FROM (SELECT "id", "createdAt" FROM "Message" WHERE "conversationId" = ${read.conversationId} ${keyset}
+                ORDER BY ${order} LIMIT ${Prisma.raw(String(limit))}) AS ${Prisma.raw(`"p${offset}"`)}`,
+      ];
+    });
+    if (parts.length === 0) continue;
+    const rows = await services.db.$queryRaw<{ k: unknown; id: string; n: unknown }[]>(Prisma.join(parts, ' UNION ALL '));
+    const ordered = rows.map((row) => ({ k: Number(row.k), id: row.id, n: Number(row.n) })).sort((a, b) => a.k - b.k || a.n - b.n);
+    for (const row of ordered) result[row.k].push(row.id);
+  }
+  return result;
 }

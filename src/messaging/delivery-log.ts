@@ -162,42 +162,84 @@ export interface StatsBucket {
  * The SQL is parameterized: every value of the filter is a bound parameter.
  */
 export async function messageSeries(services: Services, organizationId: string, filter: MessageFilter, interval: StatsInterval): Promise<StatsBucket[]> {
-  const pg = services.dialect === 'postgresql';
-  const bucket = pg
-    ? Prisma.raw(interval === 'HOUR' ? `date_trunc('hour', "createdAt")` : `date_trunc('day', "createdAt")`)
-    : // SQLite keeps a DateTime as ISO 8601 text ("2026-11-27T10:04:05.678+00:00"); strftime reads it.
-      Prisma.raw(interval === 'HOUR' ? `strftime('%Y-%m-%dT%H:00:00Z', "createdAt")` : `strftime('%Y-%m-%dT00:00:00Z', "createdAt")`);
-  const count = (condition: Prisma.Sql) => Prisma.sql`SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
-  const is = (column: string, type: string, value: string) =>
-    pg ? Prisma.sql`${Prisma.raw(`"${column}"`)} = CAST(${value} AS ${Prisma.raw(`"${type}"`)})` : Prisma.sql`${Prisma.raw(`"${column}"`)} = ${value}`;
-  const rows = await services.db.$queryRaw<
-    { start: Date | string; total: unknown; inbound: unknown; delivered: unknown; undelivered: unknown; failed: unknown; segments: unknown }[]
-  >`
-    SELECT ${bucket} AS "start",
-           COUNT(*) AS "total",
-           ${count(is('direction', 'Direction', 'INBOUND'))} AS "inbound",
-           ${count(is('status', 'MessageStatus', 'DELIVERED'))} AS "delivered",
-           ${count(is('status', 'MessageStatus', 'UNDELIVERED'))} AS "undelivered",
-           ${count(is('status', 'MessageStatus', 'FAILED'))} AS "failed",
-           SUM(CASE WHEN ${is('direction', 'Direction', 'OUTBOUND')} THEN "segments" ELSE 0 END) AS "segments"
-    FROM "Message"
-    WHERE ${sqlWhere(services, organizationId, filter)}
-    GROUP BY 1
+  const rows = services.dialect === 'postgresql' ? await postgresSeries(services, organizationId, filter, interval) : await sqliteSeries(services, organizationId, filter, interval);
+  return rows.flatMap(({ start, counts: [total, inbound, delivered, undelivered, failed, segments] }) =>
+    total > 0 ? [{ start, total, inbound, outbound: total - inbound, delivered, undelivered, failed, segments }] : [],
+  );
+}
+
+/** Per bucket: total, inbound, delivered, undelivered, failed, outbound segments. */
+type SeriesRow = { start: Date; counts: number[] };
+
+/**
+ * PostgreSQL: like SQLite below, the buckets between the first and the last matching message,
+ * each counted over its range of the covering index (organizationId, createdAt, id, status,
+ * provider, direction, segments), index-only. (GROUP BY date_trunc(…) reads the same rows but
+ * then sorts them all: the planner cannot tell that a day has thousands of messages.)
+ */
+async function postgresSeries(services: Services, organizationId: string, filter: MessageFilter, interval: StatsInterval): Promise<SeriesRow[]> {
+  const where = () => sqlWhere(services, organizationId, filter);
+  const unit = interval === 'HOUR' ? 'hour' : 'day';
+  const step = Prisma.raw(`interval '1 ${unit}'`);
+  // As on SQLite: the filter's date range folded into each bucket's bounds.
+  const inner = sqlWhere(services, organizationId, { ...filter, createdAfter: null, createdBefore: null });
+  const from = filter.createdAfter ? Prisma.sql`GREATEST("buckets"."start", ${filter.createdAfter})` : Prisma.sql`"buckets"."start"`;
+  const to = filter.createdBefore
+    ? Prisma.sql`LEAST("buckets"."start" + ${step}, ${filter.createdBefore})`
+    : Prisma.sql`"buckets"."start" + ${step}`;
+  const rows = await services.db.$queryRaw<{ start: Date; c: unknown[] }[]>`
+    SELECT "buckets"."start", "counts"."c"
+    FROM (SELECT MIN("createdAt") AS "first", MAX("createdAt") AS "last" FROM "Message" WHERE ${where()}) AS "bounds",
+         generate_series(date_trunc(${Prisma.raw(`'${unit}'`)}, "bounds"."first"), "bounds"."last", ${step}) AS "buckets"("start"),
+         LATERAL (
+           SELECT ARRAY[COUNT(*),
+                        COUNT(*) FILTER (WHERE "direction" = 'INBOUND'),
+                        COUNT(*) FILTER (WHERE "status" = 'DELIVERED'),
+                        COUNT(*) FILTER (WHERE "status" = 'UNDELIVERED'),
+                        COUNT(*) FILTER (WHERE "status" = 'FAILED'),
+                        COALESCE(SUM("segments") FILTER (WHERE "direction" = 'OUTBOUND'), 0)] AS "c"
+           FROM "Message"
+           WHERE ${inner} AND "createdAt" >= ${from} AND "createdAt" < ${to}) AS "counts"
     ORDER BY 1`;
-  return rows.map((row) => {
-    const total = Number(row.total);
-    const inbound = Number(row.inbound ?? 0);
-    return {
-      start: toUtcDate(row.start),
-      total,
-      inbound,
-      outbound: total - inbound,
-      delivered: Number(row.delivered ?? 0),
-      undelivered: Number(row.undelivered ?? 0),
-      failed: Number(row.failed ?? 0),
-      segments: Number(row.segments ?? 0),
-    };
-  });
+  return rows.map((row) => ({ start: toUtcDate(row.start), counts: row.c.map(Number) }));
+}
+
+/**
+ * SQLite keeps a DateTime as UTC text, `toISOString()` with "+00:00" for "Z" (Prisma's
+ * better-sqlite3 adapter), so a bucket is a prefix of it: "2026-11-27" (day), "2026-11-27T10"
+ * (hour), and the messages of a bucket are a range of the index on (organizationId,
+ * createdAt, …). Grouping by an expression would sort every message in a temporary B-tree;
+ * instead the buckets between the first and the last matching message are generated, and
+ * each is counted over its own index range: one statement, no sort, every row read once.
+ */
+async function sqliteSeries(services: Services, organizationId: string, filter: MessageFilter, interval: StatsInterval): Promise<SeriesRow[]> {
+  const where = () => sqlWhere(services, organizationId, filter);
+  // Inside a bucket the date range of the filter is folded into the bucket's own bounds, so
+  // that each count seeks its bucket's range rather than the filter's.
+  const inner = sqlWhere(services, organizationId, { ...filter, createdAfter: null, createdBefore: null });
+  const from = filter.createdAfter ? Prisma.sql`max("buckets"."start", ${filter.createdAfter})` : Prisma.sql`"buckets"."start"`;
+  const to = filter.createdBefore ? Prisma.sql`min("buckets"."end", ${filter.createdBefore})` : Prisma.sql`"buckets"."end"`;
+  const [length, next] = interval === 'HOUR' ? [13, `strftime('%Y-%m-%dT%H', "start" || ':00:00', '+1 hour')`] : [10, `date("start", '+1 day')`];
+  const rows = await services.db.$queryRaw<{ start: string; counts: string }[]>`
+    WITH RECURSIVE
+      "bounds"("first", "last") AS (
+        SELECT substr((SELECT MIN("createdAt") FROM "Message" WHERE ${where()}), 1, ${length}),
+               substr((SELECT MAX("createdAt") FROM "Message" WHERE ${where()}), 1, ${length})),
+      "buckets"("start", "end") AS (
+        SELECT "first", ${Prisma.raw(next.replaceAll('"start"', '"first"'))} FROM "bounds" WHERE "first" IS NOT NULL
+        UNION ALL
+        SELECT "end", ${Prisma.raw(next.replaceAll('"start"', '"end"'))} FROM "buckets", "bounds" WHERE "end" <= "last")
+    SELECT "start",
+           (SELECT json_array(COUNT(*), SUM("direction" = 'INBOUND'), SUM("status" = 'DELIVERED'), SUM("status" = 'UNDELIVERED'),
+                              SUM("status" = 'FAILED'), SUM(CASE WHEN "direction" = 'OUTBOUND' THEN "segments" ELSE 0 END))
+            FROM "Message"
+            WHERE ${inner} AND "createdAt" >= ${from} AND "createdAt" < ${to}) AS "counts"
+    FROM "buckets"
+    ORDER BY "start"`;
+  return rows.map((row) => ({
+    start: new Date(`${row.start}${interval === 'HOUR' ? ':00:00' : 'T00:00:00'}Z`),
+    counts: (JSON.parse(row.counts) as (number | null)[]).map((n) => n ?? 0),
+  }));
 }
 
 /** A timestamp without time zone (PostgreSQL) or ISO text (SQLite) as the UTC instant it stands for. */

@@ -35,7 +35,8 @@ export interface StatusStep {
 }
 
 /** Keys whose values are never kept: tokens, secrets, passwords, signatures, API keys, auth headers. */
-const SECRET_KEY = /token|secret|passw(or)?d|auth|signature|api[-_]?key|private[-_]?key|credential|cookie/i;
+// Account identifiers too (Twilio's AccountSid): they are half of a credential pair.
+const SECRET_KEY = /token|secret|passw(or)?d|auth|signature|api[-_]?key|private[-_]?key|credential|cookie|account[-_]?sid/i;
 const MAX_PAYLOAD_CHARS = 16_000;
 
 /**

@@ -93,6 +93,24 @@ export async function claimDueMessages(services: Services, limit: number): Promi
   return claimed;
 }
 
+/**
+ * One fresh slot for a sender, reserved now from its shared next slot: for a message that
+ * reached its slot late (its process stalled), so that it does not go out right next to the
+ * messages other instances sent on time.
+ */
+export async function reserveSlotNow(services: Services, sender: Sender): Promise<number> {
+  const rate = effectiveRate(sender, services.config.queue.defaultMessagesPerSecond);
+  return services.db.$transaction(async (tx) => {
+    if (services.dialect === 'postgresql') {
+      await tx.$queryRawUnsafe(`SELECT id FROM "PhoneNumber" WHERE id = $1 FOR NO KEY UPDATE`, sender.id);
+    }
+    const { nextSlotAt } = await tx.phoneNumber.findUniqueOrThrow({ where: { id: sender.id }, select: { nextSlotAt: true } });
+    const reserved = reserveSlots(nextSlotAt, Date.now(), rate, 1, Number.POSITIVE_INFINITY);
+    await tx.phoneNumber.update({ where: { id: sender.id }, data: { nextSlotAt: reserved.nextSlotAt } });
+    return reserved.slots[0];
+  });
+}
+
 /** A provider asked this sender to slow down (429 with Retry-After): no instance uses it before then. */
 export async function holdSender(services: Services, phoneNumberId: string, until: Date) {
   await services.db.phoneNumber.updateMany({

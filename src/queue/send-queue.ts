@@ -5,7 +5,7 @@ import { providerCredentials } from '../assistants/assistants';
 import { recordQueueSteps, type QueueStep } from '../messaging/status';
 import { GroupCommit } from '../db/group-commit';
 import { setOptOut } from '../messaging/opt-outs';
-import { claimDueMessages, expire, expireOverdueMessages, holdSender, LeaseKeeper, releaseExpiredLeases, type ClaimedMessage, type Sender } from './claim';
+import { claimDueMessages, expire, expireOverdueMessages, holdSender, LeaseKeeper, releaseExpiredLeases, reserveSlotNow, type ClaimedMessage, type Sender } from './claim';
 import { effectiveRate } from './pacing';
 import { backoffDelay } from './backoff';
 import { Worker } from './worker';
@@ -117,17 +117,31 @@ export class SendQueue extends Worker<ClaimedMessage> {
   }
 
   /**
-   * Waits for the message's slot, and on this instance never hands a sender's messages over
-   * closer together than its interval: timers that fire late after a stall would otherwise
-   * release several slots at once.
+   * Waits for the message's slot. A slot reached more than one interval late (the process
+   * stalled) is traded for a fresh one from the sender's shared next slot, so a stall does not
+   * put it right next to messages other instances sent on time. And this instance never hands a
+   * sender's messages over closer together than its interval, measured by when they really went
+   * (check and record happen with no await between them, so two waiters cannot both pass).
    */
   async #waitForSlot(sender: Sender, slotAt: number) {
     const interval = 1000 / effectiveRate(sender, this.services.config.queue.defaultMessagesPerSecond);
-    const earliest = Math.max(slotAt, (this.#lastHandedOver.get(sender.id) ?? 0) + interval);
-    this.#lastHandedOver.set(sender.id, earliest);
+    let slot = slotAt;
+    for (let retraded = false; ; ) {
+      const earliest = Math.max(slot, (this.#lastHandedOver.get(sender.id) ?? 0) + interval);
+      const wait = earliest - Date.now();
+      if (wait > 0) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        continue;
+      }
+      if (!retraded && -wait > interval) {
+        retraded = true;
+        slot = await reserveSlotNow(this.services, sender);
+        continue;
+      }
+      break;
+    }
+    this.#lastHandedOver.set(sender.id, Date.now());
     if (this.#lastHandedOver.size > 10_000) this.#lastHandedOver.clear();
-    const wait = earliest - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
   async #fail(message: Message, errorCode: string, errorMessage: string) {

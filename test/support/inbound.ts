@@ -24,8 +24,8 @@ import {
 } from '../fakes/signing';
 import { graphql } from '../gql';
 import { ok } from './client';
-import type { OrganizationFixture } from './fixtures';
-import { eventually, usesServices, type TestServer } from './server';
+import { createOrganizationFixture, type OrganizationFixture } from './fixtures';
+import { eventually, startServer, usesServices, type TestServer } from './server';
 
 export type ProviderKey = 'twilio' | 'telnyx' | 'vonage';
 export const PROVIDERS = [
@@ -177,6 +177,30 @@ export async function startSink() {
   };
 }
 export type Sink = Awaited<ReturnType<typeof startSink>>;
+
+/**
+ * A server, a sink standing in for the assistant's endpoint, and an organization whose
+ * assistant forwards there: what the inbound suites start in `beforeAll`. What was started
+ * before a failure is stopped again.
+ */
+export async function startInboundSuite(): Promise<{ server: TestServer; sink: Sink; org: OrganizationFixture }> {
+  const server = await startServer();
+  let sink: Sink | undefined;
+  try {
+    sink = await startSink();
+    return { server, sink, org: await createOrganizationFixture(server, { smsWebhookUrl: sink.url }) };
+  } catch (error) {
+    await stopInboundSuite({ server, sink });
+    throw error;
+  }
+}
+
+/** Stops what `startInboundSuite` started (either may be missing), and the suite's Redis client. */
+export async function stopInboundSuite(suite: { server?: TestServer; sink?: Sink }) {
+  await suite.server?.stop();
+  await suite.sink?.close();
+  await closeRedis();
+}
 
 /** What an assistant does with X-Switchboard-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">. */
 export function verifySwitchboardSignature(header: string | string[] | undefined, body: string, secret: string): boolean {

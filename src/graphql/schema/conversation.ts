@@ -3,7 +3,7 @@ import { organizationOf } from '../context';
 import { decodeId, idOrNone } from '../ids';
 import type { Context } from '../context';
 import type { Conversation, Message, Prisma } from '../../db/client';
-import { archiveConversation, deleteConversation, lastMessageIds, markConversationRead } from '../../messaging/conversations';
+import { archiveConversation, deleteConversation, markConversationRead, threadMessageIds, type ThreadRead } from '../../messaging/conversations';
 import { parseE164 } from '../../messaging/phone-number';
 
 export const ConversationNode = builder.prismaNode('Conversation', {
@@ -21,74 +21,128 @@ export const ConversationNode = builder.prismaNode('Conversation', {
       type: 'Message',
       nullable: true,
       description: 'The newest message of the thread.',
-      // Batched across the page of threads: two queries for all of them, not one per thread.
-      resolve: (query, conversation, _args, ctx) => lastMessageLoader(ctx).load(conversation.id, query),
+      // Batched across the page of threads (with their message pages): two queries for all of them.
+      resolve: async (query, conversation, _args, ctx) => (await threadMessageLoader(ctx).load(conversation.id, 'last', query))[0] ?? null,
     }),
     unreadCount: t.exposeInt('unreadCount', { description: 'Inbound messages received since the thread was last marked read.' }),
     lastReadAt: t.expose('lastReadAt', { type: 'DateTime', nullable: true, description: 'When markConversationRead last ran on the thread.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    messages: t.relatedConnection('messages', {
+    messages: t.prismaConnection({
+      type: 'Message',
       cursor: 'id',
       description: 'Oldest first.',
-      query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+      // Only the page is read: a keyset seek on Message(conversationId, createdAt, id), batched
+      // with the other threads of the response (and their lastMessage) into one query.
+      resolve: (query, conversation, _args, ctx) => {
+        const { take, skip, cursor, ...selection } = query as MessageQuery & { take: number; skip: number; cursor?: { id: string } };
+        return threadMessageLoader(ctx).load(
+          conversation.id,
+          { take, cursor: skip > 0 && cursor ? cursor.id : null },
+          selection,
+        );
+      },
     }),
   }),
 });
 
 type MessageQuery = { include?: Prisma.MessageInclude; select?: Prisma.MessageSelect };
-interface Batch {
+
+interface Request {
+  /** What to read: the newest message, or a page (Prisma's take: negative pages backwards). */
+  wanted: ThreadRead;
   query: MessageQuery;
-  /** Per thread, the resolvers waiting for its newest message. */
-  waiting: Map<string, ((message: Message | null) => void)[]>;
-  rejects: ((error: unknown) => void)[];
+  resolve: (messages: Message[]) => void;
+  reject: (error: unknown) => void;
 }
 
 /**
- * Per request: the lastMessage lookups made while one level of the response resolves are
- * answered together, with one query for the newest message ids and one for the messages
- * (with the same nested selection, so their events and so on come along).
+ * Per request: the lastMessage and messages lookups made while one level of the response
+ * resolves are answered together, like DataLoader: one query for the message ids of every
+ * thread's newest message and page (see threadMessageIds), then one query for those messages
+ * with the nested selection (so their events and so on come along). Selections that can be
+ * merged (the same relations, or relations only one of them asks for) share that query.
  */
-class LastMessageLoader {
-  readonly #pending = new Map<string, Batch>();
+class ThreadMessageLoader {
+  #pending: Request[] | null = null;
   constructor(private readonly services: Context['services']) {}
 
-  load(conversationId: string, query: MessageQuery): Promise<Message | null> {
-    const key = JSON.stringify(query);
-    let batch = this.#pending.get(key);
-    if (!batch) {
-      const created: Batch = { query, waiting: new Map(), rejects: [] };
-      this.#pending.set(key, created);
-      // After the promise jobs of this tick, like DataLoader: every sibling has asked by then.
-      void Promise.resolve().then(() => process.nextTick(() => void this.#run(key, created)));
-      batch = created;
+  load(conversationId: string, page: { take: number; cursor: string | null } | 'last', query: MessageQuery): Promise<Message[]> {
+    if (!this.#pending) {
+      const batch: Request[] = (this.#pending = []);
+      // After the promise jobs of this tick: every sibling has asked by then.
+      void Promise.resolve().then(() => process.nextTick(() => void this.#run(batch)));
     }
-    const { waiting, rejects } = batch;
-    return new Promise((resolve, reject) => {
-      waiting.set(conversationId, [...(waiting.get(conversationId) ?? []), resolve]);
-      rejects.push(reject);
-    });
+    const wanted: ThreadRead = page === 'last' ? { conversationId, take: -1, cursor: null } : { conversationId, ...page };
+    const pending = this.#pending;
+    return new Promise((resolve, reject) => pending.push({ wanted, query, resolve, reject }));
   }
 
-  async #run(key: string, batch: Batch) {
-    this.#pending.delete(key);
+  async #run(batch: Request[]) {
+    if (this.#pending === batch) this.#pending = null;
     try {
-      const ids = await lastMessageIds(this.services, [...batch.waiting.keys()]);
-      const messages = ids.size === 0 ? [] : await this.services.db.message.findMany({ ...batch.query, where: { id: { in: [...ids.values()] } } });
-      const byId = new Map(messages.map((m) => [m.id, m]));
-      for (const [conversationId, resolvers] of batch.waiting) {
-        const message = byId.get(ids.get(conversationId) ?? '') ?? null;
-        for (const resolve of resolvers) resolve(message);
+      const ids = await threadMessageIds(this.services, batch.map((r) => r.wanted));
+      const groups = mergeQueries(batch.map((r, i) => ({ query: r.query, ids: ids[i], request: i })));
+      // Each request reads from its own group's rows: the same message loaded by another group
+      // may carry a narrower selection.
+      const rowsOf = new Map<number, Map<string, Message>>();
+      for (const group of groups) {
+        const messages = group.ids.size === 0 ? [] : await this.services.db.message.findMany({ ...group.query, where: { id: { in: [...group.ids] } } });
+        const byId = new Map(messages.map((m) => [m.id, m]));
+        for (const request of group.requests) rowsOf.set(request, byId);
       }
+      batch.forEach((r, i) => r.resolve(ids[i].flatMap((id) => rowsOf.get(i)?.get(id) ?? [])));
     } catch (error) {
-      for (const reject of batch.rejects) reject(error);
+      for (const r of batch) r.reject(error);
     }
   }
 }
 
-const lastMessageLoaders = new WeakMap<Context, LastMessageLoader>();
-function lastMessageLoader(ctx: Context): LastMessageLoader {
-  let loader = lastMessageLoaders.get(ctx);
-  if (!loader) lastMessageLoaders.set(ctx, (loader = new LastMessageLoader(ctx.services)));
+/**
+ * Groups the selections of a batch so that each group is one findMany: two selections merge
+ * when every relation (or field) they both name is asked for identically; the merged one loads
+ * the union, which is what each of them needs and a little more.
+ */
+function mergeQueries(items: { query: MessageQuery; ids: string[]; request: number }[]): { query: MessageQuery; ids: Set<string>; requests: number[] }[] {
+  const groups: { query: MessageQuery; ids: Set<string>; requests: number[] }[] = [];
+  for (const item of items) {
+    const group = groups.find((g) => mergeable(g.query, item.query));
+    if (group) {
+      group.query = merged(group.query, item.query);
+      for (const id of item.ids) group.ids.add(id);
+      group.requests.push(item.request);
+    } else {
+      groups.push({ query: item.query, ids: new Set(item.ids), requests: [item.request] });
+    }
+  }
+  return groups;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** `{}` (every field), `{ include }` (every field and relations) or `{ select }` (those only), or another shape. */
+const modeOf = (q: MessageQuery): 'plain' | 'include' | 'select' | null => {
+  const keys = Object.keys(q).filter((k) => q[k as keyof MessageQuery] !== undefined);
+  if (keys.length === 0) return 'plain';
+  return keys.length === 1 && (keys[0] === 'include' || keys[0] === 'select') ? keys[0] : null;
+};
+function mergeable(a: MessageQuery, b: MessageQuery): boolean {
+  if (same(a, b)) return true;
+  const [x, y] = [modeOf(a), modeOf(b)];
+  if (x === 'plain' || y === 'plain') return x !== 'select' && y !== 'select';
+  if (x === null || x !== y) return false;
+  const [p, q] = [a[x] as Record<string, unknown>, b[x] as Record<string, unknown>];
+  return Object.keys(p).every((k) => !(k in q) || same(p[k], q[k]));
+}
+function merged(a: MessageQuery, b: MessageQuery): MessageQuery {
+  const [x, y] = [modeOf(a), modeOf(b)];
+  if (same(a, b) || y === 'plain') return a;
+  if (x === 'plain') return b;
+  return { [x!]: { ...(a[x!] as object), ...(b[x!] as object) } };
+}
+
+const threadMessageLoaders = new WeakMap<Context, ThreadMessageLoader>();
+function threadMessageLoader(ctx: Context): ThreadMessageLoader {
+  let loader = threadMessageLoaders.get(ctx);
+  if (!loader) threadMessageLoaders.set(ctx, (loader = new ThreadMessageLoader(ctx.services)));
   return loader;
 }
 
