@@ -8,4 +8,4 @@ case "$DATABASE_URL" in
   postgres://*|postgresql://*) ;;
   *) echo "test:services needs DATABASE_URL=postgresql://… (got $DATABASE_URL)" >&2; exit 2 ;;
 esac
-exec npx vitest run "$@"
+exec bash scripts/test.sh "$@"
