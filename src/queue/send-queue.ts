@@ -117,10 +117,10 @@ export class SendQueue extends Worker<ClaimedMessage> {
   }
 
   /**
-   * Waits for the message's slot. A slot reached more than one interval late (the process
-   * stalled) is traded for a fresh one from the sender's shared next slot, so a stall does not
+   * Waits for the message's slot. A slot reached more than one interval (and LATE_SLOT_MS) late
+   * (the process stalled) is traded for a fresh one from the sender's shared next slot, so a stall does not
    * put it right next to messages other instances sent on time. And this instance never hands a
-   * sender's messages over closer together than its interval, measured by when they really went
+   * sender's messages over closer together than its interval, measured by when they went
    * (check and record happen with no await between them, so two waiters cannot both pass).
    */
   async #waitForSlot(sender: Sender, slotAt: number) {
@@ -133,14 +133,18 @@ export class SendQueue extends Worker<ClaimedMessage> {
         await new Promise((resolve) => setTimeout(resolve, wait));
         continue;
       }
-      if (!retraded && -wait > interval) {
+      if (!retraded && -wait > Math.max(interval, LATE_SLOT_MS)) {
         retraded = true;
         slot = await reserveSlotNow(this.services, sender);
         continue;
       }
       break;
     }
-    this.#lastHandedOver.set(sender.id, Date.now());
+    // The planned time while (nearly) on time, so timer jitter does not accumulate into a slower
+    // rate; the real time once the process was late by more than a quarter interval, so the
+    // next message keeps its distance.
+    const planned = Math.max(slot, (this.#lastHandedOver.get(sender.id) ?? 0) + interval);
+    this.#lastHandedOver.set(sender.id, Math.max(planned, Date.now() - Math.min(LATE_SLOT_MS, interval / 4)));
     if (this.#lastHandedOver.size > 10_000) this.#lastHandedOver.clear();
   }
 
@@ -149,3 +153,6 @@ export class SendQueue extends Worker<ClaimedMessage> {
     this.services.log.warn({ messageId: message.id, errorCode }, 'message failed');
   }
 }
+
+/** Lateness below this is timer jitter, not a stall: fast senders (1 ms intervals) keep their slots. */
+const LATE_SLOT_MS = 50;
