@@ -1,7 +1,7 @@
 import type { Services } from '../services';
 import type { Message, Prisma } from '../db/client';
 import { SwitchboardError } from '../errors';
-import { isUniqueViolation } from '../db/errors';
+import { BATCH_TRANSACTION, isTransient, isUniqueViolation, retrying } from '../db/errors';
 import { newId } from '../db/ids';
 import { GroupCommit } from '../db/group-commit';
 
@@ -30,16 +30,10 @@ export interface Intake {
  * message (the earlier one for a repeated idempotency key) or RECIPIENT_OPTED_OUT.
  */
 export function createIntake(services: Services): GroupCommit<Intake, Message> {
-  return new GroupCommit(async (items) => {
-    try {
-      return await storeBatch(services, items);
-    } catch (error) {
-      // Another instance created the same thread or used the same idempotency key in the
-      // meantime: a second pass finds them.
-      if (isUniqueViolation(error)) return storeBatch(services, items);
-      throw error;
-    }
-  });
+  // Another instance created the same thread or used the same idempotency key in the meantime
+  // (a unique violation: the next pass finds them), or the transaction hit a deadlock or a
+  // timeout under load: the batch is written again.
+  return new GroupCommit((items) => retrying(() => storeBatch(services, items), (error) => isUniqueViolation(error) || isTransient(error)));
 }
 
 const key = (...parts: (string | null)[]) => parts.join('|');
@@ -47,6 +41,7 @@ const key = (...parts: (string | null)[]) => parts.join('|');
 async function storeBatch(services: Services, items: Intake[]): Promise<(Message | Error)[]> {
   const outcomes: (Message | Error | undefined)[] = new Array(items.length);
   const stored = await services.db.$transaction(async (tx) => {
+    outcomes.fill(undefined);
     // 1. A repeated idempotency key answers with the first message (an earlier request, or an
     //    earlier item in this batch).
     const keyed = items.filter((item) => item.idempotencyKey);
@@ -157,7 +152,7 @@ async function storeBatch(services: Services, items: Intake[]): Promise<(Message
     const byId = new Map(created.map((m) => [m.id, m]));
     toStore.forEach((i, n) => (outcomes[i] = byId.get(rows[n].id!)!));
     return created;
-  });
+  }, BATCH_TRANSACTION);
 
   // Later items with a key first used in this batch get the message of its first item.
   items.forEach((item, i) => {

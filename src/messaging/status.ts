@@ -1,5 +1,6 @@
 import type { Services } from '../services';
 import { newId } from '../db/ids';
+import { BATCH_TRANSACTION, retrying } from '../db/errors';
 import type { Message, MessageStatus, Prisma } from '../db/client';
 
 /**
@@ -133,7 +134,9 @@ export interface QueueStep {
  */
 export async function recordQueueSteps(services: Services, steps: QueueStep[]): Promise<{ message: Message; changed: boolean }[]> {
   const now = new Date();
-  const results = await services.db.$transaction(async (tx) => {
+  // A lost write here would leave the message SENDING until its lease ran out, and then send it
+  // again: a deadlock or timeout under load is retried.
+  const results = await retrying(() => services.db.$transaction(async (tx) => {
     const events: Prisma.MessageEventCreateManyInput[] = [];
     const out: { message: Message; changed: boolean }[] = [];
     for (const { message, step, from, data } of steps) {
@@ -144,7 +147,7 @@ export async function recordQueueSteps(services: Services, steps: QueueStep[]): 
     }
     if (events.length > 0) await tx.messageEvent.createMany({ data: events });
     return out;
-  });
+  }, BATCH_TRANSACTION));
   for (const { message, changed } of results) {
     if (!changed) continue;
     services.metrics.statusChanges.inc({ status: message.status, provider: message.provider });
