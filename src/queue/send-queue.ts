@@ -140,11 +140,11 @@ export class SendQueue extends Worker<ClaimedMessage> {
       }
       break;
     }
-    // The planned time while (nearly) on time, so timer jitter does not accumulate into a slower
-    // rate; the real time once the process was late by more than a quarter interval, so the
-    // next message keeps its distance.
+    // The planned time while on time to within timer jitter, so jitter does not accumulate into
+    // a slower rate; the real time once the process was late by more (a synchronous database
+    // write, a GC pause), so the next message keeps its full distance.
     const planned = Math.max(slot, (this.#lastHandedOver.get(sender.id) ?? 0) + interval);
-    this.#lastHandedOver.set(sender.id, Math.max(planned, Date.now() - Math.min(LATE_SLOT_MS, interval / 4)));
+    this.#lastHandedOver.set(sender.id, Math.max(planned, Date.now() - Math.min(TIMER_JITTER_MS, interval / 4)));
     if (this.#lastHandedOver.size > 10_000) this.#lastHandedOver.clear();
   }
 
@@ -156,3 +156,6 @@ export class SendQueue extends Worker<ClaimedMessage> {
 
 /** Lateness below this is timer jitter, not a stall: fast senders (1 ms intervals) keep their slots. */
 const LATE_SLOT_MS = 50;
+
+/** How late a timer may fire and still count as on time. */
+const TIMER_JITTER_MS = 5;
