@@ -15,10 +15,6 @@ export function decodeId(typename: string, globalId: string): string {
   throw notFound(typename === 'PhoneNumber' ? 'Phone number' : typename);
 }
 
-export function decodeOptionalId(typename: string, globalId: string | null | undefined): string | undefined {
-  return globalId ? decodeId(typename, globalId) : undefined;
-}
-
 /** For queries: an ID that does not decode finds nothing (null), rather than failing the request. */
 export function idOrNone(typename: string, globalId: string): string {
   try {

@@ -1,6 +1,5 @@
 import type { Services } from '../services';
 import { Prisma } from '../db/client';
-import { isUniqueViolation } from '../db/errors';
 import { notFound } from '../errors';
 
 type Tx = Prisma.TransactionClient;
@@ -30,16 +29,6 @@ export async function openThread(
     });
   }
   return tx.conversation.create({ data: { ...thread, openThreadKey, lastMessageAt: at, unreadCount: options.inbound ? 1 : 0 } });
-}
-
-/** Runs `fn` in a transaction, once more if a concurrent first message created the thread first. */
-export async function withThreadRetry<T>(services: Services, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  try {
-    return await services.db.$transaction(fn);
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    return services.db.$transaction(fn);
-  }
 }
 
 export async function archiveConversation(services: Services, organizationId: string, id: string) {

@@ -18,14 +18,6 @@ export function keywordOf(body: string): { keyword: string; kind: KeywordKind } 
   return null;
 }
 
-export async function isOptedOut(services: Services, phoneNumberId: string, customerPhoneNumber: string): Promise<boolean> {
-  const row = await services.db.optOut.findUnique({
-    where: { phoneNumberId_customerPhoneNumber: { phoneNumberId, customerPhoneNumber } },
-    select: { optedOut: true },
-  });
-  return row?.optedOut ?? false;
-}
-
 export async function setOptOut(
   services: Services,
   entry: { organizationId: string; phoneNumberId: string; customerPhoneNumber: string; optedOut: boolean; keyword?: string | null; reason?: string | null },

@@ -1,9 +1,9 @@
 import type { Services } from '../services';
 import type { Assistant, Message, PhoneNumber } from '../db/client';
 import type { NormalizedEvent } from '../providers/types';
-import { isUniqueViolation } from '../db/errors';
+import { isUniqueViolation, retrying } from '../db/errors';
 import { countSegments } from './segments';
-import { openThread, withThreadRetry } from './conversations';
+import { openThread } from './conversations';
 import { isOptOutRefusal, keywordOf, setOptOut } from './opt-outs';
 import { providerPayload, recordStatus } from './status';
 import { forwardPayload } from '../webhooks/forward-payload';
@@ -29,7 +29,7 @@ export async function receiveInbound(services: Services, event: Inbound, number:
   let message: Message;
   try {
     // A concurrent first message from the same customer may open the thread first: retried once.
-    message = await withThreadRetry(services, async (tx) => {
+    message = await retrying(() => services.db.$transaction(async (tx) => {
       const conversation = await openThread(
         tx,
         { organizationId: number.organizationId, phoneNumberId: number.id, assistantId: number.assistantId, customerPhoneNumber: event.from },
@@ -77,7 +77,7 @@ export async function receiveInbound(services: Services, event: Inbound, number:
         });
       }
       return stored;
-    });
+    }), isUniqueViolation, 2);
   } catch (error) {
     // The same message delivered twice at once: the first stored wins.
     if (isUniqueViolation(error)) {

@@ -20,8 +20,6 @@ const RANK: Record<MessageStatus, number> = {
   RECEIVED: 4,
 };
 
-export const FINAL_STATUSES: MessageStatus[] = ['DELIVERED', 'UNDELIVERED', 'FAILED', 'CANCELED', 'RECEIVED'];
-
 export function statusesBelow(status: MessageStatus): MessageStatus[] {
   return (Object.keys(RANK) as MessageStatus[]).filter((s) => RANK[s] < RANK[status]);
 }

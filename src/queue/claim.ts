@@ -1,5 +1,5 @@
 import type { Services } from '../services';
-import type { Assistant, Message, PhoneNumber } from '../db/client';
+import type { Assistant, Message, PhoneNumber, Prisma } from '../db/client';
 import { effectiveRate, reserveSlots } from './pacing';
 import { recordStatus } from '../messaging/status';
 
@@ -15,6 +15,17 @@ export interface ClaimedMessage {
 
 /** How far ahead a claim reserves pacing slots: a claimed message waits at most this long. */
 export const SLOT_HORIZON_MS = 1000;
+
+/**
+ * Locks senders' rows while their pacing slots are reserved, in id order (no deadlock between
+ * instances). NO KEY UPDATE: inserts of messages that reference these numbers take KEY SHARE
+ * locks on them, which this lock must not wait for (nextSlotAt is no key). SQLite has one
+ * writer and needs no lock.
+ */
+async function lockSenders(services: Services, tx: Prisma.TransactionClient, ids: string[]) {
+  if (services.dialect !== 'postgresql' || ids.length === 0) return;
+  await tx.$queryRawUnsafe(`SELECT id FROM "PhoneNumber" WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`, [...ids].sort());
+}
 
 /**
  * Claims due messages for this instance: QUEUED, or SCHEDULED and due, from senders that still
@@ -56,12 +67,7 @@ export async function claimDueMessages(services: Services, limit: number): Promi
     if (picked.length === 0) return [];
 
     const senderIds = [...new Set(picked.map((m) => m.phoneNumberId).filter((id): id is string => id !== null))].sort();
-    if (services.dialect === 'postgresql' && senderIds.length > 0) {
-      // Lock the senders' rows (in id order: no deadlock between instances) while reserving
-      // slots. NO KEY UPDATE: inserts of messages that reference these numbers take KEY SHARE
-      // locks on them, which this lock must not wait for (nextSlotAt is no key).
-      await tx.$queryRawUnsafe(`SELECT id FROM "PhoneNumber" WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`, senderIds);
-    }
+    await lockSenders(services, tx, senderIds);
     const senders = new Map(
       (await tx.phoneNumber.findMany({ where: { id: { in: senderIds } }, include: { assistant: true } })).map((s) => [s.id, s]),
     );
@@ -101,9 +107,7 @@ export async function claimDueMessages(services: Services, limit: number): Promi
 export async function reserveSlotNow(services: Services, sender: Sender): Promise<number> {
   const rate = effectiveRate(sender, services.config.queue.defaultMessagesPerSecond);
   return services.db.$transaction(async (tx) => {
-    if (services.dialect === 'postgresql') {
-      await tx.$queryRawUnsafe(`SELECT id FROM "PhoneNumber" WHERE id = $1 FOR NO KEY UPDATE`, sender.id);
-    }
+    await lockSenders(services, tx, [sender.id]);
     const { nextSlotAt } = await tx.phoneNumber.findUniqueOrThrow({ where: { id: sender.id }, select: { nextSlotAt: true } });
     const reserved = reserveSlots(nextSlotAt, Date.now(), rate, 1, Number.POSITIVE_INFINITY);
     await tx.phoneNumber.update({ where: { id: sender.id }, data: { nextSlotAt: reserved.nextSlotAt } });
