@@ -3,7 +3,8 @@ import { organizationOf } from '../context';
 import { decodeId, idOrNone } from '../ids';
 import type { Message } from '../../db/client';
 import { cancelMessage, sendMessage } from '../../messaging/send';
-import { messagePageWhere, messageSeries, messageStats, type MessageFilter, type StatsBucket } from '../../messaging/delivery-log';
+import { messagePageWhere, type MessageFilter } from '../../messaging/delivery-log';
+import { messageSeries, messageStats, type StatsBucket } from '../../messaging/stats';
 import { DirectionEnum, EncodingEnum, MessageStatusEnum, ProviderEnum } from './enums';
 
 export const MessageEventType = builder.prismaObject('MessageEvent', {
