@@ -11,8 +11,12 @@
  *   BENCH_LOGS_RUNS=50                       timed runs per query (after 5 warm-up runs)
  *   BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test   an admin connection; the
  *       bench creates its own database next to it and drops it afterwards.
+ *   BENCH_LOGS_KEEP=1                        keep the seeded databases (<tmp>/switchboard-bench-logs/
+ *       bench.db, database switchboard_bench_logs_keep) and reuse them on the next run with the
+ *       same BENCH_LOGS_MESSAGES: pending migrations are applied, the seeding is skipped.
+ *   BENCH_LOGS_ONLY=regex                    time only the queries whose label matches
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -28,6 +32,7 @@ const MESSAGES = Number(process.env.BENCH_LOGS_MESSAGES ?? 1_000_000);
 const CONVERSATIONS = Math.max(3, Math.min(10_000, Math.round(MESSAGES / 100)));
 const RUNS = Number(process.env.BENCH_LOGS_RUNS ?? 50);
 const WARMUP = 5;
+const KEEP = process.env.BENCH_LOGS_KEEP === '1';
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
 const START = NOW - 90 * DAY;
@@ -117,7 +122,8 @@ export function plan() {
   const orgs: Org[] = ORGS.map((o, i) => ({
     id: cuidLike(r, START),
     name: o.name,
-    apiKey: `sk_live_bench${i}${randomBytes(16).toString('hex')}`,
+    // Deterministic (the seeded PRNG), so that a kept database (BENCH_LOGS_KEEP) answers to the same keys.
+    apiKey: `sk_live_bench${i}${Array.from({ length: 32 }, () => Math.floor(r() * 16).toString(16)).join('')}`,
     assistantId: cuidLike(r, START),
     numbers: PROVIDERS.map((provider, k) => ({ id: cuidLike(r, START), phoneNumber: `+1415555${i}${String(k).padStart(3, '0')}`, provider })),
   }));
@@ -291,9 +297,13 @@ export function seedSqlite(file: string, p: ReturnType<typeof plan>) {
   insertAll('Conversation', PARENT_COLUMNS.Conversation, parents.conversations);
   // Bulk load: Message's indexes and search triggers as the migrations made them are set
   // aside, the rows loaded, then the same SQL re-run and the full-text index rebuilt (faster
-  // than maintaining them row by row; the database ends as the app would have it).
+  // than maintaining them row by row; the database ends as the app would have it). The
+  // triggers that keep MessageTally stay: they count the rows as they are loaded.
   const schema = db
-    .prepare(`SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'Message' AND type IN ('index', 'trigger') AND sql IS NOT NULL`)
+    .prepare(
+      `SELECT type, name, sql FROM sqlite_master
+       WHERE tbl_name = 'Message' AND type IN ('index', 'trigger') AND sql IS NOT NULL AND name NOT LIKE 'Message_tally_%'`,
+    )
     .all() as { type: string; name: string; sql: string }[];
   const stat1 = db.prepare(`SELECT tbl, idx, stat FROM sqlite_stat1 WHERE tbl = 'Message'`).all() as { tbl: string; idx: string; stat: string }[];
   const fts = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%VIRTUAL TABLE%fts5%content=''Message''%'`).all() as { name: string }[]).map((r) => r.name);
@@ -455,7 +465,9 @@ async function measure(database: string, databaseUrl: string, p: ReturnType<type
         run: async () => (await gql(app.url, key, QUERIES.statsSeries)).messageStats.total,
       },
     ];
+    const only = process.env.BENCH_LOGS_ONLY ? new RegExp(process.env.BENCH_LOGS_ONLY, 'i') : null;
     for (const c of cases) {
+      if (only && !only.test(c.query)) continue;
       const rows = await c.run();
       const latencies = await time(c.run);
       figures.push({ database, query: c.query, rows, p50: percentile(latencies, 50), p95: percentile(latencies, 95), target: c.target });
@@ -475,37 +487,49 @@ export async function benchLogs(): Promise<{ figures: LogFigure[]; seeding: { da
   const seeding: { database: string; seconds: number }[] = [];
 
   if (which.includes('sqlite')) {
-    const dir = mkdtempSync(path.join(tmpdir(), 'switchboard-bench-logs-'));
-    const url = `file:${path.join(dir, 'bench.db')}`;
+    const dir = KEEP ? path.join(tmpdir(), `switchboard-bench-logs-${MESSAGES}`) : mkdtempSync(path.join(tmpdir(), 'switchboard-bench-logs-'));
+    const file = path.join(dir, 'bench.db');
+    const url = `file:${file}`;
     try {
+      const seeded = KEEP && existsSync(file);
+      mkdirSync(dir, { recursive: true });
       await migrate(url, 'sqlite');
-      t0 = performance.now();
-      seedSqlite(path.join(dir, 'bench.db'), p);
-      seeding.push({ database: 'SQLite', seconds: (performance.now() - t0) / 1000 });
-      console.log(`SQLite: seeded in ${seeding.at(-1)!.seconds.toFixed(1)} s`);
+      if (seeded) {
+        console.log(`SQLite: reusing ${file}`);
+      } else {
+        t0 = performance.now();
+        seedSqlite(file, p);
+        seeding.push({ database: 'SQLite', seconds: (performance.now() - t0) / 1000 });
+        console.log(`SQLite: seeded in ${seeding.at(-1)!.seconds.toFixed(1)} s`);
+      }
       figures.push(...(await measure('SQLite', url, p)));
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      if (!KEEP) rmSync(dir, { recursive: true, force: true });
     }
   }
 
   if (which.includes('postgresql')) {
     const admin = new URL(process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test');
-    const name = `switchboard_bench_logs_${process.pid}`;
+    const name = KEEP ? `switchboard_bench_logs_keep_${MESSAGES}` : `switchboard_bench_logs_${process.pid}`;
     const url = new URL(admin);
     url.pathname = `/${name}`;
     const adminClient = new pg.Client({ connectionString: admin.toString() });
     await adminClient.connect();
-    await adminClient.query(`CREATE DATABASE ${name}`);
+    const seeded = KEEP && (await adminClient.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+    if (!seeded) await adminClient.query(`CREATE DATABASE ${name}`);
     try {
       await migrate(url.toString(), 'postgresql');
-      t0 = performance.now();
-      await seedPostgres(url.toString(), p);
-      seeding.push({ database: 'PostgreSQL', seconds: (performance.now() - t0) / 1000 });
-      console.log(`PostgreSQL: seeded (and VACUUM ANALYZE) in ${seeding.at(-1)!.seconds.toFixed(1)} s`);
+      if (seeded) {
+        console.log(`PostgreSQL: reusing database ${name}`);
+      } else {
+        t0 = performance.now();
+        await seedPostgres(url.toString(), p);
+        seeding.push({ database: 'PostgreSQL', seconds: (performance.now() - t0) / 1000 });
+        console.log(`PostgreSQL: seeded (and VACUUM ANALYZE) in ${seeding.at(-1)!.seconds.toFixed(1)} s`);
+      }
       figures.push(...(await measure('PostgreSQL', url.toString(), p)));
     } finally {
-      await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      if (!KEEP) await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await adminClient.end();
     }
   }

@@ -13,7 +13,9 @@ import { graphql } from './gql';
 import { ok } from './support/client';
 import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
 import { eventually, startServer, type TestServer } from './support/server';
-import { post, signedStatus } from './support/inbound';
+import { post, sendAndWaitSent, signedInbound, signedStatus } from './support/inbound';
+import { messageSeries, messageStats } from '../src/messaging/stats';
+import type { MessageFilter } from '../src/messaging/delivery-log';
 
 const StatsQuery = graphql(`
   query StatsQuery($filter: MessageFilter, $interval: StatsInterval!) {
@@ -28,6 +30,18 @@ const StatsQuery = graphql(`
 const StatsSeriesDefault = graphql(`
   query StatsSeriesDefault {
     messageStats { series { start total } }
+  }
+`);
+
+const StatsDeleteConversation = graphql(`
+  mutation StatsDeleteConversation($id: ID!) {
+    deleteConversation(id: $id) { ... on DeleteConversationPayload { deletedMessages } }
+  }
+`);
+
+const StatsMessageThread = graphql(`
+  query StatsMessageThread($id: ID!) {
+    message(id: $id) { conversation { id } }
   }
 `);
 
@@ -232,5 +246,71 @@ describe('messageStats', () => {
     const s = await stats({ createdAfter: hour.toISOString() }, 'HOUR');
     expect(s).toMatchObject({ total: 1, successRate: 1, segments: 1 });
     expect(s.series).toEqual([bucket(hour.toISOString(), { total: 1, outbound: 1, delivered: 1, segments: 1 })]);
+  });
+});
+
+describe('hourly tallies', () => {
+  // messageStats and its series read hourly tallies that triggers keep on every change to a
+  // message; the messages themselves are the truth they must agree with, whatever changed them.
+  const hour = (at: Date, minutes: number) => new Date(Math.floor(at.getTime() / 3_600_000) * 3_600_000 + minutes * 60_000);
+  async function expectTalliesAgree() {
+    const services = server.app.services;
+    const organizationId = decodeGlobalID(org.organizationId).id;
+    const now = new Date();
+    const filters: MessageFilter[] = [
+      {},
+      { provider: 'TWILIO' },
+      { status: 'DELIVERED' },
+      { status: 'UNDELIVERED', provider: 'TELNYX' },
+      { direction: 'INBOUND' },
+      { assistantId: decodeGlobalID(org.assistantId).id },
+      // Edges inside hours, on both sides, across days; within one hour; across one boundary.
+      { createdAfter: new Date('2026-03-10T09:30:00.000Z'), createdBefore: new Date('2026-03-11T13:20:00.000Z') },
+      { createdAfter: new Date('2026-03-10T09:10:00.000Z'), createdBefore: new Date('2026-03-10T09:50:00.000Z') },
+      { createdAfter: new Date('2026-03-10T09:30:00.000Z'), createdBefore: new Date('2026-03-10T10:30:00.000Z') },
+      { createdBefore: new Date('2026-03-10T10:00:00.000Z') },
+      { createdAfter: hour(now, -30) },
+      { createdAfter: hour(now, 0), direction: 'OUTBOUND' },
+      { createdAfter: hour(now, 90), createdBefore: hour(now, 30) },
+    ];
+    for (const filter of filters) {
+      const truth = await messageStats(services, organizationId, filter, { source: 'messages' });
+      expect(await messageStats(services, organizationId, filter), JSON.stringify(filter)).toEqual(truth);
+      for (const interval of ['HOUR', 'DAY'] as const) {
+        expect(await messageSeries(services, organizationId, filter, interval), `${interval} ${JSON.stringify(filter)}`).toEqual(
+          await messageSeries(services, organizationId, filter, interval, { source: 'messages' }),
+        );
+      }
+    }
+    return messageStats(services, organizationId, {});
+  }
+
+  it('agree with the messages through sends, delivery reports, inbound messages and a deleted conversation', async () => {
+    const before = await expectTalliesAgree();
+    const delivered = await sendAndWaitSent(org, org.numbers.twilio.phoneNumber, '+14155557101', 'Your table is ready');
+    const bounced = await sendAndWaitSent(org, org.numbers.telnyx.phoneNumber, '+14155557102', 'Your order shipped');
+    const kept = await sendAndWaitSent(org, org.numbers.vonage.phoneNumber, '+14155557103', 'See you at 7');
+    await expectTalliesAgree();
+
+    const reports = [
+      signedStatus(server, org, 'twilio', { providerMessageId: delivered.providerMessageId, from: org.numbers.twilio.phoneNumber, to: '+14155557101', status: 'delivered' }),
+      signedStatus(server, org, 'telnyx', {
+        providerMessageId: bounced.providerMessageId, from: org.numbers.telnyx.phoneNumber, to: '+14155557102', status: 'delivery_failed', errorCode: '40008', errorMessage: 'Undeliverable',
+      }),
+    ];
+    for (const report of reports) expect((await post(server, report.path, report.signed)).status).toBe(200);
+    const reply = signedInbound(server, org, 'vonage', { from: '+14155557103', body: 'Thanks!' });
+    expect((await post(server, reply.path, reply.signed)).status).toBe(200);
+    await eventually(async () => (await ok(org.request(StatsMessage, { id: bounced.id }))).message?.status === 'UNDELIVERED');
+    const after = await expectTalliesAgree();
+    expect(after.total).toBe(before.total + 4);
+    expect(after.byStatus.find((row) => row.key === 'UNDELIVERED')!.count).toBe(before.byStatus.find((row) => row.key === 'UNDELIVERED')!.count + 1);
+
+    // Erasing the Vonage thread takes its two messages out of the counts.
+    const thread = (await ok(org.request(StatsMessageThread, { id: kept.id }))).message!.conversation!.id;
+    const erased = (await ok(org.request(StatsDeleteConversation, { id: thread }))).deleteConversation;
+    expect(erased).toEqual({ deletedMessages: 2 });
+    const final = await expectTalliesAgree();
+    expect(final.total).toBe(after.total - 2);
   });
 });

@@ -1,10 +1,10 @@
 import type { Services } from '../services';
-import { Prisma } from '../db/client';
+import { Prisma, type MessageStatus } from '../db/client';
 import { parseE164 } from './phone-number';
 
 export interface MessageFilter {
   direction?: 'INBOUND' | 'OUTBOUND' | null;
-  status?: Prisma.MessageWhereInput['status'] & string | null;
+  status?: MessageStatus | null;
   provider?: 'TWILIO' | 'TELNYX' | 'VONAGE' | null;
   assistantId?: string;
   conversationId?: string;

@@ -1,32 +1,122 @@
 import type { Services } from '../services';
 import { Prisma } from '../db/client';
 import { parseE164 } from './phone-number';
-import { ftsPhrase, messagePageWhere, type MessageFilter } from './delivery-log';
+import { ftsPhrase, messagePageWhere, messageWhere, type MessageFilter } from './delivery-log';
 
-export async function messageStats(services: Services, organizationId: string, filter: MessageFilter = {}) {
-  // One pass: grouped by all three keys at once (at most 9 × 3 × 2 rows), which the covering
-  // index (organizationId, status, provider, direction, segments, createdAt) answers alone.
-  const groups = await services.db.message.groupBy({
-    by: ['status', 'provider', 'direction'],
-    where: await messagePageWhere(services, organizationId, filter),
-    _count: { _all: true },
-    _sum: { segments: true },
-  });
-  const tally = (key: (row: (typeof groups)[number]) => string) => {
+/** Messages of one (status, provider, direction): how many, and their segments. */
+interface Group {
+  status: string;
+  provider: string;
+  direction: string;
+  messages: number;
+  segments: number;
+}
+
+/**
+ * Totals by status, provider and direction, outbound segments and the success rate.
+ * Read from the hourly tallies (see tallyRanges) when the filter allows, else from the
+ * messages themselves; `source: 'messages'` forces the latter (tests compare the two).
+ */
+export async function messageStats(services: Services, organizationId: string, filter: MessageFilter = {}, options: { source?: 'messages' } = {}) {
+  const ranges = options.source === 'messages' ? null : tallyRanges(filter);
+  if (!ranges) {
+    return summarize(await messageGroups(services, filter, await messagePageWhere(services, organizationId, filter)));
+  }
+  const [tallied, ...edges] = await Promise.all([
+    ranges.hours
+      ? services.db.messageTally.groupBy({
+          by: ['status', 'provider', 'direction'],
+          where: tallyWhere(organizationId, filter, ranges.hours),
+          _sum: { messages: true, segments: true },
+        })
+      : [],
+    ...ranges.edges.map((edge) => edgeGroups(services, organizationId, filter, edge)),
+  ]);
+  const fromTallies = tallied.map((row) => ({ ...row, messages: row._sum.messages ?? 0, segments: row._sum.segments ?? 0 }));
+  return summarize([...fromTallies, ...edges.flat()]);
+}
+
+function summarize(groups: Group[]) {
+  const tally = (key: (group: Group) => string) => {
     const counts = new Map<string, number>();
-    for (const row of groups) counts.set(key(row), (counts.get(key(row)) ?? 0) + row._count._all);
-    return [...counts].map(([k, count]) => ({ key: k, count })).sort(byKey);
+    for (const group of groups) counts.set(key(group), (counts.get(key(group)) ?? 0) + group.messages);
+    return [...counts].filter(([, count]) => count !== 0).map(([k, count]) => ({ key: k, count })).sort(byKey);
   };
-  const byStatus = tally((row) => row.status);
+  const byStatus = tally((group) => group.status);
   const count = (status: string) => byStatus.find((row) => row.key === status)?.count ?? 0;
   const finished = count('DELIVERED') + count('UNDELIVERED') + count('FAILED');
   return {
-    total: groups.reduce((sum, row) => sum + row._count._all, 0),
+    total: groups.reduce((sum, group) => sum + group.messages, 0),
     byStatus,
-    byProvider: tally((row) => row.provider),
-    byDirection: tally((row) => row.direction),
-    segments: groups.reduce((sum, row) => sum + (row.direction === 'OUTBOUND' ? (row._sum.segments ?? 0) : 0), 0),
+    byProvider: tally((group) => group.provider),
+    byDirection: tally((group) => group.direction),
+    segments: groups.reduce((sum, group) => sum + (group.direction === 'OUTBOUND' ? group.segments : 0), 0),
     successRate: finished === 0 ? null : count('DELIVERED') / finished,
+  };
+}
+
+/** The messages matching `where`, grouped by status, provider and direction (at most 9 × 3 × 2 groups). */
+async function messageGroups(services: Services, _filter: MessageFilter, where: Prisma.MessageWhereInput): Promise<Group[]> {
+  // The covering index (organizationId, status, provider, direction, segments, createdAt) answers it alone.
+  const groups = await services.db.message.groupBy({
+    by: ['status', 'provider', 'direction'],
+    where,
+    _count: { _all: true },
+    _sum: { segments: true },
+  });
+  return groups.map((row) => ({ ...row, messages: row._count._all, segments: row._sum.segments ?? 0 }));
+}
+
+/** The messages of one part of an hour at the edge of the filter's date range. */
+function edgeGroups(services: Services, organizationId: string, filter: MessageFilter, edge: TimeRange): Promise<Group[]> {
+  return messageGroups(services, filter, messageWhere(services, organizationId, { ...filter, createdAfter: edge.from, createdBefore: edge.to }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hourly tallies (table MessageTally, kept by triggers on Message: migration *_message_tallies)
+
+const HOUR_MS = 3_600_000;
+const floorHour = (date: Date) => new Date(Math.floor(date.getTime() / HOUR_MS) * HOUR_MS);
+const ceilHour = (date: Date) => new Date(Math.ceil(date.getTime() / HOUR_MS) * HOUR_MS);
+
+interface TimeRange {
+  from: Date;
+  to: Date;
+}
+
+/**
+ * How a filter is answered from the tallies: the whole hours inside its date range (`hours`,
+ * either end open when the filter's is) from MessageTally, and the parts of hours at its edges
+ * (`edges`, each inside one hour) from the messages themselves, a few minutes of them at most.
+ * null when the filter names something the tallies do not keep: a conversation, a number,
+ * search text, or an assistant ID that did not decode ("").
+ */
+function tallyRanges(filter: MessageFilter): { hours: { from: Date | null; to: Date | null } | null; edges: TimeRange[] } | null {
+  if (filter.conversationId !== undefined || filter.from || filter.to || filter.search?.trim() || filter.assistantId === '') return null;
+  const after = filter.createdAfter ?? null;
+  const before = filter.createdBefore ?? null;
+  if (after && before && after >= before) return { hours: null, edges: [] };
+  const from = after && ceilHour(after);
+  const to = before && floorHour(before);
+  if (from && to && from >= to) {
+    // Inside one hour, or across one hour boundary: the messages alone, an edge per hour.
+    const boundary = floorHour(before!);
+    return { hours: null, edges: boundary > after! ? [{ from: after!, to: boundary }, { from: boundary, to: before! }] : [{ from: after!, to: before! }] };
+  }
+  const edges: TimeRange[] = [];
+  if (after && from! > after) edges.push({ from: after, to: from! });
+  if (before && to! < before) edges.push({ from: to!, to: before });
+  return { hours: { from, to }, edges };
+}
+
+function tallyWhere(organizationId: string, filter: MessageFilter, hours: { from: Date | null; to: Date | null }): Prisma.MessageTallyWhereInput {
+  return {
+    organizationId,
+    ...(filter.direction && { direction: filter.direction }),
+    ...(filter.status && { status: filter.status }),
+    ...(filter.provider && { provider: filter.provider }),
+    ...(filter.assistantId !== undefined && { assistantId: filter.assistantId }),
+    ...((hours.from || hours.to) && { hour: { ...(hours.from && { gte: hours.from }), ...(hours.to && { lt: hours.to }) } }),
   };
 }
 
@@ -52,11 +142,89 @@ export interface StatsBucket {
  * filter as the delivery log; buckets without messages are left out. Oldest bucket first.
  * The SQL is parameterized: every value of the filter is a bound parameter.
  */
-export async function messageSeries(services: Services, organizationId: string, filter: MessageFilter, interval: StatsInterval): Promise<StatsBucket[]> {
-  const rows = services.dialect === 'postgresql' ? await postgresSeries(services, organizationId, filter, interval) : await sqliteSeries(services, organizationId, filter, interval);
+export async function messageSeries(
+  services: Services,
+  organizationId: string,
+  filter: MessageFilter,
+  interval: StatsInterval,
+  options: { source?: 'messages' } = {},
+): Promise<StatsBucket[]> {
+  const ranges = options.source === 'messages' ? null : tallyRanges(filter);
+  const rows = ranges
+    ? await talliedSeries(services, organizationId, filter, interval, ranges)
+    : services.dialect === 'postgresql'
+      ? await postgresSeries(services, organizationId, filter, interval)
+      : await sqliteSeries(services, organizationId, filter, interval);
   return rows.flatMap(({ start, counts: [total, inbound, delivered, undelivered, failed, segments] }) =>
     total > 0 ? [{ start, total, inbound, outbound: total - inbound, delivered, undelivered, failed, segments }] : [],
   );
+}
+
+/**
+ * The series from the tallies: their whole hours summed per bucket in the database, plus the
+ * edges' messages added to the bucket of their hour.
+ */
+async function talliedSeries(
+  services: Services,
+  organizationId: string,
+  filter: MessageFilter,
+  interval: StatsInterval,
+  ranges: NonNullable<ReturnType<typeof tallyRanges>>,
+): Promise<SeriesRow[]> {
+  const [tallied, ...edges] = await Promise.all([
+    ranges.hours ? tallySeries(services, organizationId, filter, interval, ranges.hours) : [],
+    ...ranges.edges.map((edge) => edgeGroups(services, organizationId, filter, edge)),
+  ]);
+  const buckets = new Map(tallied.map((row) => [row.start.getTime(), row]));
+  const startOf = (at: Date) => (interval === 'HOUR' ? floorHour(at) : new Date(Math.floor(at.getTime() / 86_400_000) * 86_400_000));
+  ranges.edges.forEach((edge, i) => {
+    const start = startOf(edge.from);
+    const row = buckets.get(start.getTime()) ?? { start, counts: [0, 0, 0, 0, 0, 0] };
+    buckets.set(start.getTime(), row);
+    for (const group of edges[i]) {
+      const c = row.counts;
+      c[0] += group.messages;
+      if (group.direction === 'INBOUND') c[1] += group.messages;
+      if (group.status === 'DELIVERED') c[2] += group.messages;
+      if (group.status === 'UNDELIVERED') c[3] += group.messages;
+      if (group.status === 'FAILED') c[4] += group.messages;
+      if (group.direction === 'OUTBOUND') c[5] += group.segments;
+    }
+  });
+  return [...buckets.values()].sort((a, b) => a.start.getTime() - b.start.getTime());
+}
+
+/** The tallies of the whole hours, summed per hour or day (UTC). */
+async function tallySeries(
+  services: Services,
+  organizationId: string,
+  filter: MessageFilter,
+  interval: StatsInterval,
+  hours: { from: Date | null; to: Date | null },
+): Promise<SeriesRow[]> {
+  const pg = services.dialect === 'postgresql';
+  const conditions = [
+    sqlWhere(services, organizationId, { direction: filter.direction, status: filter.status, provider: filter.provider, assistantId: filter.assistantId }),
+    ...(hours.from ? [Prisma.sql`"hour" >= ${hours.from}`] : []),
+    ...(hours.to ? [Prisma.sql`"hour" < ${hours.to}`] : []),
+  ];
+  // SQLite keeps "hour" as ISO 8601 text: its first 10 characters are the day.
+  const bucket = Prisma.raw(interval === 'HOUR' ? '"hour"' : pg ? `date_trunc('day', "hour")` : `substr("hour", 1, 10)`);
+  const rows = await services.db.$queryRaw<{ start: Date | string; total: unknown; inbound: unknown; delivered: unknown; undelivered: unknown; failed: unknown; segments: unknown }[]>`
+    SELECT ${bucket} AS "start",
+           SUM("messages") AS "total",
+           SUM(CASE WHEN "direction" = 'INBOUND' THEN "messages" ELSE 0 END) AS "inbound",
+           SUM(CASE WHEN "status" = 'DELIVERED' THEN "messages" ELSE 0 END) AS "delivered",
+           SUM(CASE WHEN "status" = 'UNDELIVERED' THEN "messages" ELSE 0 END) AS "undelivered",
+           SUM(CASE WHEN "status" = 'FAILED' THEN "messages" ELSE 0 END) AS "failed",
+           SUM(CASE WHEN "direction" = 'OUTBOUND' THEN "segments" ELSE 0 END) AS "segments"
+    FROM "MessageTally"
+    WHERE ${Prisma.join(conditions, ' AND ')}
+    GROUP BY 1`;
+  return rows.map((row) => ({
+    start: typeof row.start === 'string' && row.start.length === 10 ? new Date(`${row.start}T00:00:00Z`) : toUtcDate(row.start),
+    counts: [row.total, row.inbound, row.delivered, row.undelivered, row.failed, row.segments].map(Number),
+  }));
 }
 
 /** Per bucket: total, inbound, delivered, undelivered, failed, outbound segments. */
