@@ -23,6 +23,7 @@ import { handleExport, isExportPath } from './http/export';
 import { sendJson, sendText } from './http/io';
 import { handleProviderWebhook, WEBHOOK_ROUTES } from './webhooks/routes';
 import { Forwarder } from './webhooks/forwarder';
+import { startTallyCompaction } from './messaging/stats';
 
 export interface App {
   services: Services;
@@ -145,6 +146,7 @@ export async function buildApp(config: Config): Promise<App> {
     wss,
   );
 
+  let tallyCompaction: ReturnType<typeof startTallyCompaction> | null = null;
   const app: App = {
     services,
     url: '',
@@ -163,6 +165,7 @@ export async function buildApp(config: Config): Promise<App> {
       if (config.publicUrl.endsWith(':0')) config.publicUrl = `${config.publicUrl.slice(0, -2)}:${port}`;
       await sendQueue.start();
       await forwarder.start();
+      tallyCompaction = startTallyCompaction(services, (error) => services.log.warn({ err: error }, 'message tallies: compaction failed'));
     },
     async stop() {
       // Stop taking work, let provider calls under way finish, then close sockets and the database.
@@ -171,6 +174,7 @@ export async function buildApp(config: Config): Promise<App> {
       await wsServer.dispose();
       await sendQueue.stop();
       await forwarder.stop();
+      await tallyCompaction?.stop();
       server.closeAllConnections();
       await closed;
       await events.close();

@@ -336,3 +336,52 @@ function sqlWhere(services: Services, organizationId: string, filter: MessageFil
   }
   return Prisma.join(conditions, ' AND ');
 }
+
+// ---------------------------------------------------------------------------------------------
+// Compaction (PostgreSQL): each transaction adds tally rows of its own (see the migration);
+// this folds them into one row per count.
+
+/** How often each instance folds the tallies. */
+export const TALLY_COMPACTION_MS = 15_000;
+
+/**
+ * Folds the rows that transactions added into one row ("part" 0) per count, dropping counts
+ * that came to zero (the QUEUED and SENDING of messages since sent). One instance at a time,
+ * under an advisory lock; rows of transactions still running are not visible to it and are
+ * left for the next time, so nothing is counted twice or lost. Returns the counts written.
+ */
+export async function compactMessageTallies(services: Services): Promise<number> {
+  if (services.dialect !== 'postgresql') return 0;
+  return services.db.$transaction(async (tx) => {
+    const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(727275) AS "locked"`;
+    if (!locked) return 0;
+    return tx.$executeRaw`
+      WITH "touched" AS (SELECT DISTINCT "organizationId", "hour", "assistantId", "provider", "direction", "status" FROM "MessageTally" WHERE "part" <> 0),
+           "moved" AS (
+             DELETE FROM "MessageTally" t USING "touched" k
+             WHERE t."organizationId" = k."organizationId" AND t."hour" = k."hour" AND t."assistantId" = k."assistantId"
+               AND t."provider" = k."provider" AND t."direction" = k."direction" AND t."status" = k."status"
+             RETURNING t.*)
+      INSERT INTO "MessageTally" ("organizationId", "hour", "assistantId", "provider", "direction", "status", "part", "messages", "segments")
+      SELECT "organizationId", "hour", "assistantId", "provider", "direction", "status", 0, SUM("messages"), SUM("segments")
+      FROM "moved"
+      GROUP BY 1, 2, 3, 4, 5, 6
+      HAVING SUM("messages") <> 0 OR SUM("segments") <> 0`;
+  });
+}
+
+/** Runs compactMessageTallies every TALLY_COMPACTION_MS on PostgreSQL; stop() waits for a run under way. */
+export function startTallyCompaction(services: Services, onError: (error: unknown) => void): { stop(): Promise<void> } {
+  if (services.dialect !== 'postgresql') return { stop: async () => {} };
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = compactMessageTallies(services).catch(onError);
+  }, TALLY_COMPACTION_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
