@@ -13,7 +13,7 @@ import { Metrics } from './observability/metrics';
 import type { Services } from './services';
 import { schema } from './graphql/schema';
 import type { Context } from './graphql/context';
-import { authenticate, createOrganization } from './tenancy/api-keys';
+import { ApiKeyCache, authenticate, createOrganization } from './tenancy/api-keys';
 import { SendQueue } from './queue/send-queue';
 import { SenderDirectory } from './assistants/sender-directory';
 import { createIntake } from './messaging/intake';
@@ -24,6 +24,7 @@ import { sendJson, sendText } from './http/io';
 import { handleProviderWebhook, WEBHOOK_ROUTES } from './webhooks/routes';
 import { Forwarder } from './webhooks/forwarder';
 import { startTallyCompaction } from './messaging/stats';
+import { LiveConnections } from './realtime/connections';
 
 export interface App {
   services: Services;
@@ -67,6 +68,7 @@ export async function buildApp(config: Config): Promise<App> {
           })
         ).map((row) => ({ status: row.status, count: row._count._all })),
     }),
+    apiKeys: new ApiKeyCache(),
     senders: new SenderDirectory(database.db),
     intake: undefined as never, // set below: it needs the services it belongs to
     wakeSendQueue: () => sendQueue.wake(),
@@ -130,15 +132,18 @@ export async function buildApp(config: Config): Promise<App> {
   server.headersTimeout = 66_000;
 
   const wss = new WebSocketServer({ server, path: '/graphql' });
+  const liveConnections = new LiveConnections(services);
   const wsServer = useServer<Record<string, unknown>, { caller?: Awaited<ReturnType<typeof authenticate>> }>(
     {
       schema,
       // A connection without a live API key is refused with 4403 Forbidden.
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        const caller = await authenticate(services, typeof authorization === 'string' ? authorization : null);
+        const caller = typeof authorization === 'string' ? await authenticate(services, authorization) : null;
         if (caller?.kind !== 'organization') return false;
         ctx.extra.caller = caller;
+        // Closed with 4403 as soon as the key is revoked.
+        liveConnections.add(ctx.extra.socket, authorization as string, caller.organizationId);
         return true;
       },
       context: (ctx): Context => ({ services, caller: ctx.extra.caller ?? null }),
@@ -165,12 +170,14 @@ export async function buildApp(config: Config): Promise<App> {
       if (config.publicUrl.endsWith(':0')) config.publicUrl = `${config.publicUrl.slice(0, -2)}:${port}`;
       await sendQueue.start();
       await forwarder.start();
+      liveConnections.start();
       tallyCompaction = startTallyCompaction(services, (error) => services.log.warn({ err: error }, 'message tallies: compaction failed'));
     },
     async stop() {
       // Stop taking work, let provider calls under way finish, then close sockets and the database.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      liveConnections.stop();
       await wsServer.dispose();
       await sendQueue.stop();
       await forwarder.stop();

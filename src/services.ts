@@ -9,6 +9,7 @@ import type { SenderDirectory } from './assistants/sender-directory';
 import type { GroupCommit } from './db/group-commit';
 import type { Intake } from './messaging/intake';
 import type { Message } from './db/client';
+import type { ApiKeyCache } from './tenancy/api-keys';
 
 /** What the domain functions need from the running server; built once in app.ts. */
 export interface Services {
@@ -19,6 +20,8 @@ export interface Services {
   events: Events;
   log: Logger;
   metrics: Metrics;
+  /** API keys seen recently, by hash. */
+  apiKeys: ApiKeyCache;
   /** Sending numbers by (organization, number), cached briefly. */
   senders: SenderDirectory;
   /** Stores accepted sends, many per transaction. */

@@ -264,6 +264,36 @@ describe('API keys', () => {
     expect((await ok(org.request(WhoAmI))).organization.id).toBe(org.organizationId);
   });
 
+  it('revokeApiKey closes the WebSocket connections open with that key (4403) within a second or two; connections with other keys go on', async () => {
+    const doomed = await newApiKey('agent console');
+    const doomedClient = wsClient(server.url, doomed.apiKey);
+    const keptClient = wsClient(server.url, org.apiKey);
+    const baseline = server.app.services.events.activeSubscriptions();
+    const doomedSubscription = collect(doomedClient, StatusChanged);
+    const keptSubscription = collect(keptClient, StatusChanged);
+    try {
+      await eventually(() => server.app.services.events.activeSubscriptions() >= baseline + 2);
+      await ok(org.request(RevokeApiKey, { id: doomed.apiKeyId }));
+      const revokedAt = Date.now();
+      await eventually(() => doomedSubscription.errors.length > 0 || doomedSubscription.completed, 5_000, 20);
+      expect(Date.now() - revokedAt).toBeLessThan(2_500);
+      expect((doomedSubscription.errors[0] as { code: number }).code).toBe(4403);
+
+      // The organization's own key still streams its events.
+      if (usesServices) await new Promise((r) => setTimeout(r, 150));
+      const sent = (await ok(org.request(SendSms, { input: { fromPhoneNumber: org.numbers.twilio.phoneNumber, toPhoneNumber: NUMBERS.customer, message: 'after revoke' } }))).sendSms;
+      if (sent.__typename !== 'SendMessagePayload') throw new Error(JSON.stringify(sent));
+      await eventually(() => keptSubscription.events.some((e) => e.messageStatusChanged.id === sent.outboundMessage.id && e.messageStatusChanged.status === 'SENT'));
+      expect(keptSubscription.errors).toEqual([]);
+      expect(doomedSubscription.events.filter((e) => e.messageStatusChanged.id === sent.outboundMessage.id)).toEqual([]);
+    } finally {
+      doomedSubscription.dispose();
+      keptSubscription.dispose();
+      await doomedClient.dispose();
+      await keptClient.dispose();
+    }
+  });
+
   it('a key can revoke itself, and is refused from its next request on', async () => {
     const self = await newApiKey('self-revoking');
     const request = graphqlClient(server.url, self.apiKey);

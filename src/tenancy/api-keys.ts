@@ -11,11 +11,28 @@ export type Caller =
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
 /**
- * Recently seen keys, so a burst of requests does not read the key table once per request.
- * A revocation clears this instance's cache at once; other instances notice within the TTL.
+ * Recently seen keys (by hash), so a burst of requests does not read the key table once per
+ * request. One per server (Services.apiKeys). A revocation clears this instance's cache at
+ * once; other instances notice within the TTL.
  */
-const CACHE_TTL_MS = 5_000;
-const keyCache = new Map<string, { caller: Caller | null; until: number }>();
+export class ApiKeyCache {
+  static readonly TTL_MS = 5_000;
+  readonly #entries = new Map<string, { caller: Caller | null; until: number }>();
+
+  get(hash: string): Caller | null | undefined {
+    const entry = this.#entries.get(hash);
+    return entry && entry.until > Date.now() ? entry.caller : undefined;
+  }
+
+  set(hash: string, caller: Caller | null) {
+    if (this.#entries.size > 10_000) this.#entries.clear();
+    this.#entries.set(hash, { caller, until: Date.now() + ApiKeyCache.TTL_MS });
+  }
+
+  clear() {
+    this.#entries.clear();
+  }
+}
 
 export async function createOrganization(services: Services, name: string) {
   const trimmed = name?.trim();
@@ -39,7 +56,7 @@ export async function revokeApiKey(services: Services, organizationId: string, a
     data: { revokedAt: new Date() },
   });
   if (count === 0) throw notFound('API key');
-  keyCache.clear();
+  services.apiKeys.clear();
   return services.db.apiKey.findUniqueOrThrow({ where: { id: apiKeyId } });
 }
 
@@ -49,13 +66,12 @@ export async function authenticate(services: Services, authorization: string | n
   if (!token) return null;
   if (services.config.adminToken && safeEqual(token, services.config.adminToken)) return { kind: 'admin' };
   const hash = hashKey(token);
-  const cached = keyCache.get(hash);
-  if (cached && cached.until > Date.now()) return cached.caller;
+  const cached = services.apiKeys.get(hash);
+  if (cached !== undefined) return cached;
   const key = await services.db.apiKey.findUnique({ where: { keyHash: hash } });
   const caller: Caller | null =
     key && !key.revokedAt ? { kind: 'organization', organizationId: key.organizationId, apiKeyId: key.id } : null;
-  if (keyCache.size > 10_000) keyCache.clear();
-  keyCache.set(hash, { caller, until: Date.now() + CACHE_TTL_MS });
+  services.apiKeys.set(hash, caller);
   return caller;
 }
 
