@@ -386,8 +386,8 @@ export const QUERIES = {
     edges { cursor node { id direction from to body provider status errorCode errorMessage segments createdAt } } pageInfo { hasNextPage endCursor } } }`,
   stats: `query BenchStats($filter: MessageFilter) { messageStats(filter: $filter) { total segments successRate
     byStatus { key count } byProvider { key count } byDirection { key count } } }`,
-  statsSeries: `query BenchStatsSeries($filter: MessageFilter) { messageStats(filter: $filter) { total segments successRate
-    byStatus { key count } byProvider { key count } byDirection { key count } series(interval: DAY) { start total delivered failed segments } } }`,
+  statsSeries: `query BenchStatsSeries($filter: MessageFilter, $interval: StatsInterval! = DAY) { messageStats(filter: $filter) { total segments successRate
+    byStatus { key count } byProvider { key count } byDirection { key count } series(interval: $interval) { start total delivered failed segments } } }`,
 };
 
 async function gql(url: string, key: string, query: string, variables: Record<string, unknown> = {}) {
@@ -458,6 +458,18 @@ async function measure(database: string, databaseUrl: string, p: ReturnType<type
         query: 'messageStats + series(DAY), last 30 days',
         target: 200,
         run: async () => (await gql(app.url, key, QUERIES.statsSeries, { filter: window })).messageStats.total,
+      },
+      {
+        // Both ends inside an hour: the partial hours are counted from the messages themselves.
+        query: 'messageStats + series(HOUR), 6¼ days, both ends mid-hour',
+        target: 200,
+        run: async () =>
+          (
+            await gql(app.url, key, QUERIES.statsSeries, {
+              filter: { createdAfter: new Date(NOW - 7 * DAY - 100 * 60_000 - 18_000).toISOString(), createdBefore: new Date(NOW + 4 * 3_600_000 + 41 * 60_000 + 5_000 - DAY).toISOString() },
+              interval: 'HOUR',
+            })
+          ).messageStats.total,
       },
       {
         query: 'messageStats + series(DAY), all 90 days',
