@@ -325,6 +325,34 @@ describe('conversations', () => {
     expect((await thread(id, { last: 2, before: mid })).messages.edges.map((e) => e.node.body)).toEqual(['m2', 'm3']);
   });
 
+  it('keeps lastMessage on the newest message when messages arrive at once, and when an older one is stored late', async () => {
+    const customer = nextCustomer();
+    await inbound(customer, 'first');
+    await Promise.all([
+      ...[1, 2, 3, 4, 5].map((i) => inbound(customer, `in ${i}`)),
+      ...[1, 2, 3].map((i) => send(customer, `out ${i}`)),
+    ]);
+    const { id, lastMessage } = await threadOf(customer);
+    const whole = (await thread(id)).messages.edges.map((e) => e.node);
+    expect(whole).toHaveLength(9);
+    expect(lastMessage?.id).toBe(whole[8].id);
+    expect((await thread(id, { last: 1 })).messages.edges.map((e) => e.node.id)).toEqual([whole[8].id]);
+
+    // A writer that computed its time before another one committed (an inbound webhook whose
+    // transaction waited for the thread's row) stores a message older than the newest: it goes
+    // in its place in the thread, and lastMessage stays the newest.
+    const { db } = server.app.services;
+    const newest = await db.message.findUniqueOrThrow({ where: { id: decodeGlobalID(whole[8].id).id } });
+    const { id: _id, providerMessageId: _p, idempotencyKey: _k, ...fields } = newest;
+    await db.message.create({ data: { ...fields, body: 'stored late', createdAt: new Date(newest.createdAt.getTime() - 1000) } });
+    expect((await threadOf(customer)).lastMessage?.id).toBe(whole[8].id);
+    const bodies = (await thread(id)).messages.edges.map((e) => e.node.body);
+    expect(bodies).toContain('stored late');
+    expect(bodies.at(-1)).toBe(newest.body);
+    await db.message.create({ data: { ...fields, body: 'newer', createdAt: new Date(newest.createdAt.getTime() + 1000) } });
+    expect((await threadOf(customer)).lastMessage).toMatchObject({ body: 'newer' });
+  });
+
   it("does not show one organization's thread to another", async () => {
     const { id } = await threadOf(customers.A);
     const { conversation } = await ok(other.request(ConvThread, { id, first: 5 }));

@@ -31,6 +31,14 @@ const QueryCountConversations = graphql(`
   }
 `);
 
+const QueryCountConversationList = graphql(`
+  query QueryCountConversationList($first: Int!) {
+    conversations(first: $first) {
+      edges { node { id unreadCount lastMessageAt lastMessage { id direction body status createdAt } assistant { id name } phoneNumber { phoneNumber provider } } }
+    }
+  }
+`);
+
 const QueryCountAssistants = graphql(`
   query QueryCountAssistants($first: Int!) {
     assistants(first: $first) { edges { node { id name phoneNumbers { id phoneNumber assistant { id } } } } }
@@ -156,7 +164,7 @@ describe('database operations per request', () => {
       large = await conversationsPage(50);
     });
     expect(fifty).toEqual(five);
-    expect(total(fifty)).toBeLessThanOrEqual(3); // the threads (with their includes), the newest message ids, the newest messages
+    expect(total(fifty)).toBeLessThanOrEqual(3); // the threads (with their includes and last messages), the page ids, the pages
     // And the answer is complete: 50 threads, each with its number, assistant, newest message and timelines.
     const nodes = large!.conversations.edges.map((e) => e.node);
     expect(nodes).toHaveLength(50);
@@ -167,6 +175,13 @@ describe('database operations per request', () => {
       expect(node.messages.edges.map((e) => e.node.body)).toEqual([0, 1, 2].map((m) => node.lastMessage!.body.replace(/3$/, String(m))));
       expect(node.messages.edges.every((e) => e.node.events.length === 2)).toBe(true);
     }
+  });
+
+  it('the conversation list with last message, assistant and number (an agent console): one operation for 5 and 50 threads', async () => {
+    const five = await cost(() => ok(org.request(QueryCountConversationList, { first: 5 })));
+    const fifty = await cost(() => ok(org.request(QueryCountConversationList, { first: 50 })));
+    expect(fifty).toEqual(five);
+    expect(fifty).toEqual({ 'Conversation.findMany': 1 });
   });
 
   it('assistants → numbers → assistant: the same for 5 and 13 assistants', async () => {

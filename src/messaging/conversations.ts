@@ -73,8 +73,7 @@ export async function deleteConversation(services: Services, organizationId: str
 /**
  * One read of a thread, oldest first: `take` messages after the message `cursor` (or from the
  * start), or with a negative `take` the last |take| before `cursor` (or up to the newest):
- * Prisma's take/cursor/skip: 1 as Pothos' connections ask for them. The newest message is
- * `{ take: -1, cursor: null }`.
+ * Prisma's take/cursor/skip: 1 as Pothos' connections ask for them.
  */
 export interface ThreadRead {
   conversationId: string;

@@ -17,12 +17,9 @@ export const ConversationNode = builder.prismaNode('Conversation', {
     customerPhoneNumber: t.exposeString('customerPhoneNumber'),
     archived: t.exposeBoolean('archived'),
     lastMessageAt: t.expose('lastMessageAt', { type: 'DateTime' }),
-    lastMessage: t.prismaField({
-      type: 'Message',
+    lastMessage: t.relation('lastMessage', {
       nullable: true,
       description: 'The newest message of the thread.',
-      // Batched across the page of threads (with their message pages): two queries for all of them.
-      resolve: async (query, conversation, _args, ctx) => (await threadMessageLoader(ctx).load(conversation.id, 'last', query))[0] ?? null,
     }),
     unreadCount: t.exposeInt('unreadCount', { description: 'Inbound messages received since the thread was last marked read.' }),
     lastReadAt: t.expose('lastReadAt', { type: 'DateTime', nullable: true, description: 'When markConversationRead last ran on the thread.' }),
@@ -32,14 +29,10 @@ export const ConversationNode = builder.prismaNode('Conversation', {
       cursor: 'id',
       description: 'Oldest first.',
       // Only the page is read: a keyset seek on Message(conversationId, createdAt, id), batched
-      // with the other threads of the response (and their lastMessage) into one query.
+      // with the other threads of the response into one query.
       resolve: (query, conversation, _args, ctx) => {
         const { take, skip, cursor, ...selection } = query as MessageQuery & { take: number; skip: number; cursor?: { id: string } };
-        return threadMessageLoader(ctx).load(
-          conversation.id,
-          { take, cursor: skip > 0 && cursor ? cursor.id : null },
-          selection,
-        );
+        return threadMessageLoader(ctx).load({ conversationId: conversation.id, take, cursor: skip > 0 && cursor ? cursor.id : null }, selection);
       },
     }),
   }),
@@ -48,95 +41,52 @@ export const ConversationNode = builder.prismaNode('Conversation', {
 type MessageQuery = { include?: Prisma.MessageInclude; select?: Prisma.MessageSelect };
 
 interface Request {
-  /** What to read: the newest message, or a page (Prisma's take: negative pages backwards). */
-  wanted: ThreadRead;
+  read: ThreadRead;
   query: MessageQuery;
   resolve: (messages: Message[]) => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * Per request: the lastMessage and messages lookups made while one level of the response
- * resolves are answered together, like DataLoader: one query for the message ids of every
- * thread's newest message and page (see threadMessageIds), then one query for those messages
- * with the nested selection (so their events and so on come along). Selections that can be
- * merged (the same relations, or relations only one of them asks for) share that query.
+ * Per request: the message pages asked for while one level of the response resolves are read
+ * together, like DataLoader: one query for the message ids of every page (threadMessageIds),
+ * then one findMany per distinct selection for those messages (so their events and so on come
+ * along). Sibling threads select the same fields, so that is one query for the whole level.
  */
 class ThreadMessageLoader {
   #pending: Request[] | null = null;
   constructor(private readonly services: Context['services']) {}
 
-  load(conversationId: string, page: { take: number; cursor: string | null } | 'last', query: MessageQuery): Promise<Message[]> {
+  load(read: ThreadRead, query: MessageQuery): Promise<Message[]> {
     if (!this.#pending) {
       const batch: Request[] = (this.#pending = []);
       // After the promise jobs of this tick: every sibling has asked by then.
       void Promise.resolve().then(() => process.nextTick(() => void this.#run(batch)));
     }
-    const wanted: ThreadRead = page === 'last' ? { conversationId, take: -1, cursor: null } : { conversationId, ...page };
     const pending = this.#pending;
-    return new Promise((resolve, reject) => pending.push({ wanted, query, resolve, reject }));
+    return new Promise((resolve, reject) => pending.push({ read, query, resolve, reject }));
   }
 
   async #run(batch: Request[]) {
     if (this.#pending === batch) this.#pending = null;
     try {
-      const ids = await threadMessageIds(this.services, batch.map((r) => r.wanted));
-      const groups = mergeQueries(batch.map((r, i) => ({ query: r.query, ids: ids[i], request: i })));
-      // Each request reads from its own group's rows: the same message loaded by another group
-      // may carry a narrower selection.
-      const rowsOf = new Map<number, Map<string, Message>>();
-      for (const group of groups) {
-        const messages = group.ids.size === 0 ? [] : await this.services.db.message.findMany({ ...group.query, where: { id: { in: [...group.ids] } } });
+      const ids = await threadMessageIds(this.services, batch.map((r) => r.read));
+      const bySelection = new Map<string, { query: MessageQuery; requests: number[] }>();
+      batch.forEach((r, i) => {
+        const key = JSON.stringify(r.query);
+        const group = bySelection.get(key) ?? bySelection.set(key, { query: r.query, requests: [] }).get(key)!;
+        group.requests.push(i);
+      });
+      for (const { query, requests } of bySelection.values()) {
+        const wanted = requests.flatMap((i) => ids[i]);
+        const messages = wanted.length === 0 ? [] : await this.services.db.message.findMany({ ...query, where: { id: { in: wanted } } });
         const byId = new Map(messages.map((m) => [m.id, m]));
-        for (const request of group.requests) rowsOf.set(request, byId);
+        for (const i of requests) batch[i].resolve(ids[i].flatMap((id) => byId.get(id) ?? []));
       }
-      batch.forEach((r, i) => r.resolve(ids[i].flatMap((id) => rowsOf.get(i)?.get(id) ?? [])));
     } catch (error) {
       for (const r of batch) r.reject(error);
     }
   }
-}
-
-/**
- * Groups the selections of a batch so that each group is one findMany: two selections merge
- * when every relation (or field) they both name is asked for identically; the merged one loads
- * the union, which is what each of them needs and a little more.
- */
-function mergeQueries(items: { query: MessageQuery; ids: string[]; request: number }[]): { query: MessageQuery; ids: Set<string>; requests: number[] }[] {
-  const groups: { query: MessageQuery; ids: Set<string>; requests: number[] }[] = [];
-  for (const item of items) {
-    const group = groups.find((g) => mergeable(g.query, item.query));
-    if (group) {
-      group.query = merged(group.query, item.query);
-      for (const id of item.ids) group.ids.add(id);
-      group.requests.push(item.request);
-    } else {
-      groups.push({ query: item.query, ids: new Set(item.ids), requests: [item.request] });
-    }
-  }
-  return groups;
-}
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-/** `{}` (every field), `{ include }` (every field and relations) or `{ select }` (those only), or another shape. */
-const modeOf = (q: MessageQuery): 'plain' | 'include' | 'select' | null => {
-  const keys = Object.keys(q).filter((k) => q[k as keyof MessageQuery] !== undefined);
-  if (keys.length === 0) return 'plain';
-  return keys.length === 1 && (keys[0] === 'include' || keys[0] === 'select') ? keys[0] : null;
-};
-function mergeable(a: MessageQuery, b: MessageQuery): boolean {
-  if (same(a, b)) return true;
-  const [x, y] = [modeOf(a), modeOf(b)];
-  if (x === 'plain' || y === 'plain') return x !== 'select' && y !== 'select';
-  if (x === null || x !== y) return false;
-  const [p, q] = [a[x] as Record<string, unknown>, b[x] as Record<string, unknown>];
-  return Object.keys(p).every((k) => !(k in q) || same(p[k], q[k]));
-}
-function merged(a: MessageQuery, b: MessageQuery): MessageQuery {
-  const [x, y] = [modeOf(a), modeOf(b)];
-  if (same(a, b) || y === 'plain') return a;
-  if (x === 'plain') return b;
-  return { [x!]: { ...(a[x!] as object), ...(b[x!] as object) } };
 }
 
 const threadMessageLoaders = new WeakMap<Context, ThreadMessageLoader>();
