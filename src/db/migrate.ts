@@ -20,8 +20,7 @@ interface Migration {
   checksum: string;
 }
 
-export function pendingMigrationFiles(dialect: Dialect): Migration[] {
-  const dir = path.join(root, 'prisma', dialect, 'migrations');
+export function pendingMigrationFiles(dialect: Dialect, dir = path.join(root, 'prisma', dialect, 'migrations')): Migration[] {
   return readdirSync(dir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
@@ -32,8 +31,9 @@ export function pendingMigrationFiles(dialect: Dialect): Migration[] {
     });
 }
 
-export async function migrate(databaseUrl: string, dialect: Dialect): Promise<string[]> {
-  const migrations = pendingMigrationFiles(dialect);
+/** `directory`: another folder of migrations than prisma/<dialect>/migrations (tests). */
+export async function migrate(databaseUrl: string, dialect: Dialect, directory?: string): Promise<string[]> {
+  const migrations = pendingMigrationFiles(dialect, directory);
   return dialect === 'sqlite' ? migrateSqlite(databaseUrl, migrations) : migratePostgres(databaseUrl, migrations);
 }
 
@@ -65,9 +65,20 @@ function migrateSqlite(databaseUrl: string, migrations: Migration[]): string[] {
     );
     const pending = checkApplied(applied, migrations);
     const record = db.prepare('INSERT INTO _switchboard_migrations (name, checksum, applied_at) VALUES (?, ?, ?)');
+    // Prisma changes a SQLite table by rebuilding it (create a copy, drop the old one, rename).
+    // With foreign keys enforced, dropping the old table would cascade: set the children's keys
+    // to null, or delete them. PRAGMA foreign_keys cannot change inside a transaction (Prisma's
+    // own PRAGMA in the migration is a no-op there), so it is off around them, as SQLite's
+    // documented procedure for altering a table has it, and each migration must leave every
+    // foreign key valid before it commits.
+    db.pragma('foreign_keys = OFF');
     for (const m of pending) {
       db.transaction(() => {
         db.exec(m.sql);
+        const broken = db.pragma('foreign_key_check') as { table: string; parent: string }[];
+        if (broken.length > 0) {
+          throw new Error(`migration ${m.name} leaves ${broken.length} foreign key(s) broken, e.g. ${broken[0].table} → ${broken[0].parent}`);
+        }
         record.run(m.name, m.checksum, new Date().toISOString());
       })();
     }

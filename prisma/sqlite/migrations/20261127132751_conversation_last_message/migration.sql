@@ -3,9 +3,7 @@
 -- transaction as every insert into Message, whoever makes it (a send batch, an inbound webhook).
 -- A page of threads then reads its last messages by primary key, with the threads.
 
--- AlterTable: a column added in place rather than Prisma's rebuild of the table, which would drop
--- "Conversation" while foreign keys are enforced (PRAGMA foreign_keys is a no-op inside the
--- migration's transaction) and so set every message's conversationId to null.
+-- AlterTable: a column added in place, cheaper than Prisma's rebuild of the table.
 ALTER TABLE "Conversation" ADD COLUMN "lastMessageId" TEXT REFERENCES "Message" ("id") ON DELETE SET NULL ON UPDATE CASCADE;
 
 -- CreateIndex
