@@ -22,14 +22,21 @@ export function containsText(services: Services, text: string): Prisma.StringFil
     : { contains: text };
 }
 
-export function messageWhere(services: Services, organizationId: string, filter: MessageFilter = {}): Prisma.MessageWhereInput {
-  const search = filter.search?.trim();
+/** The filter's conditions on what kind of message it is, which the hourly tallies keep too (src/messaging/stats.ts). */
+export function messageKindWhere(organizationId: string, filter: MessageFilter) {
   return {
     organizationId,
     ...(filter.direction && { direction: filter.direction }),
     ...(filter.status && { status: filter.status }),
     ...(filter.provider && { provider: filter.provider }),
     ...(filter.assistantId !== undefined && { assistantId: filter.assistantId }),
+  };
+}
+
+export function messageWhere(services: Services, organizationId: string, filter: MessageFilter = {}): Prisma.MessageWhereInput {
+  const search = filter.search?.trim();
+  return {
+    ...messageKindWhere(organizationId, filter),
     ...(filter.conversationId !== undefined && { conversationId: filter.conversationId }),
     ...(filter.from && { from: parseE164(filter.from) ?? filter.from }),
     ...(filter.to && { to: parseE164(filter.to) ?? filter.to }),

@@ -1,7 +1,7 @@
 import type { Services } from '../services';
 import { Prisma } from '../db/client';
 import { parseE164 } from './phone-number';
-import { ftsPhrase, messagePageWhere, messageWhere, type MessageFilter } from './delivery-log';
+import { ftsPhrase, messageKindWhere, messagePageWhere, messageWhere, type MessageFilter } from './delivery-log';
 
 /** Messages of one (status, provider, direction): how many, and their segments. */
 interface Group {
@@ -111,11 +111,7 @@ function tallyRanges(filter: MessageFilter): { hours: { from: Date | null; to: D
 
 function tallyWhere(organizationId: string, filter: MessageFilter, hours: { from: Date | null; to: Date | null }): Prisma.MessageTallyWhereInput {
   return {
-    organizationId,
-    ...(filter.direction && { direction: filter.direction }),
-    ...(filter.status && { status: filter.status }),
-    ...(filter.provider && { provider: filter.provider }),
-    ...(filter.assistantId !== undefined && { assistantId: filter.assistantId }),
+    ...messageKindWhere(organizationId, filter),
     ...((hours.from || hours.to) && { hour: { ...(hours.from && { gte: hours.from }), ...(hours.to && { lt: hours.to }) } }),
   };
 }
