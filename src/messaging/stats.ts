@@ -20,7 +20,7 @@ interface Group {
 export async function messageStats(services: Services, organizationId: string, filter: MessageFilter = {}, options: { source?: 'messages' } = {}) {
   const ranges = options.source === 'messages' ? null : tallyRanges(filter);
   if (!ranges) {
-    return summarize(await messageGroups(services, filter, await messagePageWhere(services, organizationId, filter)));
+    return summarize(await messageGroups(services, await messagePageWhere(services, organizationId, filter)));
   }
   const [tallied, ...edges] = await Promise.all([
     ranges.hours
@@ -56,7 +56,7 @@ function summarize(groups: Group[]) {
 }
 
 /** The messages matching `where`, grouped by status, provider and direction (at most 9 × 3 × 2 groups). */
-async function messageGroups(services: Services, _filter: MessageFilter, where: Prisma.MessageWhereInput): Promise<Group[]> {
+async function messageGroups(services: Services, where: Prisma.MessageWhereInput): Promise<Group[]> {
   // The covering index (organizationId, status, provider, direction, segments, createdAt) answers it alone.
   const groups = await services.db.message.groupBy({
     by: ['status', 'provider', 'direction'],
@@ -69,7 +69,7 @@ async function messageGroups(services: Services, _filter: MessageFilter, where: 
 
 /** The messages of one part of an hour at the edge of the filter's date range. */
 function edgeGroups(services: Services, organizationId: string, filter: MessageFilter, edge: TimeRange): Promise<Group[]> {
-  return messageGroups(services, filter, messageWhere(services, organizationId, { ...filter, createdAfter: edge.from, createdBefore: edge.to }));
+  return messageGroups(services, messageWhere(services, organizationId, { ...filter, createdAfter: edge.from, createdBefore: edge.to }));
 }
 
 // ---------------------------------------------------------------------------------------------
