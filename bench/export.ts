@@ -1,17 +1,20 @@
 /**
- * npx tsx bench/export.ts: streams an export of 100,000 messages, then of 300,000
- * (BENCH_EXPORT_ROWS=100000,300000), from a server running in its own process, on SQLite and on PostgreSQL (BENCH_PG_URL, default the
- * local test server; skipped when unreachable), in each format. The reader stalls for 2 s
- * before reading anything, so a server that did not wait for 'drain' would buffer the whole
- * export. Prints rows/s and the server's RSS: before, peak while exporting (sampled from
- * /proc/<pid>/status every 20 ms) and VmHWM (the kernel's lifetime peak) at the end. Flat
- * memory = the same peak at 300,000 rows as at 100,000: what the server grows by is V8's heap
- * headroom for the garbage of the reads (mostly Prisma's result objects), not the export.
- * `NODE_OPTIONS=--max-old-space-size=96 npx tsx bench/export.ts` caps that heap: the same
- * exports then run with the server growing by tens of MB at most.
+ * npx tsx bench/export.ts: the memory and speed of a streamed export (GET /export/messages) of
+ * 100,000 and then 300,000 messages (BENCH_EXPORT_ROWS=100000,300000) with ~600-character bodies
+ * (BENCH_EXPORT_BODY), on SQLite and on PostgreSQL (BENCH_PG_URL, default the local test server;
+ * skipped when unreachable or with BENCH_EXPORT_PG=0).
  *
- * Bodies are padded (BENCH_EXPORT_BODY characters, default 600) so the export (~70 MB of CSV)
- * is far larger than the memory the server may grow by.
+ * For each database and row count a new server process (src/main.ts) is started on the seeded
+ * table, and it exports every format in turn (CSV only past the first row count) through the
+ * signed URL that exportMessages returns. The reader stalls 2 s before reading anything, so a
+ * server that did not wait for 'drain' would buffer the export. The server's RSS is sampled from
+ * /proc/<pid>/status every 20 ms; the summary gives, per database and row count, the RSS before
+ * the first export, the highest RSS during the exports and the difference (growth): flat memory
+ * is a growth that is small (the aim: at most 64 MB) and the same at 300,000 rows as at 100,000.
+ * BENCH_EXPORT_REPEAT=n runs each database and row count n times, each in a new process.
+ *
+ * Bodies are padded so the export (~70 MB of CSV at 100,000 rows) is far larger than the memory
+ * the server may grow by.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,7 +26,7 @@ import pg from 'pg';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import type { Dialect } from '../src/config';
 import { openDatabase, type Db } from '../src/db/client';
-import { ADMIN, fmt, freePort, gql, startProcess, table } from './lib';
+import { ADMIN, createBenchOrganization, fmt, freePort, gql, startProcess, stopProcess, table } from './lib';
 
 // Seeding blocks this process's event loop (better-sqlite3 is synchronous) past the server's
 // keep-alive timeout: the pooled socket may be closing just as it is reused. Once more, then.
@@ -71,26 +74,32 @@ export async function seedMessages(
   );
 }
 
-interface Figures {
-  database: string;
+interface Export {
   format: string;
-  rows: number;
   megabytes: number;
-  seconds: number;
+  rowsPerSecond: number;
   rssBeforeMb: number;
   rssPeakMb: number;
 }
 
-const statusKb = (pid: number, field: 'VmRSS' | 'VmHWM') => {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+interface Run {
+  database: string;
+  rows: number;
+  exports: Export[];
+}
+
+/** The resident set size of process `pid`, in kB. */
+const rssKb = (pid: number) => {
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) : NaN;
 };
 
-async function exportOnce(url: string, pid: number, stallMs: number): Promise<{ lines: number; bytes: number; seconds: number; rssBefore: number; rssPeak: number }> {
-  const rssBefore = statusKb(pid, 'VmRSS');
+/** Downloads `url` from the server `pid` after a stall; its RSS before and at its peak (MB). */
+async function exportOnce(url: string, pid: number, rows: number, format: string, stallMs: number): Promise<Export> {
+  const rssBefore = rssKb(pid);
   let rssPeak = rssBefore;
   const sampler = setInterval(() => {
-    rssPeak = Math.max(rssPeak, statusKb(pid, 'VmRSS'));
+    rssPeak = Math.max(rssPeak, rssKb(pid));
   }, 20);
   try {
     const response = await new Promise<IncomingMessage>((resolve, reject) => httpGet(url, { agent: false }, resolve).on('error', reject));
@@ -104,68 +113,89 @@ async function exportOnce(url: string, pid: number, stallMs: number): Promise<{ 
       bytes += part.length;
       for (let i = part.indexOf(10); i !== -1; i = part.indexOf(10, i + 1)) lines++;
     }
-    return { lines, bytes, seconds: (performance.now() - started) / 1000, rssBefore, rssPeak: Math.max(rssPeak, statusKb(pid, 'VmRSS')) };
+    const seconds = (performance.now() - started) / 1000;
+    const expected = rows + (format === 'csv' ? 1 : 0);
+    if (lines !== expected) throw new Error(`${format}: ${lines} lines, expected ${expected}`);
+    rssPeak = Math.max(rssPeak, rssKb(pid));
+    return { format, megabytes: bytes / 2 ** 20, rowsPerSecond: rows / seconds, rssBeforeMb: rssBefore / 1024, rssPeakMb: rssPeak / 1024 };
   } finally {
     clearInterval(sampler);
   }
 }
 
-async function benchDatabase(label: string, dialect: Dialect, databaseUrl: string, sizes: number[], bodyLength: number): Promise<{ figures: Figures[]; seedSeconds: number; hwmMb: number }> {
+/** A new server on `databaseUrl` exports `formats` of the organization's `rows` messages, one after the other. */
+async function runServer(databaseUrl: string, secretsKey: string, apiKey: string, rows: number, formats: string[]): Promise<Export[]> {
   const port = await freePort();
   const server = await startProcess(
     'src/main.ts',
-    { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ADMIN_TOKEN: ADMIN, SECRETS_KEY: randomBytes(32).toString('hex'), LOG_LEVEL: 'warn', REDIS_URL: '' },
+    { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ADMIN_TOKEN: ADMIN, SECRETS_KEY: secretsKey, LOG_LEVEL: 'warn', REDIS_URL: '' },
     /Switchboard is up/,
   );
-  const pid = server.child.pid!;
-  const url = `http://127.0.0.1:${port}`;
   try {
-    const { createOrganization } = await gql(url, ADMIN, `mutation { createOrganization(input: { name: "Export bench" }) { ... on CreateOrganizationPayload { apiKey organization { id } } } }`, {}, RETRY);
-    const organizationId = decodeGlobalID(createOrganization.organization.id).id;
-    const figures: Figures[] = [];
-    let seeded = 0;
-    let seedSeconds = 0;
-    for (const [step, rows] of sizes.entries()) {
-      // Grow the table to `rows`: the next rows come after the ones already there.
-      const database = await openDatabase(databaseUrl, dialect);
-      const t0 = performance.now();
-      await seedMessages(database.db, dialect, {
-        organizationId, conversationId: null, from: '+14155552671', to: '+14155552680', rows: rows - seeded,
-        startMs: Date.UTC(2026, 9, 1) + seeded, bodyLength, idPrefix: `exp${step}`,
-      });
-      seedSeconds += (performance.now() - t0) / 1000;
-      if (dialect === 'postgresql') await database.db.$executeRawUnsafe('VACUUM ANALYZE "Message"');
-      await database.close();
-      seeded = rows;
-      // Every format at the first size; the larger sizes show the peak does not grow with them.
-      for (const format of step === 0 ? ['csv', 'jsonl', 'txt'] : ['csv']) {
-        // The signed URL GraphQL hands out: the download itself carries no Authorization header.
-        const { exportMessages } = await gql(url, createOrganization.apiKey, `mutation($f: ExportFormat!) { exportMessages(format: $f) { ... on ExportPayload { url } } }`, { f: format.toUpperCase() }, RETRY);
-        const run = await exportOnce(exportMessages.url, pid, 2000);
-        const expected = rows + (format === 'csv' ? 1 : 0);
-        if (run.lines !== expected) throw new Error(`${format}: ${run.lines} lines, expected ${expected}`);
-        figures.push({ database: label, format, rows, megabytes: run.bytes / 2 ** 20, seconds: run.seconds, rssBeforeMb: run.rssBefore / 1024, rssPeakMb: run.rssPeak / 1024 });
-      }
+    const exports: Export[] = [];
+    for (const format of formats) {
+      // The signed URL GraphQL hands out: the download itself carries no Authorization header.
+      const url = `http://127.0.0.1:${port}`;
+      const { exportMessages } = await gql(url, apiKey, `mutation($f: ExportFormat!) { exportMessages(format: $f) { ... on ExportPayload { url } } }`, { f: format.toUpperCase() }, RETRY);
+      exports.push(await exportOnce(exportMessages.url, server.child.pid!, rows, format, 2000));
     }
-    return { figures, seedSeconds, hwmMb: statusKb(pid, 'VmHWM') / 1024 };
+    return exports;
   } finally {
-    server.child.kill('SIGTERM');
-    await new Promise((r) => server.child.once('exit', r));
+    await stopProcess(server.child);
   }
+}
+
+async function benchDatabase(label: string, dialect: Dialect, databaseUrl: string, sizes: number[], bodyLength: number, repeat: number): Promise<{ runs: Run[]; seedSeconds: number }> {
+  const secretsKey = randomBytes(32).toString('hex');
+  // A first server applies the migrations and creates the organization whose messages are seeded.
+  const port = await freePort();
+  const setup = await startProcess(
+    'src/main.ts',
+    { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ADMIN_TOKEN: ADMIN, SECRETS_KEY: secretsKey, LOG_LEVEL: 'warn', REDIS_URL: '' },
+    /Switchboard is up/,
+  );
+  let organization: { apiKey: string; organizationId: string };
+  try {
+    organization = await createBenchOrganization(`http://127.0.0.1:${port}`, 'Export bench');
+  } finally {
+    await stopProcess(setup.child);
+  }
+  const organizationId = decodeGlobalID(organization.organizationId).id;
+
+  const runs: Run[] = [];
+  let seeded = 0;
+  let seedSeconds = 0;
+  for (const [step, rows] of sizes.entries()) {
+    // Grow the table to `rows`: the next rows come after the ones already there.
+    const database = await openDatabase(databaseUrl, dialect);
+    const t0 = performance.now();
+    await seedMessages(database.db, dialect, {
+      organizationId, conversationId: null, from: '+14155552671', to: '+14155552680', rows: rows - seeded,
+      startMs: Date.UTC(2026, 9, 1) + seeded, bodyLength, idPrefix: `exp${step}`,
+    });
+    seedSeconds += (performance.now() - t0) / 1000;
+    if (dialect === 'postgresql') await database.db.$executeRawUnsafe('VACUUM ANALYZE "Message"');
+    await database.close();
+    seeded = rows;
+    // Every format at the first size; the larger sizes show the peak does not grow with them.
+    const formats = step === 0 ? ['csv', 'jsonl', 'txt'] : ['csv'];
+    for (let i = 0; i < repeat; i++) runs.push({ database: label, rows, exports: await runServer(databaseUrl, secretsKey, organization.apiKey, rows, formats) });
+  }
+  return { runs, seedSeconds };
 }
 
 async function main() {
   const sizes = (process.env.BENCH_EXPORT_ROWS ?? '100000,300000').split(',').map(Number);
-  const rows = sizes[0];
   const bodyLength = Number(process.env.BENCH_EXPORT_BODY ?? 600);
-  const results: Awaited<ReturnType<typeof benchDatabase>>[] = [];
-  const summaries: string[] = [];
+  const repeat = Number(process.env.BENCH_EXPORT_REPEAT ?? 1);
+  const runs: Run[] = [];
+  const notes: string[] = [];
 
   const dir = mkdtempSync(path.join(tmpdir(), 'switchboard-export-bench-'));
   try {
-    const sqlite = await benchDatabase('SQLite', 'sqlite', `file:${path.join(dir, 'switchboard.db')}`, sizes, bodyLength);
-    results.push(sqlite);
-    summaries.push(`SQLite: seeded ${sizes.at(-1)} rows in ${fmt(sqlite.seedSeconds)} s; server VmHWM at the end ${fmt(sqlite.hwmMb, 0)} MB`);
+    const sqlite = await benchDatabase('SQLite', 'sqlite', `file:${path.join(dir, 'switchboard.db')}`, sizes, bodyLength, repeat);
+    runs.push(...sqlite.runs);
+    notes.push(`SQLite: seeded ${sizes.at(-1)} rows in ${fmt(sqlite.seedSeconds)} s`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -173,16 +203,16 @@ async function main() {
   const admin = process.env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
   const name = `sb_export_bench_${randomBytes(4).toString('hex')}`;
   const client = new pg.Client({ connectionString: admin });
-  const reachable = process.env.BENCH_EXPORT_PG !== '0' && await client.connect().then(() => true, (error: Error) => (summaries.push(`PostgreSQL skipped: ${error.message}`), false));
+  const reachable = process.env.BENCH_EXPORT_PG !== '0' && await client.connect().then(() => true, (error: Error) => (notes.push(`PostgreSQL skipped: ${error.message}`), false));
   if (reachable) {
     await client.query(`CREATE DATABASE ${name}`);
     await client.end();
     const url = new URL(admin);
     url.pathname = `/${name}`;
     try {
-      const postgres = await benchDatabase('PostgreSQL', 'postgresql', url.toString(), sizes, bodyLength);
-      results.push(postgres);
-      summaries.push(`PostgreSQL: seeded ${sizes.at(-1)} rows in ${fmt(postgres.seedSeconds)} s; server VmHWM at the end ${fmt(postgres.hwmMb, 0)} MB`);
+      const postgres = await benchDatabase('PostgreSQL', 'postgresql', url.toString(), sizes, bodyLength, repeat);
+      runs.push(...postgres.runs);
+      notes.push(`PostgreSQL: seeded ${sizes.at(-1)} rows in ${fmt(postgres.seedSeconds)} s`);
     } finally {
       const drop = new pg.Client({ connectionString: admin });
       await drop.connect();
@@ -191,23 +221,38 @@ async function main() {
     }
   }
 
-  console.log(`\nexport: ${sizes.join(' then ')} messages (bodies ~${bodyLength} chars) streamed from a server process; the reader stalls 2 s before reading`);
+  console.log(`\nexport: ${sizes.join(' then ')} messages (bodies ~${bodyLength} chars), each database and row count exported by a new server process; the reader stalls 2 s before reading`);
+  console.log('\nEach export (RSS of the server process):');
   table(
-    results.flatMap((r) =>
-      r.figures.map((f) => ({
-        database: f.database,
-        format: f.format,
-        rows: f.rows,
-        'MB out': fmt(f.megabytes),
-        's (after stall)': fmt(f.seconds, 2),
-        'rows/s': Math.round(f.rows / f.seconds),
-        'RSS before MB': fmt(f.rssBeforeMb, 0),
-        'RSS peak MB': fmt(f.rssPeakMb, 0),
-        'growth MB': fmt(f.rssPeakMb - f.rssBeforeMb),
+    runs.flatMap((run) =>
+      run.exports.map((e) => ({
+        database: run.database,
+        rows: run.rows,
+        format: e.format,
+        'MB out': fmt(e.megabytes),
+        'rows/s (after stall)': Math.round(e.rowsPerSecond),
+        'RSS before MB': fmt(e.rssBeforeMb, 0),
+        'RSS peak MB': fmt(e.rssPeakMb, 0),
+        'growth MB': fmt(e.rssPeakMb - e.rssBeforeMb),
       })),
     ),
   );
-  for (const line of summaries) console.log(line);
+  console.log('\nPer database and row count: RSS before the first export, highest RSS during the exports, growth (aim: at most 64 MB):');
+  table(
+    runs.map((run) => {
+      const before = run.exports[0].rssBeforeMb;
+      const peak = Math.max(...run.exports.map((e) => e.rssPeakMb));
+      return {
+        database: run.database,
+        rows: run.rows,
+        'rows/s': run.exports.map((e) => `${Math.round(e.rowsPerSecond)} ${e.format}`).join(', '),
+        'RSS before MB': fmt(before, 0),
+        'RSS peak MB': fmt(peak, 0),
+        'growth MB': fmt(peak - before),
+      };
+    }),
+  );
+  for (const line of notes) console.log(line);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

@@ -4,10 +4,9 @@ import { SwitchboardError } from '../errors';
 import { decodeId, idOrNone } from '../graphql/ids';
 import { authenticate } from '../tenancy/api-keys';
 import { messageWhere } from '../messaging/delivery-log';
-import { ENCODERS, exportBatches, filterFromParams, parseFormat, verifyExportToken } from '../messaging/export';
+import { ENCODERS, exportChunks, filterFromParams, parseFormat, verifyExportToken } from '../messaging/export';
 import { sendJson } from './io';
 
-const CHUNK_CHARS = 32 * 1024;
 const CONVERSATION_PATH = /^\/export\/conversations\/([^/]+)$/;
 
 /** Whether `path` is one of the export routes (app.ts dispatches them here). */
@@ -88,25 +87,14 @@ export async function handleExport(services: Services, req: IncomingMessage, res
   res.once('close', () => {
     gone = true;
   });
-  if (encoder.header && !(await write(res, encoder.header))) return;
-  for await (const batch of exportBatches(services, where)) {
-    // Written in pieces of ~32,000 characters rather than one string per batch, so a stalled
-    // client holds up the export after at most one piece beyond the socket's high-water mark.
-    let chunk = '';
-    for (const row of batch) {
-      chunk += encoder.line(row);
-      if (chunk.length >= CHUNK_CHARS) {
-        if (gone || !(await write(res, chunk))) return;
-        chunk = '';
-      }
-    }
-    if (chunk && (gone || !(await write(res, chunk)))) return;
+  for await (const chunk of exportChunks(services, where, encoder)) {
+    if (gone || !(await write(res, chunk))) return;
   }
   res.end();
 }
 
 /** Writes a chunk and, when the socket buffer is full, waits for 'drain'. False once the client has gone. */
-async function write(res: ServerResponse, chunk: string): Promise<boolean> {
+async function write(res: ServerResponse, chunk: Buffer): Promise<boolean> {
   if (res.destroyed) return false;
   if (!res.write(chunk)) {
     await new Promise<void>((resolve) => {

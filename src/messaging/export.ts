@@ -7,15 +7,25 @@ import type { MessageFilter } from './delivery-log';
 
 /**
  * Export of the delivery log or of one conversation as CSV, JSON Lines or a plain-text
- * transcript. Rows are read in keyset-paginated batches by (createdAt, id), oldest first, so an
- * export of any size holds one batch in memory at a time; the HTTP route (src/http/export.ts)
- * writes each batch and waits for the socket to drain before reading the next.
+ * transcript. Rows are read in keyset-paginated batches by (createdAt, id), oldest first, and
+ * each batch is encoded into UTF-8 pieces (exportChunks), so an export of any size holds one
+ * batch in memory at a time; the HTTP route (src/http/export.ts) writes the pieces and waits for
+ * the socket to drain before the next batch is read.
  */
 
 export const EXPORT_FORMATS = ['csv', 'jsonl', 'txt'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
+/**
+ * Rows per batch: at most EXPORT_BATCH_SIZE, and fewer when messages are long, so that a batch
+ * holds about EXPORT_BATCH_CHARS characters of bodies (1 MB as UTF-16 strings): 1,000 rows of
+ * 500 characters, ~300 of 1,600 (the longest message). Reading and encoding a batch allocates a
+ * few times that; kept well under V8's young generation (16 MB), a batch dies young instead of
+ * being promoted to the old generation, which only a full GC frees (see exportChunks).
+ */
 export const EXPORT_BATCH_SIZE = 1000;
+export const EXPORT_BATCH_CHARS = 500_000;
+const EXPORT_BATCH_MIN = 50;
 /** How long a signed download URL stays valid. */
 export const EXPORT_TOKEN_TTL_MS = 15 * 60_000;
 
@@ -39,9 +49,13 @@ export const exportSelect = {
 
 export type ExportRow = Prisma.MessageGetPayload<{ select: typeof exportSelect }>;
 
-/** The messages matching `where`, oldest first, `batchSize` at a time. */
+/**
+ * The messages matching `where`, oldest first, in batches of at most `batchSize` rows (fewer for
+ * long messages: EXPORT_BATCH_CHARS). Empty each batch once done with it (see exportChunks).
+ */
 export async function* exportBatches(services: Services, where: Prisma.MessageWhereInput, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<ExportRow[]> {
   let after: { createdAt: Date; id: string } | null = null;
+  let take = batchSize;
   for (;;) {
     const batch: ExportRow[] = await services.db.message.findMany({
       select: exportSelect,
@@ -57,12 +71,16 @@ export async function* exportBatches(services: Services, where: Prisma.MessageWh
           }
         : where,
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      take: batchSize,
+      take,
     });
-    if (batch.length > 0) yield batch;
-    if (batch.length < batchSize) return;
-    const last = batch[batch.length - 1];
+    const last = batch.at(-1);
+    if (!last) return;
+    const more = batch.length === take;
+    const charsPerRow = batch.reduce((sum, row) => sum + row.body.length + row.mediaUrls.length, 0) / batch.length;
+    yield batch;
+    if (!more) return;
     after = { createdAt: last.createdAt, id: last.id };
+    take = Math.max(EXPORT_BATCH_MIN, Math.min(batchSize, Math.floor(EXPORT_BATCH_CHARS / Math.max(charsPerRow, 1))));
   }
 }
 
@@ -160,6 +178,38 @@ export const ENCODERS: Record<ExportFormat, ExportEncoder> = {
   jsonl: { contentType: 'application/jsonl; charset=utf-8', extension: 'jsonl', header: '', line: jsonLine },
   txt: { contentType: 'text/plain; charset=utf-8', extension: 'txt', header: '', line: transcriptLine },
 };
+
+const CHUNK_CHARS = 32 * 1024;
+
+/**
+ * The export's bytes (the header, then every message) in UTF-8 pieces of about 32,000
+ * characters, for the HTTP route to write one at a time, waiting for 'drain'.
+ *
+ * Each batch is encoded whole and then emptied before its pieces are handed out, so that while
+ * a slow reader holds the export up, the server holds one batch's bytes (outside V8's heap), not
+ * its rows. Emptied, because a Prisma query promise keeps its result reachable from V8's old
+ * generation until the next full GC (the AccessorPair of the promise's `spec` getter, which V8
+ * allocates there, pins the closure that caches the result): a batch left whole survives every
+ * young-generation GC, and the old generation fills with ~100 MB of dead batches before V8 runs a
+ * full GC (bench/export.ts).
+ */
+export async function* exportChunks(services: Services, where: Prisma.MessageWhereInput, encoder: ExportEncoder): AsyncGenerator<Buffer> {
+  if (encoder.header) yield Buffer.from(encoder.header);
+  for await (const batch of exportBatches(services, where)) {
+    const chunks: Buffer[] = [];
+    let text = '';
+    for (const row of batch) {
+      text += encoder.line(row);
+      if (text.length >= CHUNK_CHARS) {
+        chunks.push(Buffer.from(text));
+        text = '';
+      }
+    }
+    if (text) chunks.push(Buffer.from(text));
+    batch.length = 0;
+    yield* chunks;
+  }
+}
 
 export function parseFormat(value: string | null | undefined): ExportFormat {
   const format = (value ?? 'csv').toLowerCase();
