@@ -1,5 +1,5 @@
 /**
- * npx tsx bench/export.ts: the memory and speed of a streamed export (GET /export/messages) of
+ * npm run bench -- export (or npx tsx bench/export.ts): the memory and speed of a streamed export (GET /export/messages) of
  * 100,000 and then 300,000 messages (BENCH_EXPORT_ROWS=100000,300000) with ~600-character bodies
  * (BENCH_EXPORT_BODY), on SQLite and on PostgreSQL (BENCH_PG_URL, default the local test server;
  * skipped when unreachable or with BENCH_EXPORT_PG=0).
@@ -184,7 +184,8 @@ async function benchDatabase(label: string, dialect: Dialect, databaseUrl: strin
   return { runs, seedSeconds };
 }
 
-async function main() {
+/** Runs the whole export bench and prints its tables (npm run bench -- export). */
+export async function benchExport() {
   const sizes = (process.env.BENCH_EXPORT_ROWS ?? '100000,300000').split(',').map(Number);
   const bodyLength = Number(process.env.BENCH_EXPORT_BODY ?? 600);
   const repeat = Number(process.env.BENCH_EXPORT_REPEAT ?? 1);
@@ -256,5 +257,5 @@ async function main() {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  await main();
+  await benchExport();
 }

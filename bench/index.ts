@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- send|fanout|pacing|logs]: benchmarks, outside the test suite; without an
+ * npm run bench [-- send|fanout|pacing|logs|export]: benchmarks, outside the test suite; without an
  * argument, all of them. Each prints one table of figures from one run on this machine.
  * send and fanout run on the embedded default (SQLite) and on PostgreSQL + Redis with two
  * instances (BENCH_POSTGRES_URL, BENCH_REDIS_URL; BENCH_SERVICES=0 skips those runs).
@@ -9,6 +9,7 @@ import { benchSend, printSend } from './send';
 import { benchLogs, printLogs } from './logs';
 import { benchFanout, createBenchPostgres, printFanout } from './fanout';
 import { benchPacing, printPacing } from './pacing';
+import { benchExport } from './export';
 
 const which = process.argv[2] ?? 'all';
 const withServices = process.env.BENCH_SERVICES !== '0';
@@ -53,4 +54,8 @@ if (which === 'logs' || which === 'all') {
   const { figures, seeding } = await benchLogs();
   table(printLogs(figures));
   console.log(`seeding: ${seeding.map((s) => `${s.database} ${s.seconds.toFixed(1)} s`).join(', ')}; whole bench ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+if (which === 'export' || which === 'all') {
+  await benchExport();
 }
