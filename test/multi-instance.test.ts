@@ -7,7 +7,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { collect, graphqlClient, wsClient } from './support/client';
+import { collect, graphqlClient, ok, wsClient } from './support/client';
+import { graphql } from './gql';
 import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
 import { eventually, startServer, usesServices, type TestServer } from './support/server';
 import {
@@ -24,6 +25,18 @@ import {
   subscriptionTopic,
   type Sink,
 } from './support/inbound';
+
+const MultiCreateApiKey = graphql(`
+  mutation MultiCreateApiKey($input: CreateApiKeyInput!) {
+    createApiKey(input: $input) { ... on CreateApiKeyPayload { apiKey apiKeyId } }
+  }
+`);
+
+const MultiRevokeApiKey = graphql(`
+  mutation MultiRevokeApiKey($id: ID!) {
+    revokeApiKey(id: $id) { ... on RevokeApiKeyPayload { apiKey { revokedAt } } }
+  }
+`);
 
 let a: TestServer;
 let b: TestServer;
@@ -125,4 +138,20 @@ describe('two instances on one database', () => {
     expect(onA.events.map((e) => e.messageStatusChanged.status)).toEqual(['DELIVERED']);
     expect(otherOnA.events.map((e) => e.messageStatusChanged.id)).not.toContain(sent.id);
   });
+
+  it.skipIf(!usesServices)('a key revoked through A closes the WebSocket connections opened with it on B (4403), within the key cache’s 5 s', async () => {
+    const created = (await ok(org.request(MultiCreateApiKey, { input: { name: 'console on B' } }))).createApiKey;
+    if (!('apiKey' in created)) throw new Error(JSON.stringify(created));
+    const client = wsClient(b.url, created.apiKey);
+    clients.push(client);
+    const before = b.app.services.events.activeSubscriptions();
+    const onB = collect(client, InboundSuiteMessageReceived, {});
+    await eventually(() => b.app.services.events.activeSubscriptions() > before);
+    const revoked = (await ok(org.request(MultiRevokeApiKey, { id: created.apiKeyId }))).revokeApiKey;
+    expect(revoked).toMatchObject({ apiKey: { revokedAt: expect.any(String) } });
+    const revokedAt = Date.now();
+    await eventually(() => onB.errors.length > 0, 10_000, 50);
+    expect((onB.errors[0] as { code: number }).code).toBe(4403);
+    expect(Date.now() - revokedAt).toBeLessThan(7_500);
+  }, 20_000);
 });
