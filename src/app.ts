@@ -13,7 +13,9 @@ import { Metrics } from './observability/metrics';
 import type { Services } from './services';
 import { schema } from './graphql/schema';
 import type { Context } from './graphql/context';
-import { ApiKeyCache, authenticate, createOrganization } from './tenancy/api-keys';
+import { API_KEY_TTL_MS, authenticate, createOrganization } from './tenancy/api-keys';
+import { ExpiringCache } from './expiring-cache';
+import { SEARCH_PLAN_ENTRIES, SEARCH_PLAN_TTL_MS } from './messaging/delivery-log';
 import { SendQueue } from './queue/send-queue';
 import { SenderDirectory } from './assistants/sender-directory';
 import { createIntake } from './messaging/intake';
@@ -68,7 +70,8 @@ export async function buildApp(config: Config): Promise<App> {
           })
         ).map((row) => ({ status: row.status, count: row._count._all })),
     }),
-    apiKeys: new ApiKeyCache(),
+    apiKeys: new ExpiringCache(API_KEY_TTL_MS),
+    searchPlans: new ExpiringCache(SEARCH_PLAN_TTL_MS, SEARCH_PLAN_ENTRIES),
     senders: new SenderDirectory(database.db),
     intake: undefined as never, // set below: it needs the services it belongs to
     wakeSendQueue: () => sendQueue.wake(),

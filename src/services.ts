@@ -10,6 +10,8 @@ import type { GroupCommit } from './db/group-commit';
 import type { Intake } from './messaging/intake';
 import type { Message } from './db/client';
 import type { ApiKeyCache } from './tenancy/api-keys';
+import type { ExpiringCache } from './expiring-cache';
+import type { SearchPlan } from './messaging/delivery-log';
 
 /** What the domain functions need from the running server; built once in app.ts. */
 export interface Services {
@@ -22,6 +24,8 @@ export interface Services {
   metrics: Metrics;
   /** API keys seen recently, by hash. */
   apiKeys: ApiKeyCache;
+  /** How the delivery log searched a text lately, by organization and text (delivery-log.ts). */
+  searchPlans: ExpiringCache<SearchPlan>;
   /** Sending numbers by (organization, number), cached briefly. */
   senders: SenderDirectory;
   /** Stores accepted sends, many per transaction. */

@@ -1,4 +1,5 @@
 import type { Db, Assistant, PhoneNumber } from '../db/client';
+import { ExpiringCache } from '../expiring-cache';
 
 export type SenderWithAssistant = PhoneNumber & { assistant: Assistant | null };
 
@@ -10,17 +11,16 @@ export type SenderWithAssistant = PhoneNumber & { assistant: Assistant | null };
  */
 export class SenderDirectory {
   static readonly TTL_MS = 2000;
-  readonly #entries = new Map<string, { sender: SenderWithAssistant | null; until: number }>();
+  readonly #entries = new ExpiringCache<SenderWithAssistant | null>(SenderDirectory.TTL_MS);
 
   constructor(private readonly db: Db) {}
 
   async find(organizationId: string, phoneNumber: string): Promise<SenderWithAssistant | null> {
     const k = `${organizationId}|${phoneNumber}`;
     const hit = this.#entries.get(k);
-    if (hit && hit.until > Date.now()) return hit.sender;
+    if (hit !== undefined) return hit;
     const sender = await this.db.phoneNumber.findFirst({ where: { phoneNumber, organizationId }, include: { assistant: true } });
-    if (this.#entries.size > 10_000) this.#entries.clear();
-    this.#entries.set(k, { sender, until: Date.now() + SenderDirectory.TTL_MS });
+    this.#entries.set(k, sender);
     return sender;
   }
 

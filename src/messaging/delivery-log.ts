@@ -76,7 +76,7 @@ const READS_PER_MATCH = 4;
  *   longer gives the order and the planner cannot choose to walk it (which its guess for ILIKE,
  *   from a sample of bodies, has it do for a text it happened to sample, reading every message
  *   of the organization); it reads the matches from the trigram index and sorts them.
- * The plan (the walk, or through the index; not ids) is kept for a minute (`plans`).
+ * The plan (the walk, or through the index; not ids) is kept for a minute (SearchPlan).
  * Under 3 characters the indexes cannot help. The same messages either way: the text, any
  * case, in the body or either number.
  */
@@ -89,48 +89,36 @@ export async function messagePageWhere(services: Services, organizationId: strin
   const wildcards = /[\\%_]/.test(search);
   if (!wildcards && [...search].length < 3) return where;
   const throughIndex = { ...where, organizationId: { in: [organizationId, organizationId] } };
-  const planned = wildcards ? undefined : plans.get(services.db, organizationId, search);
+  const plan = planKey(organizationId, search);
+  const planned = wildcards ? undefined : services.searchPlans.get(plan);
   if (planned) return planned === 'walk' ? where : throughIndex;
   if (!wildcards && (await newestMatches(services, organizationId, search)) >= PROBE_COMMON) {
-    plans.set(services.db, organizationId, search, 'walk');
+    services.searchPlans.set(plan, 'walk');
     return where;
   }
   const limit = wildcards ? 10 * SEARCH_CANDIDATES : SEARCH_CANDIDATES;
   const byId = wildcards || services.dialect === 'sqlite' || /\d{3}/.test(search);
   const found = await lookUp(services, organizationId, search, limit, byId ? limit : FEW_MATCHES);
   if (found.matches > limit) {
-    if (!wildcards) plans.set(services.db, organizationId, search, 'walk');
+    if (!wildcards) services.searchPlans.set(plan, 'walk');
     return where;
   }
   if (found.ids) return { ...messageWhere(services, organizationId, { ...filter, search: null }), id: { in: found.ids } };
-  plans.set(services.db, organizationId, search, 'index');
+  services.searchPlans.set(plan, 'index');
   return throughIndex;
 }
 
 /**
- * The plans chosen lately for a text in an organization, per database client, so that the
- * same search again (the next page, the stats of the same filter, a refresh) skips the probe
- * and the lookup: 'walk' (the plain condition) or 'index' (through the trigram index). Plans
- * only, never ids: the answers are read afresh every time, only their cost can change with
- * the messages stored since (for at most PLAN_TTL_MS).
+ * The plan chosen lately for a text in an organization (Services.searchPlans, keyed by
+ * planKey), so that the same search again (the next page, the stats of the same filter, a
+ * refresh) skips the probe and the lookup: 'walk' (the plain condition) or 'index' (through the
+ * trigram index). Plans only, never ids: the answers are read afresh every time, only their cost
+ * can change with the messages stored since (for at most SEARCH_PLAN_TTL_MS).
  */
-const PLAN_TTL_MS = 60_000;
-const PLAN_ENTRIES = 1000;
-const plans = {
-  byClient: new WeakMap<object, Map<string, { plan: 'walk' | 'index'; until: number }>>(),
-  get(client: object, organizationId: string, search: string) {
-    const entry = this.byClient.get(client)?.get(`${organizationId}\n${search}`);
-    return entry && entry.until > Date.now() ? entry.plan : undefined;
-  },
-  set(client: object, organizationId: string, search: string, plan: 'walk' | 'index') {
-    let entries = this.byClient.get(client);
-    if (!entries) this.byClient.set(client, (entries = new Map()));
-    const key = `${organizationId}\n${search}`;
-    entries.delete(key);
-    if (entries.size >= PLAN_ENTRIES) entries.delete(entries.keys().next().value!);
-    entries.set(key, { plan, until: Date.now() + PLAN_TTL_MS });
-  },
-};
+export type SearchPlan = 'walk' | 'index';
+export const SEARCH_PLAN_TTL_MS = 60_000;
+export const SEARCH_PLAN_ENTRIES = 1000;
+const planKey = (organizationId: string, search: string) => `${organizationId}\n${search}`;
 
 /** FTS5 phrase: with the trigram tokenizer, "text" matches the substring in any case. */
 export const ftsPhrase = (text: string) => `"${text.replace(/"/g, '""')}"`;

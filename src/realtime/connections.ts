@@ -8,7 +8,7 @@ export const FORBIDDEN = 4403;
 /**
  * The open graphql-ws connections and the key each was opened with. A subscription can stay
  * open for hours, so every second each connection's key is checked again (through the key
- * cache: at most one read per key per ApiKeyCache.TTL_MS) and a connection whose key has been
+ * cache: at most one read per key per API_KEY_TTL_MS) and a connection whose key has been
  * revoked is closed with 4403, as a new one with that key would be refused. A revocation on
  * this instance closes its connections within a second; on another, within the cache's TTL.
  */

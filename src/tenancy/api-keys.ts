@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Services } from '../services';
 import { notFound, SwitchboardError } from '../errors';
 import { randomToken } from '../security/secrets';
+import type { ExpiringCache } from '../expiring-cache';
 
 /** Who is calling: an organization's API key, or the operator with ADMIN_TOKEN. */
 export type Caller =
@@ -12,27 +13,11 @@ const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
 /**
  * Recently seen keys (by hash), so a burst of requests does not read the key table once per
- * request. One per server (Services.apiKeys). A revocation clears this instance's cache at
- * once; other instances notice within the TTL.
+ * request: Services.apiKeys. A revocation clears this instance's cache at once; other
+ * instances notice within API_KEY_TTL_MS.
  */
-export class ApiKeyCache {
-  static readonly TTL_MS = 5_000;
-  readonly #entries = new Map<string, { caller: Caller | null; until: number }>();
-
-  get(hash: string): Caller | null | undefined {
-    const entry = this.#entries.get(hash);
-    return entry && entry.until > Date.now() ? entry.caller : undefined;
-  }
-
-  set(hash: string, caller: Caller | null) {
-    if (this.#entries.size > 10_000) this.#entries.clear();
-    this.#entries.set(hash, { caller, until: Date.now() + ApiKeyCache.TTL_MS });
-  }
-
-  clear() {
-    this.#entries.clear();
-  }
-}
+export const API_KEY_TTL_MS = 5_000;
+export type ApiKeyCache = ExpiringCache<Caller | null>;
 
 export async function createOrganization(services: Services, name: string) {
   const trimmed = name?.trim();
