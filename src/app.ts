@@ -142,11 +142,12 @@ export async function buildApp(config: Config): Promise<App> {
       // A connection without a live API key is refused with 4403 Forbidden.
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        const caller = typeof authorization === 'string' ? await authenticate(services, authorization) : null;
+        if (typeof authorization !== 'string') return false;
+        const caller = await authenticate(services, authorization);
         if (caller?.kind !== 'organization') return false;
         ctx.extra.caller = caller;
         // Closed with 4403 as soon as the key is revoked.
-        liveConnections.add(ctx.extra.socket, authorization as string, caller.organizationId);
+        liveConnections.add(ctx.extra.socket, authorization, caller.organizationId);
         return true;
       },
       context: (ctx): Context => ({ services, caller: ctx.extra.caller ?? null }),

@@ -57,7 +57,8 @@ function summarize(groups: Group[]) {
 
 /** The messages matching `where`, grouped by status, provider and direction (at most 9 × 3 × 2 groups). */
 async function messageGroups(services: Services, where: Prisma.MessageWhereInput): Promise<Group[]> {
-  // The covering index (organizationId, status, provider, direction, segments, createdAt) answers it alone.
+  // Without search, from, to or a conversation the covering index (organizationId, status,
+  // provider, direction, segments, createdAt) answers it alone (the edges of a date range).
   const groups = await services.db.message.groupBy({
     by: ['status', 'provider', 'direction'],
     where,

@@ -15,6 +15,7 @@ export const FORBIDDEN = 4403;
 export class LiveConnections {
   readonly #keys = new Map<WebSocket, { authorization: string; organizationId: string }>();
   #timer: NodeJS.Timeout | null = null;
+  #checking = false;
 
   constructor(private readonly services: Services) {}
 
@@ -24,7 +25,12 @@ export class LiveConnections {
   }
 
   start(intervalMs = 1000) {
-    this.#timer = setInterval(() => void this.check(), intervalMs);
+    // One check at a time: a slow database does not stack them up.
+    this.#timer = setInterval(() => {
+      if (this.#checking) return;
+      this.#checking = true;
+      void this.check().finally(() => (this.#checking = false));
+    }, intervalMs);
     this.#timer.unref();
   }
 
