@@ -55,6 +55,7 @@ export async function buildApp(config: Config): Promise<App> {
   const services: Services = {
     config,
     db: database.db,
+    sql: database.sql,
     dialect: database.dialect,
     secrets: new SecretBox(config.secretsKey),
     events,

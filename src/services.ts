@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import type { Db } from './db/client';
+import type { Sql } from './db/sql';
 import type { Dialect } from './config';
 import type { SecretBox } from './security/secrets';
 import type { Events } from './realtime/events';
@@ -17,6 +18,8 @@ import type { SearchPlan } from './messaging/delivery-log';
 export interface Services {
   config: Config;
   db: Db;
+  /** The hot path's own SQL (src/db/sql.ts): intake, queue, inbound and statuses. */
+  sql: Sql;
   dialect: Dialect;
   secrets: SecretBox;
   events: Events;

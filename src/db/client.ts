@@ -1,9 +1,11 @@
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Dialect } from '../config';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client';
 import { sqliteFilePath } from './migrate';
+import { postgresSql, sqliteSql, WriteLock, type Sql } from './sql';
 
 /**
  * The one Prisma client type the code is written against. Both dialects are generated from
@@ -16,6 +18,8 @@ export type * from './generated/sqlite/client';
 
 export interface Database {
   db: Db;
+  /** The hot path's SQL, on its own pool (PostgreSQL) or on Prisma's connection (SQLite). */
+  sql: Sql;
   dialect: Dialect;
   close(): Promise<void>;
 }
@@ -40,17 +44,70 @@ function counted(db: Db, onOperation: DatabaseOptions['onOperation']): Db {
 
 export async function openDatabase(databaseUrl: string, dialect: Dialect, options: DatabaseOptions = {}): Promise<Database> {
   if (dialect === 'sqlite') {
-    const adapter = new PrismaBetterSQLite3({ url: `file:${sqliteFilePath(databaseUrl)}` });
-    const base = new SqliteClient({ adapter });
+    const factory = new PrismaBetterSQLite3({ url: `file:${sqliteFilePath(databaseUrl)}` });
+    const shared = shareConnection(factory);
+    const base = new SqliteClient({ adapter: factory });
     // NORMAL is durable in WAL mode against a process crash (only a power loss can lose the
     // last commits) and several times faster than FULL. busy_timeout: another process (a CLI,
     // a second server during a restart) may hold the write lock briefly.
     await base.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
     await base.$queryRawUnsafe('PRAGMA busy_timeout = 5000');
     await base.$queryRawUnsafe('PRAGMA foreign_keys = ON');
-    return { db: counted(base, options.onOperation), dialect, close: () => base.$disconnect() };
+    const sql = sqliteSql(await shared.connection, shared.lock);
+    return { db: counted(base, options.onOperation), sql, dialect, close: () => base.$disconnect() };
   }
   const adapter = new PrismaPg({ connectionString: databaseUrl, max: 20 });
   const base = new PostgresClient({ adapter }) as unknown as Db;
-  return { db: counted(base, options.onOperation), dialect, close: () => base.$disconnect() };
+  const sql = postgresSql(databaseUrl);
+  return {
+    db: counted(base, options.onOperation),
+    sql,
+    dialect,
+    close: async () => {
+      await base.$disconnect();
+      await sql.close();
+    },
+  };
+}
+
+/** What shareConnection uses of the adapter's connection (`client` is a public field of its class). */
+interface SqliteAdapter {
+  client: BetterSqlite3.Database;
+  startTransaction(isolationLevel?: unknown): Promise<{ commit(): Promise<void>; rollback(): Promise<void> }>;
+}
+
+/**
+ * One SQLite connection per process, shared by Prisma and the hot path's SQL (src/db/sql.ts):
+ * the adapter opens it, and we take it from there. Prisma's interactive transactions hold the
+ * shared WriteLock from BEGIN until commit or rollback, so the hot path's transactions (which
+ * take the same lock) never start inside one; Prisma's single statements run synchronously in
+ * the driver and cannot fall inside one of ours.
+ */
+function shareConnection(factory: PrismaBetterSQLite3): { connection: Promise<BetterSqlite3.Database>; lock: WriteLock } {
+  const lock = new WriteLock();
+  let resolve!: (db: BetterSqlite3.Database) => void;
+  const connection = new Promise<BetterSqlite3.Database>((r) => (resolve = r));
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const connected = await connect();
+    const adapter = connected as unknown as SqliteAdapter;
+    const startTransaction = adapter.startTransaction.bind(adapter);
+    adapter.startTransaction = async (isolationLevel) => {
+      const release = await lock.acquire();
+      try {
+        const transaction = await startTransaction(isolationLevel);
+        const commit = transaction.commit.bind(transaction);
+        const rollback = transaction.rollback.bind(transaction);
+        transaction.commit = () => commit().finally(release);
+        transaction.rollback = () => rollback().finally(release);
+        return transaction;
+      } catch (error) {
+        release();
+        throw error;
+      }
+    };
+    resolve(adapter.client);
+    return connected;
+  };
+  return { connection, lock };
 }

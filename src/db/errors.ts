@@ -1,16 +1,24 @@
-/** Prisma's unique-constraint violation (P2002), as both driver adapters report it. */
+const codeOf = (error: unknown) => (typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined);
+
+/**
+ * A unique-constraint violation: Prisma's P2002 (as both driver adapters report it), or the
+ * drivers' own from src/db/sql.ts (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE).
+ */
 export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
+  const code = codeOf(error);
+  return code === 'P2002' || code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 /**
  * A transaction that failed for reasons of the moment, not of the data: a deadlock or write
- * conflict (P2034) or a transaction that could not start or finish in time (P2028).
+ * conflict (P2034, or the driver's own code) or a transaction that could not start or finish
+ * in time (P2028).
  * Running it again is safe and usually succeeds.
  */
 export function isTransient(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  if (code === 'P2034' || code === 'P2028') return true;
+  const code = codeOf(error);
+  // PostgreSQL's deadlock_detected and serialization_failure, SQLite's busy (another process).
+  if (code === 'P2034' || code === 'P2028' || code === '40P01' || code === '40001' || code === 'SQLITE_BUSY') return true;
   return error instanceof Error && /deadlock detected|could not serialize|Transaction already closed|Unable to start a transaction/i.test(error.message);
 }
 

@@ -1,7 +1,9 @@
 import type { Services } from '../services';
-import type { Message, Prisma } from '../db/client';
+import type { Message } from '../db/client';
 import { SwitchboardError } from '../errors';
-import { BATCH_TRANSACTION, isTransient, isUniqueViolation, retrying } from '../db/errors';
+import { isTransient, isUniqueViolation, retrying } from '../db/errors';
+import { type Row, type SqlTx, type Work } from '../db/sql';
+import { insertRows, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { GroupCommit } from '../db/group-commit';
 
@@ -40,120 +42,10 @@ const key = (...parts: (string | null)[]) => parts.join('|');
 
 async function storeBatch(services: Services, items: Intake[]): Promise<(Message | Error)[]> {
   const outcomes: (Message | Error | undefined)[] = new Array(items.length);
-  const stored = await services.db.$transaction(async (tx) => {
+  const stored = await services.sql.transaction((tx) => {
     outcomes.fill(undefined);
-    // 1. A repeated idempotency key answers with the first message (an earlier request, or an
-    //    earlier item in this batch).
-    const keyed = items.filter((item) => item.idempotencyKey);
-    const earlier = new Map<string, Message>();
-    if (keyed.length > 0) {
-      const rows = await tx.message.findMany({
-        where: { OR: keyed.map((item) => ({ organizationId: item.organizationId, idempotencyKey: item.idempotencyKey })) },
-      });
-      for (const row of rows) earlier.set(key(row.organizationId, row.idempotencyKey), row);
-    }
-    const firstInBatch = new Map<string, number>();
-    const creators: number[] = [];
-    items.forEach((item, i) => {
-      if (!item.idempotencyKey) return creators.push(i);
-      const k = key(item.organizationId, item.idempotencyKey);
-      const hit = earlier.get(k);
-      if (hit) outcomes[i] = hit;
-      else if (!firstInBatch.has(k)) {
-        firstInBatch.set(k, i);
-        creators.push(i);
-      }
-    });
-
-    // 2. Opt-outs are checked in the same transaction that stores the message.
-    if (creators.length > 0) {
-      const optedOut = await tx.optOut.findMany({
-        where: { optedOut: true, OR: creators.map((i) => ({ phoneNumberId: items[i].phoneNumberId, customerPhoneNumber: items[i].to })) },
-        select: { phoneNumberId: true, customerPhoneNumber: true },
-      });
-      const blocked = new Set(optedOut.map((o) => key(o.phoneNumberId, o.customerPhoneNumber)));
-      for (const i of creators) {
-        const { phoneNumberId, from, to } = items[i];
-        if (blocked.has(key(phoneNumberId, to))) {
-          outcomes[i] = new SwitchboardError('RECIPIENT_OPTED_OUT', `${to} has opted out of messages from ${from}`, 'toPhoneNumber');
-        }
-      }
-    }
-    const toStore = creators.filter((i) => outcomes[i] === undefined);
-    if (toStore.length === 0) return [];
-
-    // 3. Each message joins the open thread of (our number, customer), created when there is none.
-    const now = new Date();
-    const threadKeys = [...new Set(toStore.map((i) => key(items[i].phoneNumberId, items[i].to)))];
-    const open = await tx.conversation.findMany({ where: { openThreadKey: { in: threadKeys } }, select: { id: true, openThreadKey: true, assistantId: true } });
-    const threadOf = new Map(open.map((c) => [c.openThreadKey!, c.id]));
-    const newThreads: Prisma.ConversationCreateManyInput[] = [];
-    for (const i of toStore) {
-      const item = items[i];
-      const k = key(item.phoneNumberId, item.to);
-      if (threadOf.has(k)) continue;
-      const id = newId();
-      threadOf.set(k, id);
-      newThreads.push({
-        id,
-        organizationId: item.organizationId,
-        phoneNumberId: item.phoneNumberId,
-        assistantId: item.assistantId,
-        customerPhoneNumber: item.to,
-        openThreadKey: k,
-        lastMessageAt: now,
-        createdAt: now,
-      });
-    }
-    // In key order, like every writer of threads: two instances creating the same new threads
-    // at once then wait for each other instead of deadlocking.
-    newThreads.sort((a, b) => (a.openThreadKey! < b.openThreadKey! ? -1 : 1));
-    if (newThreads.length > 0) await tx.conversation.createMany({ data: newThreads });
-    // Existing threads move to the top; a number reassigned since takes its thread along.
-    const assistantOf = new Map(toStore.map((i) => [key(items[i].phoneNumberId, items[i].to), items[i].assistantId]));
-    const byAssistant = new Map<string, string[]>();
-    for (const c of open) {
-      const assistantId = assistantOf.get(c.openThreadKey!)!;
-      byAssistant.set(assistantId, [...(byAssistant.get(assistantId) ?? []), c.id]);
-    }
-    for (const [assistantId, ids] of byAssistant) {
-      await tx.conversation.updateMany({ where: { id: { in: ids.sort() } }, data: { lastMessageAt: now, assistantId } });
-    }
-
-    // 4. The messages and the first step of each timeline.
-    const rows: Prisma.MessageCreateManyInput[] = toStore.map((i) => {
-      const item = items[i];
-      return {
-        id: newId(),
-        organizationId: item.organizationId,
-        assistantId: item.assistantId,
-        phoneNumberId: item.phoneNumberId,
-        conversationId: threadOf.get(key(item.phoneNumberId, item.to))!,
-        direction: 'OUTBOUND',
-        from: item.from,
-        to: item.to,
-        body: item.body,
-        mediaUrls: JSON.stringify(item.mediaUrls),
-        provider: item.provider,
-        status: item.status,
-        segments: item.segments,
-        encoding: item.encoding,
-        idempotencyKey: item.idempotencyKey,
-        sendAt: item.sendAt,
-        validUntil: item.validUntil,
-        nextAttemptAt: item.status === 'SCHEDULED' ? item.sendAt : now,
-        createdAt: now,
-        updatedAt: now,
-      };
-    });
-    await tx.message.createMany({ data: rows });
-    await tx.messageEvent.createMany({ data: rows.map((row) => ({ id: newId(), messageId: row.id!, status: row.status, at: now })) });
-    const created = await tx.message.findMany({ where: { id: { in: rows.map((r) => r.id!) } } });
-    const byId = new Map(created.map((m) => [m.id, m]));
-    toStore.forEach((i, n) => (outcomes[i] = byId.get(rows[n].id!)!));
-    return created;
-  }, BATCH_TRANSACTION);
-
+    return storeInTransaction(tx, items, outcomes);
+  });
   // Later items with a key first used in this batch get the message of its first item.
   items.forEach((item, i) => {
     if (outcomes[i] !== undefined || !item.idempotencyKey) return;
@@ -163,4 +55,140 @@ async function storeBatch(services: Services, items: Intake[]): Promise<(Message
   for (const message of stored) services.metrics.accepted.inc({ provider: message.provider });
   if (stored.some((m) => m.status === 'QUEUED')) services.wakeSendQueue();
   return outcomes as (Message | Error)[];
+}
+
+function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Error | undefined)[]): Work<Message[]> {
+  // 1. A repeated idempotency key answers with the first message (an earlier request, or an
+  //    earlier item in this batch).
+  const earlier = new Map<string, Message>();
+  for (const [organizationId, keys] of groupBy(items.filter((item) => item.idempotencyKey), (item) => item.organizationId)) {
+    const rows = yield* tx.all(`SELECT * FROM "Message" WHERE "organizationId" = ? AND ${tx.inList('"idempotencyKey"')}`, [
+      organizationId,
+      tx.list(keys.map((item) => item.idempotencyKey!)),
+    ]);
+    for (const row of rows) earlier.set(key(organizationId, row.idempotencyKey as string), reviveMessage(row));
+  }
+  const firstInBatch = new Map<string, number>();
+  const creators: number[] = [];
+  items.forEach((item, i) => {
+    if (!item.idempotencyKey) return creators.push(i);
+    const k = key(item.organizationId, item.idempotencyKey);
+    const hit = earlier.get(k);
+    if (hit) outcomes[i] = hit;
+    else if (!firstInBatch.has(k)) {
+      firstInBatch.set(k, i);
+      creators.push(i);
+    }
+  });
+
+  // 2. Opt-outs are checked in the same transaction that stores the message.
+  const blocked = new Set<string>();
+  for (const [phoneNumberId, sends] of groupBy(creators.map((i) => items[i]), (item) => item.phoneNumberId)) {
+    const rows = yield* tx.all<{ customerPhoneNumber: string }>(
+      `SELECT "customerPhoneNumber" FROM "OptOut" WHERE "phoneNumberId" = ? AND "optedOut" AND ${tx.inList('"customerPhoneNumber"')}`,
+      [phoneNumberId, tx.list(sends.map((item) => item.to))],
+    );
+    for (const row of rows) blocked.add(key(phoneNumberId, row.customerPhoneNumber));
+  }
+  for (const i of creators) {
+    const { phoneNumberId, from, to } = items[i];
+    if (blocked.has(key(phoneNumberId, to))) {
+      outcomes[i] = new SwitchboardError('RECIPIENT_OPTED_OUT', `${to} has opted out of messages from ${from}`, 'toPhoneNumber');
+    }
+  }
+  const toStore = creators.filter((i) => outcomes[i] === undefined);
+  if (toStore.length === 0) return [];
+
+  // 3. Each message joins the open thread of (our number, customer), created when there is none.
+  const now = new Date();
+  const threadKeys = [...new Set(toStore.map((i) => key(items[i].phoneNumberId, items[i].to)))];
+  const open = yield* tx.all<{ id: string; openThreadKey: string }>(
+    `SELECT "id", "openThreadKey" FROM "Conversation" WHERE ${tx.inList('"openThreadKey"')}`,
+    [tx.list(threadKeys)],
+  );
+  const threadOf = new Map(open.map((c) => [c.openThreadKey, c.id]));
+  const newThreads: Row[] = [];
+  for (const i of toStore) {
+    const item = items[i];
+    const k = key(item.phoneNumberId, item.to);
+    if (threadOf.has(k)) continue;
+    const id = newId();
+    threadOf.set(k, id);
+    newThreads.push({
+      id,
+      organizationId: item.organizationId,
+      phoneNumberId: item.phoneNumberId,
+      assistantId: item.assistantId,
+      customerPhoneNumber: item.to,
+      openThreadKey: k,
+      lastMessageAt: now,
+      createdAt: now,
+    });
+  }
+  // In key order, like every writer of threads: two instances creating the same new threads
+  // at once then wait for each other instead of deadlocking.
+  newThreads.sort((a, b) => ((a.openThreadKey as string) < (b.openThreadKey as string) ? -1 : 1));
+  yield* insertRows(tx, 'Conversation', newThreads);
+  // Existing threads move to the top; a number reassigned since takes its thread along.
+  const assistantOf = new Map(toStore.map((i) => [key(items[i].phoneNumberId, items[i].to), items[i].assistantId]));
+  for (const [assistantId, threads] of groupBy(open, (c) => assistantOf.get(c.openThreadKey)!)) {
+    yield* tx.run(`UPDATE "Conversation" SET "lastMessageAt" = ?, "assistantId" = ? WHERE ${tx.inList('"id"')}`, [
+      now,
+      assistantId,
+      tx.list(threads.map((c) => c.id).sort()),
+    ]);
+  }
+
+  // 4. The messages and the first step of each timeline.
+  const messages: Message[] = toStore.map((i) => {
+    const item = items[i];
+    const message: Message = {
+      id: newId(),
+      organizationId: item.organizationId,
+      assistantId: item.assistantId,
+      phoneNumberId: item.phoneNumberId,
+      conversationId: threadOf.get(key(item.phoneNumberId, item.to))!,
+      direction: 'OUTBOUND',
+      from: item.from,
+      to: item.to,
+      body: item.body,
+      mediaUrls: JSON.stringify(item.mediaUrls),
+      provider: item.provider,
+      providerMessageId: null,
+      status: item.status,
+      errorCode: null,
+      errorMessage: null,
+      segments: item.segments,
+      encoding: item.encoding,
+      idempotencyKey: item.idempotencyKey,
+      sendAt: item.sendAt,
+      validUntil: item.validUntil,
+      nextAttemptAt: item.status === 'SCHEDULED' ? item.sendAt : now,
+      attempts: 0,
+      leaseExpiresAt: null,
+      readAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    outcomes[i] = message;
+    return message;
+  });
+  yield* insertRows(tx, 'Message', messages as unknown as Row[]);
+  yield* insertRows(
+    tx,
+    'MessageEvent',
+    messages.map((m) => ({ id: newId(), messageId: m.id, status: m.status, at: now })),
+  );
+  return messages;
+}
+
+function groupBy<T>(values: readonly T[], keyOf: (value: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const value of values) {
+    const k = keyOf(value);
+    const group = groups.get(k);
+    if (group) group.push(value);
+    else groups.set(k, [value]);
+  }
+  return groups;
 }

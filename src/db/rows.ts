@@ -1,0 +1,33 @@
+import type { Message } from './client';
+import type { Row, SqlTx, Work } from './sql';
+
+/** Message's DateTime columns: a row read through src/db/sql.ts (or an event through Redis) carries them as text. */
+export const MESSAGE_DATE_FIELDS = ['createdAt', 'updatedAt', 'sendAt', 'validUntil', 'nextAttemptAt', 'leaseExpiresAt', 'readAt'] as const satisfies readonly (keyof Message)[];
+
+/** A Message row with its dates as Dates, whatever carried it. */
+export function reviveMessage(row: Row | Message): Message {
+  const message = row as Record<string, unknown>;
+  for (const field of MESSAGE_DATE_FIELDS) {
+    const value = message[field];
+    if (typeof value === 'string') message[field] = new Date(value);
+  }
+  return message as unknown as Message;
+}
+
+/**
+ * Inserts rows into a table in as few statements as the dialect allows: on SQLite one prepared
+ * single-row INSERT per row (microseconds each, in the same synchronous transaction); on
+ * PostgreSQL one INSERT of every row, passed as one JSON parameter and typed by the table's own
+ * row type (enums, timestamps). Every row names the same columns; the others take their defaults.
+ */
+export function* insertRows(tx: SqlTx, table: string, rows: readonly Row[]): Work<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]);
+  const names = columns.map((c) => `"${c}"`).join(', ');
+  if (tx.dialect === 'sqlite') {
+    const sql = `INSERT INTO "${table}" (${names}) VALUES (${columns.map(() => '?').join(', ')})`;
+    for (const row of rows) yield* tx.run(sql, columns.map((c) => row[c]));
+    return;
+  }
+  yield* tx.run(`INSERT INTO "${table}" (${names}) SELECT ${names} FROM json_populate_recordset(NULL::"${table}", ?::json)`, [JSON.stringify(rows)]);
+}
