@@ -19,6 +19,7 @@ import { SEARCH_PLAN_ENTRIES, SEARCH_PLAN_TTL_MS } from './messaging/delivery-lo
 import { SendQueue } from './queue/send-queue';
 import { SenderDirectory } from './assistants/sender-directory';
 import { createIntake } from './messaging/intake';
+import { createDeliveryStatuses, createInbound } from './messaging/receive';
 import { releaseExpiredLeases } from './queue/claim';
 import { restSend } from './http/rest-send';
 import { handleExport, isExportPath } from './http/export';
@@ -74,11 +75,16 @@ export async function buildApp(config: Config): Promise<App> {
     apiKeys: new ExpiringCache(API_KEY_TTL_MS),
     searchPlans: new ExpiringCache(SEARCH_PLAN_TTL_MS, SEARCH_PLAN_ENTRIES),
     senders: new SenderDirectory(database.db),
-    intake: undefined as never, // set below: it needs the services it belongs to
+    // Set below: they need the services they belong to.
+    intake: undefined as never,
+    inbound: undefined as never,
+    deliveryStatuses: undefined as never,
     wakeSendQueue: () => sendQueue.wake(),
     wakeForwarder: () => forwarder.wake(),
   };
   services.intake = createIntake(services);
+  services.inbound = createInbound(services);
+  services.deliveryStatuses = createDeliveryStatuses(services);
   sendQueue = new SendQueue(services);
   forwarder = new Forwarder(services);
 

@@ -9,6 +9,7 @@ import type { Metrics } from './observability/metrics';
 import type { SenderDirectory } from './assistants/sender-directory';
 import type { GroupCommit } from './db/group-commit';
 import type { Intake } from './messaging/intake';
+import type { Inbound, OurNumber, Received, StatusOutcome, StatusUpdate } from './messaging/receive';
 import type { Message } from './db/client';
 import type { ApiKeyCache } from './tenancy/api-keys';
 import type { ExpiringCache } from './expiring-cache';
@@ -33,6 +34,10 @@ export interface Services {
   senders: SenderDirectory;
   /** Stores accepted sends, many per transaction. */
   intake: GroupCommit<Intake, Message>;
+  /** Stores inbound messages from verified webhooks, many per transaction. */
+  inbound: GroupCommit<{ event: Inbound; number: OurNumber }, Received>;
+  /** Applies delivery statuses from verified webhooks, many per transaction. */
+  deliveryStatuses: GroupCommit<{ event: StatusUpdate; number: OurNumber }, StatusOutcome>;
   /** Tells the send queue there is work (new or rescheduled messages). */
   wakeSendQueue(): void;
   /** Tells the forwarder there is work. */

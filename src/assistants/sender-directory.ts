@@ -5,7 +5,7 @@ export type SenderWithAssistant = PhoneNumber & { assistant: Assistant | null };
 
 /**
  * Which of an organization's numbers sends from `from`, with its assistant: read on every send,
- * so kept for a moment. Changes made through this instance clear it at once; another instance
+ * so kept for a moment; likewise which number of a provider a webhook is for. Changes made through this instance clear it at once; another instance
  * sees them within TTL_MS (a send accepted in that window by a stale entry still fails visibly
  * at dispatch, which reads the number afresh).
  */
@@ -22,6 +22,16 @@ export class SenderDirectory {
     const sender = await this.db.phoneNumber.findFirst({ where: { phoneNumber, organizationId }, include: { assistant: true } });
     this.#entries.set(k, sender);
     return sender;
+  }
+
+  /** The number a provider's webhook names, with its assistant (whose credentials verify the webhook). */
+  async forWebhook(provider: PhoneNumber['provider'], phoneNumber: string): Promise<SenderWithAssistant | null> {
+    const k = `webhook|${provider}|${phoneNumber}`;
+    const hit = this.#entries.get(k);
+    if (hit !== undefined) return hit;
+    const number = await this.db.phoneNumber.findFirst({ where: { phoneNumber, provider }, include: { assistant: true } });
+    this.#entries.set(k, number);
+    return number;
   }
 
   /** After any change to numbers or assistants on this instance. */

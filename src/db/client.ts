@@ -56,7 +56,8 @@ export async function openDatabase(databaseUrl: string, dialect: Dialect, option
     const sql = sqliteSql(await shared.connection, shared.lock);
     return { db: counted(base, options.onOperation), sql, dialect, close: () => base.$disconnect() };
   }
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: 20 });
+  // Twenty connections per instance in all: the hot path's SQL has its own ten (src/db/sql.ts).
+  const adapter = new PrismaPg({ connectionString: databaseUrl, max: 10 });
   const base = new PostgresClient({ adapter }) as unknown as Db;
   const sql = postgresSql(databaseUrl);
   return {

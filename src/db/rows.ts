@@ -4,14 +4,19 @@ import type { Row, SqlTx, Work } from './sql';
 /** Message's DateTime columns: a row read through src/db/sql.ts (or an event through Redis) carries them as text. */
 export const MESSAGE_DATE_FIELDS = ['createdAt', 'updatedAt', 'sendAt', 'validUntil', 'nextAttemptAt', 'leaseExpiresAt', 'readAt'] as const satisfies readonly (keyof Message)[];
 
-/** A Message row with its dates as Dates, whatever carried it. */
-export function reviveMessage(row: Row | Message): Message {
-  const message = row as Record<string, unknown>;
-  for (const field of MESSAGE_DATE_FIELDS) {
-    const value = message[field];
-    if (typeof value === 'string') message[field] = new Date(value);
+/** A row with the named DateTime columns as Dates (SQLite returns them as text, Redis carries them as JSON). */
+export function reviveDates(row: object, fields: readonly string[]): Row {
+  const record = row as Row;
+  for (const field of fields) {
+    const value = record[field];
+    if (typeof value === 'string') record[field] = new Date(value);
   }
-  return message as unknown as Message;
+  return record;
+}
+
+/** A Message row with its dates as Dates, whatever carried it. */
+export function reviveMessage(row: object): Message {
+  return reviveDates(row, MESSAGE_DATE_FIELDS) as unknown as Message;
 }
 
 /**

@@ -1,4 +1,8 @@
 import type { Services } from '../services';
+import type { OptOut } from '../db/client';
+import type { SqlTx, Work } from '../db/sql';
+import { reviveDates } from '../db/rows';
+import { newId } from '../db/ids';
 import { notFound, SwitchboardError } from '../errors';
 import { invalidNumber } from '../assistants/phone-numbers';
 import { parseE164 } from './phone-number';
@@ -18,17 +22,31 @@ export function keywordOf(body: string): { keyword: string; kind: KeywordKind } 
   return null;
 }
 
-export async function setOptOut(
-  services: Services,
-  entry: { organizationId: string; phoneNumberId: string; customerPhoneNumber: string; optedOut: boolean; keyword?: string | null; reason?: string | null },
-) {
-  const { organizationId, phoneNumberId, customerPhoneNumber, optedOut } = entry;
-  const data = { optedOut, keyword: entry.keyword ?? null, reason: entry.reason ?? null };
-  return services.db.optOut.upsert({
-    where: { phoneNumberId_customerPhoneNumber: { phoneNumberId, customerPhoneNumber } },
-    create: { organizationId, phoneNumberId, customerPhoneNumber, ...data },
-    update: data,
-  });
+export interface OptOutEntry {
+  organizationId: string;
+  phoneNumberId: string;
+  customerPhoneNumber: string;
+  optedOut: boolean;
+  keyword?: string | null;
+  reason?: string | null;
+}
+
+/** Sets the ledger row of (our number, customer), created on first use; returns it. */
+export function* upsertOptOut(tx: SqlTx, entry: OptOutEntry, at = new Date()): Work<OptOut> {
+  const [row] = yield* tx.all(
+    `INSERT INTO "OptOut" ("id", "organizationId", "phoneNumberId", "customerPhoneNumber", "optedOut", "keyword", "reason", "createdAt", "updatedAt")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT ("phoneNumberId", "customerPhoneNumber")
+     DO UPDATE SET "optedOut" = excluded."optedOut", "keyword" = excluded."keyword", "reason" = excluded."reason", "updatedAt" = excluded."updatedAt"
+     RETURNING *`,
+    [newId(), entry.organizationId, entry.phoneNumberId, entry.customerPhoneNumber, entry.optedOut, entry.keyword ?? null, entry.reason ?? null, at, at],
+  );
+  // SQLite keeps booleans as 0 and 1.
+  return { ...reviveDates(row, ['createdAt', 'updatedAt']), optedOut: Boolean(row.optedOut) } as unknown as OptOut;
+}
+
+export function setOptOut(services: Services, entry: OptOutEntry): Promise<OptOut> {
+  return services.sql.transaction((tx) => upsertOptOut(tx, entry));
 }
 
 /**

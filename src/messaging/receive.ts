@@ -1,145 +1,285 @@
 import type { Services } from '../services';
 import type { Assistant, Message, PhoneNumber } from '../db/client';
 import type { NormalizedEvent } from '../providers/types';
-import { isUniqueViolation, retrying } from '../db/errors';
+import type { Row, SqlTx, Work } from '../db/sql';
+import { isTransient, isUniqueViolation, retrying } from '../db/errors';
+import { GroupCommit } from '../db/group-commit';
+import { insertRows, reviveMessage } from '../db/rows';
+import { newId } from '../db/ids';
 import { countSegments } from './segments';
-import { openThread } from './conversations';
-import { isOptOutRefusal, keywordOf, setOptOut } from './opt-outs';
-import { providerPayload, recordStatus } from './status';
+import { isOptOutRefusal, keywordOf, upsertOptOut } from './opt-outs';
+import { announceStatusChanges, providerPayload, statusesBelow, statusIn } from './status';
 import { forwardPayload } from '../webhooks/forward-payload';
 
-type Inbound = Extract<NormalizedEvent, { kind: 'inbound' }>;
-type StatusUpdate = Extract<NormalizedEvent, { kind: 'status' }>;
-type OurNumber = PhoneNumber & { assistant: Assistant | null };
+export type Inbound = Extract<NormalizedEvent, { kind: 'inbound' }>;
+export type StatusUpdate = Extract<NormalizedEvent, { kind: 'status' }>;
+export type OurNumber = PhoneNumber & { assistant: Assistant | null };
+
+export interface Received {
+  message: Message;
+  duplicate: boolean;
+}
+
+export type StatusOutcome = 'applied' | 'duplicate' | 'unknown';
 
 /**
- * Stores an inbound message once (a provider's retry of the same message id finds the first),
- * joins it to its thread, applies STOP/START keywords to the opt-out ledger, queues its
- * forwarding to the assistant, and publishes it. Returns whether it was new.
+ * Inbound messages and delivery statuses are written like sends: the webhooks that arrive
+ * while a batch is being written wait and go together in the next one, one short transaction
+ * for many webhooks. The provider is answered once its webhook's batch has committed.
  */
-export async function receiveInbound(services: Services, event: Inbound, number: OurNumber): Promise<{ message: Message; duplicate: boolean }> {
-  const { db } = services;
-  const earlier = () => db.message.findUnique({ where: { provider_providerMessageId: { provider: event.provider, providerMessageId: event.providerMessageId } } });
-  const existing = await earlier();
-  if (existing) return { message: existing, duplicate: true };
+export function createInbound(services: Services): GroupCommit<{ event: Inbound; number: OurNumber }, Received> {
+  // A unique violation: another instance stored the same message or opened the same thread in
+  // the meantime; the next pass finds them.
+  return new GroupCommit((items) => retrying(() => receiveBatch(services, items), (error) => isUniqueViolation(error) || isTransient(error)));
+}
 
+export function createDeliveryStatuses(services: Services): GroupCommit<{ event: StatusUpdate; number: OurNumber }, StatusOutcome> {
+  return new GroupCommit((items) => retrying(() => applyStatusBatch(services, items)));
+}
+
+const threadKey = (phoneNumberId: string, customer: string) => `${phoneNumberId}|${customer}`;
+
+/**
+ * Stores each inbound message once (a provider's retry of the same message id finds the
+ * first), joins it to its thread, applies STOP/START keywords to the opt-out ledger, queues
+ * its forwarding to the assistant, and publishes it. Each item learns whether it was new.
+ */
+async function receiveBatch(services: Services, items: { event: Inbound; number: OurNumber }[]): Promise<Received[]> {
   const now = new Date();
-  const { encoding, segments } = countSegments(event.body);
-  const keyword = keywordOf(event.body);
-  let message: Message;
-  try {
-    // A concurrent first message from the same customer may open the thread first: retried once.
-    message = await retrying(() => services.db.$transaction(async (tx) => {
-      const conversation = await openThread(
-        tx,
-        { organizationId: number.organizationId, phoneNumberId: number.id, assistantId: number.assistantId, customerPhoneNumber: event.from },
-        now,
-        { inbound: true },
-      );
-      const stored = await tx.message.create({
-        data: {
-          organizationId: number.organizationId,
-          assistantId: number.assistantId,
-          phoneNumberId: number.id,
-          conversationId: conversation.id,
-          direction: 'INBOUND',
-          from: event.from,
-          to: event.to,
-          body: event.body,
-          mediaUrls: JSON.stringify(event.media.map((m) => m.url)),
-          provider: event.provider,
-          providerMessageId: event.providerMessageId,
-          status: 'RECEIVED',
-          segments,
-          encoding,
-          createdAt: now,
-          events: { create: { status: 'RECEIVED', providerStatus: 'received', payload: providerPayload(event.raw), at: now } },
-        },
-      });
-      if (keyword && keyword.kind !== 'HELP') {
-        const data = { optedOut: keyword.kind === 'OPT_OUT', keyword: keyword.keyword, reason: `inbound ${keyword.keyword}` };
-        await tx.optOut.upsert({
-          where: { phoneNumberId_customerPhoneNumber: { phoneNumberId: number.id, customerPhoneNumber: event.from } },
-          create: { organizationId: number.organizationId, phoneNumberId: number.id, customerPhoneNumber: event.from, ...data },
-          update: data,
-        });
-      }
-      if (number.assistant?.smsWebhookUrl) {
-        await tx.webhookForward.create({
-          data: {
-            organizationId: number.organizationId,
-            assistantId: number.assistant.id,
-            messageId: stored.id,
-            url: number.assistant.smsWebhookUrl,
-            payload: forwardPayload(stored, event.media, now),
-            nextAttemptAt: now,
-          },
-        });
-      }
-      return stored;
-    }), isUniqueViolation, 2);
-  } catch (error) {
-    // The same message delivered twice at once: the first stored wins.
-    if (isUniqueViolation(error)) {
-      const first = await earlier();
-      if (first) return { message: first, duplicate: true };
-    }
-    throw error;
+  const outcomes = await services.sql.transaction((tx) => storeInbound(tx, items, now));
+  const fresh = outcomes.filter((o) => !o.duplicate).map((o) => o.message);
+  for (const message of fresh) {
+    services.metrics.received.inc({ provider: message.provider });
+    services.events.received(message);
   }
-  services.metrics.received.inc({ provider: message.provider });
-  services.events.received(message);
-  if (number.assistant?.smsWebhookUrl) services.wakeForwarder();
-  return { message, duplicate: false };
+  if (items.some((item, i) => !outcomes[i].duplicate && item.number.assistant?.smsWebhookUrl)) services.wakeForwarder();
+  return outcomes;
+}
+
+function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[], now: Date): Work<Received[]> {
+  const outcomes: (Received | undefined)[] = new Array(items.length);
+  // 1. Messages stored before (a provider's retry), or earlier in this batch.
+  const stored = new Map<string, Message>();
+  for (const [provider, ids] of group(items.map((item) => item.event), (e) => e.provider, (e) => e.providerMessageId)) {
+    const rows = yield* tx.all(`SELECT * FROM "Message" WHERE "provider" = ? AND ${tx.inList('"providerMessageId"')}`, [provider, tx.list(ids)]);
+    for (const row of rows) stored.set(`${provider}|${row.providerMessageId}`, reviveMessage(row));
+  }
+  const fresh: number[] = [];
+  const firstInBatch = new Map<string, number>();
+  const copies: number[] = [];
+  items.forEach(({ event }, i) => {
+    const k = `${event.provider}|${event.providerMessageId}`;
+    const earlier = stored.get(k);
+    if (earlier) outcomes[i] = { message: earlier, duplicate: true };
+    else if (firstInBatch.has(k)) copies.push(i);
+    else {
+      firstInBatch.set(k, i);
+      fresh.push(i);
+    }
+  });
+
+  // 2. Threads: the open one of (our number, customer), created on the first message; every new
+  //    inbound message is unread until markConversationRead.
+  const keys = [...new Set(fresh.map((i) => threadKey(items[i].number.id, items[i].event.from)))].sort();
+  const open = keys.length === 0 ? [] : yield* tx.all<{ id: string; openThreadKey: string; assistantId: string | null }>(
+    `SELECT "id", "openThreadKey", "assistantId" FROM "Conversation" WHERE ${tx.inList('"openThreadKey"')}`,
+    [tx.list(keys)],
+  );
+  const threadOf = new Map(open.map((c) => [c.openThreadKey, c]));
+  const unread = new Map<string, number>();
+  for (const i of fresh) {
+    const k = threadKey(items[i].number.id, items[i].event.from);
+    unread.set(k, (unread.get(k) ?? 0) + 1);
+  }
+  const newThreads: Row[] = [];
+  for (const k of keys) {
+    const { number, event } = items[fresh.find((i) => threadKey(items[i].number.id, items[i].event.from) === k)!];
+    const existing = threadOf.get(k);
+    if (existing) {
+      // A number reassigned since takes its thread along.
+      const assistantId = number.assistantId && existing.assistantId !== number.assistantId ? number.assistantId : existing.assistantId;
+      yield* tx.run(`UPDATE "Conversation" SET "lastMessageAt" = ?, "unreadCount" = "unreadCount" + ?, "assistantId" = ? WHERE id = ?`, [
+        now,
+        unread.get(k),
+        assistantId,
+        existing.id,
+      ]);
+      continue;
+    }
+    const id = newId();
+    threadOf.set(k, { id, openThreadKey: k, assistantId: number.assistantId });
+    newThreads.push({
+      id,
+      organizationId: number.organizationId,
+      phoneNumberId: number.id,
+      assistantId: number.assistantId,
+      customerPhoneNumber: event.from,
+      openThreadKey: k,
+      unreadCount: unread.get(k),
+      lastMessageAt: now,
+      createdAt: now,
+    });
+  }
+  yield* insertRows(tx, 'Conversation', newThreads);
+
+  // 3. The messages, the first step of each timeline, keywords and forwarding jobs.
+  const messages: Message[] = [];
+  const forwards: Row[] = [];
+  for (const i of fresh) {
+    const { event, number } = items[i];
+    const { encoding, segments } = countSegments(event.body);
+    const message: Message = {
+      id: newId(),
+      organizationId: number.organizationId,
+      assistantId: number.assistantId,
+      phoneNumberId: number.id,
+      conversationId: threadOf.get(threadKey(number.id, event.from))!.id,
+      direction: 'INBOUND',
+      from: event.from,
+      to: event.to,
+      body: event.body,
+      mediaUrls: JSON.stringify(event.media.map((m) => m.url)),
+      provider: event.provider,
+      providerMessageId: event.providerMessageId,
+      status: 'RECEIVED',
+      errorCode: null,
+      errorMessage: null,
+      segments,
+      encoding,
+      idempotencyKey: null,
+      sendAt: null,
+      validUntil: null,
+      nextAttemptAt: null,
+      attempts: 0,
+      leaseExpiresAt: null,
+      readAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    messages.push(message);
+    outcomes[i] = { message, duplicate: false };
+    const webhookUrl = number.assistant?.smsWebhookUrl;
+    if (webhookUrl) {
+      forwards.push({
+        id: newId(),
+        organizationId: number.organizationId,
+        assistantId: number.assistant!.id,
+        messageId: message.id,
+        url: webhookUrl,
+        payload: forwardPayload(message, event.media, now),
+        nextAttemptAt: now,
+        createdAt: now,
+        updatedAt: now,
+      });
+    }
+  }
+  yield* insertRows(tx, 'Message', messages as unknown as Row[]);
+  yield* insertRows(
+    tx,
+    'MessageEvent',
+    fresh.map((i) => ({ id: newId(), messageId: outcomes[i]!.message.id, status: 'RECEIVED', providerStatus: 'received', payload: providerPayload(items[i].event.raw), at: now })),
+  );
+  // The same message twice in one batch (a provider's quick retry): the first is stored.
+  for (const i of copies) {
+    const { event } = items[i];
+    outcomes[i] = { message: outcomes[firstInBatch.get(`${event.provider}|${event.providerMessageId}`)!]!.message, duplicate: true };
+  }
+  // Keywords in arrival order: a STOP then a START from the same customer leaves them opted in.
+  for (const message of messages) {
+    const keyword = keywordOf(message.body);
+    if (!keyword || keyword.kind === 'HELP') continue;
+    yield* upsertOptOut(
+      tx,
+      {
+        organizationId: message.organizationId,
+        phoneNumberId: message.phoneNumberId!,
+        customerPhoneNumber: message.from,
+        optedOut: keyword.kind === 'OPT_OUT',
+        keyword: keyword.keyword,
+        reason: `inbound ${keyword.keyword}`,
+      },
+      now,
+    );
+  }
+  yield* insertRows(tx, 'WebhookForward', forwards);
+  return outcomes as Received[];
 }
 
 /**
- * Applies a provider's delivery status to the outbound message it names, if that message was
- * sent from `number` (a webhook verified with one assistant's credentials can only touch its
- * own messages). The status moves only forward; every new provider word is kept in the
+ * Applies providers' delivery statuses to the outbound messages they name, if each was sent
+ * from the webhook's `number` (a webhook verified with one assistant's credentials can only
+ * touch its own messages). A status moves only forward; every new provider word is kept in the
  * timeline, and a provider's retry of a word already recorded is ignored.
  */
-export async function applyDeliveryStatus(services: Services, event: StatusUpdate, number: OurNumber): Promise<'applied' | 'duplicate' | 'unknown'> {
-  const { db } = services;
-  const message = await db.message.findUnique({
-    where: { provider_providerMessageId: { provider: event.provider, providerMessageId: event.providerMessageId } },
+async function applyStatusBatch(services: Services, items: { event: StatusUpdate; number: OurNumber }[]): Promise<StatusOutcome[]> {
+  const now = new Date();
+  const { outcomes, changed } = await services.sql.transaction(function* (tx) {
+    const outcomes: StatusOutcome[] = [];
+    const changed: Message[] = [];
+    for (const { event, number } of items) {
+      const [row] = yield* tx.all(`SELECT * FROM "Message" WHERE "provider" = ? AND "providerMessageId" = ?`, [event.provider, event.providerMessageId]);
+      const message = row && reviveMessage(row);
+      if (!message || message.phoneNumberId !== number.id || message.direction !== 'OUTBOUND') {
+        outcomes.push('unknown');
+        continue;
+      }
+      // The send queue's SENT step (the first one) carries the word of the provider's API
+      // answer, which may be the word of its first callback too (Vonage "submitted"): that step
+      // is not a callback, so a callback repeating its word is not a retry.
+      const timeline = yield* tx.all<{ status: string; providerStatus: string | null; errorCode: string | null }>(
+        `SELECT "status", "providerStatus", "errorCode" FROM "MessageEvent" WHERE "messageId" = ? ORDER BY "at", "id"`,
+        [message.id],
+      );
+      const accepted = timeline.findIndex((step) => step.status === 'SENT');
+      const seen = timeline.some((step, i) => i !== accepted && step.providerStatus === event.providerStatus && step.errorCode === (event.errorCode ?? null));
+      if (seen) {
+        outcomes.push('duplicate');
+        continue;
+      }
+      // The carrier refused because the customer opted out (Twilio 21610, Telnyx 40300…): later
+      // sends from this number are refused here rather than by the provider.
+      if ((event.status === 'FAILED' || event.status === 'UNDELIVERED') && isOptOutRefusal(event.provider, event.errorCode, event.errorMessage)) {
+        yield* upsertOptOut(tx, {
+          organizationId: message.organizationId,
+          phoneNumberId: number.id,
+          customerPhoneNumber: message.to,
+          optedOut: true,
+          reason: `${event.provider} ${event.providerStatus}: ${event.errorCode ?? 'opted out'}`,
+        }, now);
+      }
+      const status = event.status ?? message.status;
+      const errorCode = event.errorCode ?? null;
+      const errorMessage = event.errorMessage ?? null;
+      const below = statusesBelow(status);
+      const moved =
+        below.length === 0
+          ? 0
+          : yield* tx.run(`UPDATE "Message" SET "status" = ?, "errorCode" = ?, "errorMessage" = ?, "updatedAt" = ? WHERE id = ? AND ${statusIn(below)}`, [
+              status,
+              errorCode,
+              errorMessage,
+              now,
+              message.id,
+            ]);
+      yield* insertRows(tx, 'MessageEvent', [
+        { id: newId(), messageId: message.id, status, providerStatus: event.providerStatus, errorCode, errorMessage, payload: providerPayload(event.raw), at: now },
+      ]);
+      if (moved === 1) changed.push({ ...message, status, errorCode, errorMessage, updatedAt: now });
+      outcomes.push('applied');
+    }
+    return { outcomes, changed };
   });
-  if (!message || message.phoneNumberId !== number.id || message.direction !== 'OUTBOUND') return 'unknown';
-  // The send queue's SENT step (the first one) carries the word of the provider's API answer,
-  // which may be the word of its first callback too (Vonage "submitted"): that step is not a
-  // callback, so a callback repeating its word is not a retry.
-  const accepted = await db.messageEvent.findFirst({
-    where: { messageId: message.id, status: 'SENT' },
-    orderBy: [{ at: 'asc' }, { id: 'asc' }],
-    select: { id: true },
-  });
-  const seen = await db.messageEvent.findFirst({
-    where: {
-      messageId: message.id,
-      providerStatus: event.providerStatus,
-      errorCode: event.errorCode ?? null,
-      ...(accepted && { id: { not: accepted.id } }),
-    },
-    select: { id: true },
-  });
-  if (seen) return 'duplicate';
-  const status = event.status ?? message.status;
-  // The carrier refused because the customer opted out (Twilio 21610, Telnyx 40300…): later
-  // sends from this number are refused here rather than by the provider.
-  if ((event.status === 'FAILED' || event.status === 'UNDELIVERED') && isOptOutRefusal(event.provider, event.errorCode, event.errorMessage)) {
-    await setOptOut(services, {
-      organizationId: message.organizationId,
-      phoneNumberId: number.id,
-      customerPhoneNumber: message.to,
-      optedOut: true,
-      reason: `${event.provider} ${event.providerStatus}: ${event.errorCode ?? 'opted out'}`,
-    });
+  announceStatusChanges(services, changed);
+  return outcomes;
+}
+
+/** Values grouped by a key, each group's values unique. */
+function group<T>(values: readonly T[], keyOf: (value: T) => string, valueOf: (value: T) => string): Map<string, string[]> {
+  const groups = new Map<string, Set<string>>();
+  for (const value of values) {
+    const k = keyOf(value);
+    if (!groups.has(k)) groups.set(k, new Set());
+    groups.get(k)!.add(valueOf(value));
   }
-  await recordStatus(services, message, {
-    status,
-    providerStatus: event.providerStatus,
-    errorCode: event.errorCode ?? null,
-    errorMessage: event.errorMessage ?? null,
-    payload: providerPayload(event.raw),
-  });
-  return 'applied';
+  return new Map([...groups].map(([k, set]) => [k, [...set]]));
 }

@@ -1,7 +1,9 @@
 import type { Services } from '../services';
 import { newId } from '../db/ids';
-import { BATCH_TRANSACTION, retrying } from '../db/errors';
-import type { Message, MessageStatus, Prisma } from '../db/client';
+import { retrying } from '../db/errors';
+import type { Message, MessageStatus } from '../db/client';
+import type { SqlTx, Work } from '../db/sql';
+import { insertRows, reviveMessage } from '../db/rows';
 
 /**
  * Where each status stands on a message's way. A status only ever moves to a higher rank
@@ -124,32 +126,74 @@ export interface QueueStep {
   data?: StepData;
 }
 
+/** `"status" IN (…)` for statuses of our own enum, written as literals: both dialects compare them to the column's type. */
+export function statusIn(statuses: readonly MessageStatus[]): string {
+  for (const status of statuses) if (!(status in RANK)) throw new Error(`not a message status: ${status}`);
+  return `"status" IN (${statuses.map((s) => `'${s}'`).join(', ')})`;
+}
+
+/** The step as a timeline row (for insertRows). */
+function timelineRow(messageId: string, step: StatusStep, at: Date) {
+  return { id: newId(), ...timelineEntry(messageId, step), at };
+}
+
 /**
- * The send queue's own transitions for many messages in one transaction: each applies only
- * while the message is still in `from`, a step that applied is added to the timeline (all in
- * one insert), and since the queue holds the message it is not read back. Publishes
- * messageStatusChanged for each step that changed its message.
+ * Moves the messages `ids` to a step while they are in `from`, in one statement, and adds the
+ * step to the timeline of each one it moved. Returns the moved messages as they are now.
  */
-export async function recordQueueSteps(services: Services, steps: QueueStep[]): Promise<{ message: Message; changed: boolean }[]> {
-  const now = new Date();
-  // A lost write here would leave the message SENDING until its lease ran out, and then send it
-  // again: a deadlock or timeout under load is retried.
-  const results = await retrying(() => services.db.$transaction(async (tx) => {
-    const events: Prisma.MessageEventCreateManyInput[] = [];
-    const out: { message: Message; changed: boolean }[] = [];
-    for (const { message, step, from, data } of steps) {
-      const changes = stepChanges(step, data);
-      const { count } = await tx.message.updateMany({ where: { id: message.id, status: { in: from } }, data: changes });
-      if (count === 1) events.push({ id: newId(), ...timelineEntry(message.id, step), at: now });
-      out.push({ message: { ...message, ...changes, updatedAt: now }, changed: count === 1 });
-    }
-    if (events.length > 0) await tx.messageEvent.createMany({ data: events });
-    return out;
-  }, BATCH_TRANSACTION));
-  for (const { message, changed } of results) {
-    if (!changed) continue;
+export function* moveMessages(tx: SqlTx, ids: readonly string[], from: readonly MessageStatus[], step: StatusStep, data: StepData = {}, at = new Date()): Work<Message[]> {
+  if (ids.length === 0) return [];
+  const changes: Record<string, unknown> = stepChanges(step, data);
+  const columns = Object.keys(changes);
+  const moved = (yield* tx.all(
+    `UPDATE "Message" SET ${columns.map((c) => `"${c}" = ?`).join(', ')}, "updatedAt" = ? WHERE ${tx.inList('id')} AND ${statusIn(from)} RETURNING *`,
+    [...columns.map((c) => changes[c]), at, tx.list([...ids].sort())],
+  )).map(reviveMessage);
+  yield* insertRows(tx, 'MessageEvent', moved.map((m) => timelineRow(m.id, step, at)));
+  return moved;
+}
+
+/** Publishes messageStatusChanged (and counts it) for messages whose status just changed. */
+export function announceStatusChanges(services: Services, messages: readonly Message[]) {
+  for (const message of messages) {
     services.metrics.statusChanges.inc({ status: message.status, provider: message.provider });
     services.events.statusChanged(message);
   }
+}
+
+/** Every column a queue step may write, so one statement text serves every step. */
+const STEP_COLUMNS = ['status', 'errorCode', 'errorMessage', 'providerMessageId', 'nextAttemptAt', 'leaseExpiresAt', 'attempts', 'updatedAt'] as const;
+
+/**
+ * The send queue's own transitions for many messages in one transaction: each applies only
+ * while the message is still in `from`, and a step that applied is added to the timeline.
+ * Since the queue holds the message it is not read back: its new state is the claimed one with
+ * the step's changes. Publishes messageStatusChanged for each step that changed its message.
+ */
+export async function recordQueueSteps(services: Services, steps: QueueStep[]): Promise<{ message: Message; changed: boolean }[]> {
+  const now = new Date();
+  // In id order, so that two instances' batches lock rows in the same order. A lost write here
+  // would leave the message SENDING until its lease ran out, and then send it again: a
+  // deadlock or timeout under load is retried.
+  const order = steps.map((_, i) => i).sort((a, b) => (steps[a].message.id < steps[b].message.id ? -1 : 1));
+  const results = await retrying(() =>
+    services.sql.transaction(function* (tx) {
+      const out: { message: Message; changed: boolean }[] = new Array(steps.length);
+      const events = [];
+      for (const i of order) {
+        const { message, step, from, data } = steps[i];
+        const after = { ...message, ...stepChanges(step, data), updatedAt: now } as Message;
+        const count = yield* tx.run(
+          `UPDATE "Message" SET ${STEP_COLUMNS.map((c) => `"${c}" = ?`).join(', ')} WHERE id = ? AND ${statusIn(from)}`,
+          [...STEP_COLUMNS.map((c) => after[c]), message.id],
+        );
+        if (count === 1) events.push(timelineRow(message.id, step, now));
+        out[i] = { message: after, changed: count === 1 };
+      }
+      yield* insertRows(tx, 'MessageEvent', events);
+      return out;
+    }),
+  );
+  announceStatusChanges(services, results.filter((r) => r.changed).map((r) => r.message));
   return results;
 }

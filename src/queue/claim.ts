@@ -1,7 +1,10 @@
 import type { Services } from '../services';
-import type { Assistant, Message, PhoneNumber, Prisma } from '../db/client';
+import type { Assistant, Message, PhoneNumber } from '../db/client';
+import type { SqlTx, Work } from '../db/sql';
+import { insertRows, reviveDates, reviveMessage } from '../db/rows';
+import { newId } from '../db/ids';
 import { effectiveRate, reserveSlots } from './pacing';
-import { recordStatus } from '../messaging/status';
+import { announceStatusChanges, moveMessages, statusIn } from '../messaging/status';
 
 export type Sender = PhoneNumber & { assistant: Assistant | null };
 
@@ -22,10 +25,25 @@ export const SLOT_HORIZON_MS = 1000;
  * locks on them, which this lock must not wait for (nextSlotAt is no key). SQLite has one
  * writer and needs no lock.
  */
-async function lockSenders(services: Services, tx: Prisma.TransactionClient, ids: string[]) {
-  if (services.dialect !== 'postgresql' || ids.length === 0) return;
-  await tx.$queryRawUnsafe(`SELECT id FROM "PhoneNumber" WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`, [...ids].sort());
+function* lockSenders(tx: SqlTx, ids: string[]): Work<void> {
+  if (tx.dialect !== 'postgresql' || ids.length === 0) return;
+  yield* tx.all(`SELECT id FROM "PhoneNumber" WHERE ${tx.inList('id')} ORDER BY id FOR NO KEY UPDATE`, [tx.list([...ids].sort())]);
 }
+
+/** Due messages, oldest first, from senders with pacing budget within the horizon; PostgreSQL skips rows other instances hold. */
+const PICK = {
+  postgresql: `SELECT m.id, m."phoneNumberId" FROM "Message" m
+                 LEFT JOIN "PhoneNumber" p ON p.id = m."phoneNumberId"
+                WHERE m.status IN ('QUEUED', 'SCHEDULED') AND m."nextAttemptAt" <= ?
+                  AND (p."nextSlotAt" IS NULL OR p."nextSlotAt" <= ?)
+                ORDER BY m."nextAttemptAt" LIMIT ?
+                FOR UPDATE OF m SKIP LOCKED`,
+  sqlite: `SELECT m.id, m."phoneNumberId" FROM "Message" m
+             LEFT JOIN "PhoneNumber" p ON p.id = m."phoneNumberId"
+            WHERE m.status IN ('QUEUED', 'SCHEDULED') AND m."nextAttemptAt" <= ?
+              AND (p."nextSlotAt" IS NULL OR p."nextSlotAt" <= ?)
+            ORDER BY m."nextAttemptAt" LIMIT ?`,
+};
 
 /**
  * Claims due messages for this instance: QUEUED, or SCHEDULED and due, from senders that still
@@ -37,40 +55,16 @@ async function lockSenders(services: Services, tx: Prisma.TransactionClient, ids
  * A sender whose budget is used up is skipped by the pick, so it never holds up other senders.
  */
 export async function claimDueMessages(services: Services, limit: number): Promise<ClaimedMessage[]> {
-  const { db, config } = services;
+  const { config } = services;
   const now = Date.now();
   const horizon = new Date(now + SLOT_HORIZON_MS);
-  const claimed = await db.$transaction(async (tx) => {
-    const picked =
-      services.dialect === 'postgresql'
-        ? await tx.$queryRawUnsafe<{ id: string; phoneNumberId: string | null }[]>(
-            `SELECT m.id, m."phoneNumberId" FROM "Message" m
-               LEFT JOIN "PhoneNumber" p ON p.id = m."phoneNumberId"
-              WHERE m.status IN ('QUEUED', 'SCHEDULED') AND m."nextAttemptAt" <= $1
-                AND (p."nextSlotAt" IS NULL OR p."nextSlotAt" <= $2)
-              ORDER BY m."nextAttemptAt" LIMIT $3
-              FOR UPDATE OF m SKIP LOCKED`,
-            new Date(now),
-            horizon,
-            limit,
-          )
-        : await tx.message.findMany({
-            where: {
-              status: { in: ['QUEUED', 'SCHEDULED'] },
-              nextAttemptAt: { lte: new Date(now) },
-              OR: [{ phoneNumberId: null }, { phoneNumber: { OR: [{ nextSlotAt: null }, { nextSlotAt: { lte: horizon } }] } }],
-            },
-            orderBy: { nextAttemptAt: 'asc' },
-            take: limit,
-            select: { id: true, phoneNumberId: true },
-          });
+  const claimed = await services.sql.transaction(function* (tx) {
+    const picked = yield* tx.all<{ id: string; phoneNumberId: string | null }>(PICK[tx.dialect], [new Date(now), horizon, limit]);
     if (picked.length === 0) return [];
 
     const senderIds = [...new Set(picked.map((m) => m.phoneNumberId).filter((id): id is string => id !== null))].sort();
-    await lockSenders(services, tx, senderIds);
-    const senders = new Map(
-      (await tx.phoneNumber.findMany({ where: { id: { in: senderIds } }, include: { assistant: true } })).map((s) => [s.id, s]),
-    );
+    yield* lockSenders(tx, senderIds);
+    const senders = new Map((yield* readSenders(tx, senderIds)).map((s) => [s.id, s]));
     const slotOf = new Map<string, number>();
     for (const sender of senders.values()) {
       const ids = picked.filter((m) => m.phoneNumberId === sender.id).map((m) => m.id);
@@ -78,25 +72,38 @@ export async function claimDueMessages(services: Services, limit: number): Promi
       const { slots, nextSlotAt } = reserveSlots(sender.nextSlotAt, now, rate, ids.length, SLOT_HORIZON_MS);
       if (slots.length === 0) continue;
       slots.forEach((slot, i) => slotOf.set(ids[i], slot));
-      await tx.phoneNumber.update({ where: { id: sender.id }, data: { nextSlotAt } });
+      yield* tx.run(`UPDATE "PhoneNumber" SET "nextSlotAt" = ? WHERE id = ?`, [nextSlotAt, sender.id]);
     }
     // Messages whose number is gone are claimed too: dispatch ends them FAILED, visibly.
     for (const m of picked) if (m.phoneNumberId === null || !senders.has(m.phoneNumberId)) slotOf.set(m.id, now);
     const ids = [...slotOf.keys()];
     if (ids.length === 0) return [];
     const lastSlot = Math.max(...slotOf.values());
-    await tx.message.updateMany({
-      where: { id: { in: ids } },
-      data: { status: 'SENDING', leaseExpiresAt: new Date(lastSlot + config.queue.leaseMs), attempts: { increment: 1 } },
-    });
-    await tx.messageEvent.createMany({ data: ids.map((messageId) => ({ messageId, status: 'SENDING' as const, at: new Date(now) })) });
-    const messages = await tx.message.findMany({ where: { id: { in: ids } } });
+    const at = new Date(now);
+    const messages = (yield* tx.all(
+      `UPDATE "Message" SET status = 'SENDING', "leaseExpiresAt" = ?, attempts = attempts + 1, "updatedAt" = ? WHERE ${tx.inList('id')} RETURNING *`,
+      [new Date(lastSlot + config.queue.leaseMs), at, tx.list(ids)],
+    )).map(reviveMessage);
+    yield* insertRows(tx, 'MessageEvent', ids.map((messageId) => ({ id: newId(), messageId, status: 'SENDING', at })));
     return messages
       .map((message) => ({ message, sender: (message.phoneNumberId && senders.get(message.phoneNumberId)) || null, slotAt: slotOf.get(message.id)! }))
       .sort((a, b) => a.slotAt - b.slotAt);
   });
   for (const { message } of claimed) services.events.statusChanged(message);
   return claimed;
+}
+
+/** Sending numbers with their assistants, as dispatch needs them. */
+function* readSenders(tx: SqlTx, ids: string[]): Work<Sender[]> {
+  if (ids.length === 0) return [];
+  const numbers = yield* tx.all(`SELECT * FROM "PhoneNumber" WHERE ${tx.inList('id')}`, [tx.list(ids)]);
+  const assistantIds = [...new Set(numbers.map((n) => n.assistantId).filter((id): id is string => typeof id === 'string'))];
+  const assistants = assistantIds.length === 0 ? [] : yield* tx.all(`SELECT * FROM "Assistant" WHERE ${tx.inList('id')}`, [tx.list(assistantIds)]);
+  const assistantById = new Map(assistants.map((a) => [a.id as string, reviveDates(a, ['createdAt', 'updatedAt']) as unknown as Assistant]));
+  return numbers.map((n) => {
+    const number = reviveDates(n, ['nextSlotAt', 'createdAt']) as unknown as PhoneNumber;
+    return { ...number, assistant: (number.assistantId && assistantById.get(number.assistantId)) || null };
+  });
 }
 
 /**
@@ -106,22 +113,23 @@ export async function claimDueMessages(services: Services, limit: number): Promi
  */
 export async function reserveSlotNow(services: Services, sender: Sender): Promise<number> {
   const rate = effectiveRate(sender, services.config.queue.defaultMessagesPerSecond);
-  return services.db.$transaction(async (tx) => {
-    await lockSenders(services, tx, [sender.id]);
-    const { nextSlotAt } = await tx.phoneNumber.findUniqueOrThrow({ where: { id: sender.id }, select: { nextSlotAt: true } });
+  return services.sql.transaction(function* (tx) {
+    yield* lockSenders(tx, [sender.id]);
+    const [row] = yield* tx.all<{ nextSlotAt: Date | string | null }>(`SELECT "nextSlotAt" FROM "PhoneNumber" WHERE id = ?`, [sender.id]);
+    const nextSlotAt = row?.nextSlotAt ? new Date(row.nextSlotAt) : null;
     const reserved = reserveSlots(nextSlotAt, Date.now(), rate, 1, Number.POSITIVE_INFINITY);
-    await tx.phoneNumber.update({ where: { id: sender.id }, data: { nextSlotAt: reserved.nextSlotAt } });
+    yield* tx.run(`UPDATE "PhoneNumber" SET "nextSlotAt" = ? WHERE id = ?`, [reserved.nextSlotAt, sender.id]);
     return reserved.slots[0];
   });
 }
 
 /** A provider asked this sender to slow down (429 with Retry-After): no instance uses it before then. */
 export async function holdSender(services: Services, phoneNumberId: string, until: Date) {
-  await services.db.phoneNumber.updateMany({
-    where: { id: phoneNumberId, OR: [{ nextSlotAt: null }, { nextSlotAt: { lt: until } }] },
-    data: { nextSlotAt: until },
-  });
+  await services.sql.run(`UPDATE "PhoneNumber" SET "nextSlotAt" = ? WHERE id = ? AND ("nextSlotAt" IS NULL OR "nextSlotAt" < ?)`, [until, phoneNumberId, until]);
 }
+
+/** How many messages one sweep of leases or validity periods handles; the next sweep takes the rest. */
+const SWEEP_LIMIT = 500;
 
 /**
  * Messages with a validity period that were not handed to their provider in time end FAILED
@@ -129,27 +137,28 @@ export async function holdSender(services: Services, phoneNumberId: string, unti
  */
 export async function expireOverdueMessages(services: Services) {
   const now = new Date();
-  const overdue = await services.db.message.findMany({
-    where: { status: { in: ['QUEUED', 'SCHEDULED'] }, validUntil: { lt: now } },
-    select: { id: true, organizationId: true, validUntil: true },
-    take: 500,
+  const expired = await services.sql.transaction(function* (tx) {
+    const overdue = yield* tx.all<{ id: string }>(
+      `SELECT id FROM "Message" WHERE ${statusIn(['QUEUED', 'SCHEDULED'])} AND "validUntil" < ? LIMIT ${SWEEP_LIMIT}`,
+      [now],
+    );
+    return yield* moveMessages(tx, overdue.map((m) => m.id), ['QUEUED', 'SCHEDULED'], expiredStep(), { leaseExpiresAt: null, nextAttemptAt: null }, now);
   });
-  for (const message of overdue) await expire(services, message, ['QUEUED', 'SCHEDULED']);
-  return overdue.length;
+  announceStatusChanges(services, expired);
+  return expired.length;
 }
 
-export function expire(services: Services, message: Pick<Message, 'id' | 'organizationId' | 'validUntil'>, from: Message['status'][]) {
-  return recordStatus(
-    services,
-    message,
-    {
-      status: 'FAILED',
-      errorCode: 'VALIDITY_PERIOD_EXPIRED',
-      errorMessage: `not handed to the provider before its validity period ended (${message.validUntil?.toISOString()})`,
-    },
-    { from, data: { leaseExpiresAt: null, nextAttemptAt: null } },
-  );
+/** A message held by this instance whose validity period ended while it waited for its slot. */
+export async function expire(services: Services, message: Pick<Message, 'id'>, from: Message['status'][]) {
+  const expired = await services.sql.transaction((tx) => moveMessages(tx, [message.id], from, expiredStep(), { leaseExpiresAt: null, nextAttemptAt: null }));
+  announceStatusChanges(services, expired);
 }
+
+const expiredStep = () => ({
+  status: 'FAILED' as const,
+  errorCode: 'VALIDITY_PERIOD_EXPIRED',
+  errorMessage: 'not handed to the provider before its validity period ended',
+});
 
 /**
  * Messages whose lease ran out (their instance died mid-dispatch) go back to QUEUED. `all`
@@ -158,20 +167,22 @@ export function expire(services: Services, message: Pick<Message, 'id' | 'organi
  */
 export async function releaseExpiredLeases(services: Services, options: { all?: boolean } = {}) {
   const now = new Date();
-  const stale = await services.db.message.findMany({
-    where: { status: 'SENDING', ...(!options.all && { leaseExpiresAt: { lt: now } }) },
-    select: { id: true, organizationId: true },
-    take: 500,
-  });
-  for (const message of stale) {
-    await recordStatus(
-      services,
-      message,
-      { status: 'QUEUED', errorMessage: 'the instance sending this message stopped; it will be sent again' },
-      { from: ['SENDING'], data: { leaseExpiresAt: null, nextAttemptAt: now } },
+  const released = await services.sql.transaction(function* (tx) {
+    const stale = yield* tx.all<{ id: string }>(
+      `SELECT id FROM "Message" WHERE ${statusIn(['SENDING'])}${options.all ? '' : ' AND "leaseExpiresAt" < ?'} LIMIT ${SWEEP_LIMIT}`,
+      options.all ? [] : [now],
     );
-  }
-  return stale.length;
+    return yield* moveMessages(
+      tx,
+      stale.map((m) => m.id),
+      ['SENDING'],
+      { status: 'QUEUED', errorMessage: 'the instance sending this message stopped; it will be sent again' },
+      { leaseExpiresAt: null, nextAttemptAt: now },
+      now,
+    );
+  });
+  announceStatusChanges(services, released);
+  return released.length;
 }
 
 /**
@@ -210,10 +221,11 @@ export class LeaseKeeper {
       if (this.#lost || !this.#expiresAt) return;
       const next = new Date(Date.now() + this.services.config.queue.leaseMs);
       try {
-        const { count } = await this.services.db.message.updateMany({
-          where: { id: this.messageId, status: 'SENDING', leaseExpiresAt: this.#expiresAt },
-          data: { leaseExpiresAt: next },
-        });
+        const count = await this.services.sql.run(`UPDATE "Message" SET "leaseExpiresAt" = ? WHERE id = ? AND status = 'SENDING' AND "leaseExpiresAt" = ?`, [
+          next,
+          this.messageId,
+          this.#expiresAt,
+        ]);
         if (count === 1) this.#expiresAt = next;
         else this.#lost = true;
       } catch (error) {

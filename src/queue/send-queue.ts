@@ -28,9 +28,15 @@ export class SendQueue extends Worker<ClaimedMessage> {
     super('send queue', services.log, services.config.queue.concurrency, services.config.queue.pollIntervalMs);
   }
 
+  /** When the last sweep of expired leases and validity periods ran: at most one per poll interval, not one per claim. */
+  #sweptAt = 0;
+
   protected async claim(limit: number): Promise<ClaimedMessage[]> {
-    await releaseExpiredLeases(this.services);
-    await expireOverdueMessages(this.services);
+    if (Date.now() - this.#sweptAt >= this.services.config.queue.pollIntervalMs) {
+      this.#sweptAt = Date.now();
+      await releaseExpiredLeases(this.services);
+      await expireOverdueMessages(this.services);
+    }
     return claimDueMessages(this.services, limit);
   }
 

@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../services';
 import type { CredentialsByProvider, ProviderAdapter, ProviderName, VerifyResult, WebhookRequest } from '../providers/types';
-import type { Assistant } from '../db/client';
 import { providers } from '../providers';
 import { MalformedWebhookError } from '../providers/webhook-helpers';
 import { providerCredentials } from '../assistants/assistants';
 import { parseE164 } from '../messaging/phone-number';
-import { applyDeliveryStatus, receiveInbound } from '../messaging/receive';
+import type { OurNumber, StatusUpdate } from '../messaging/receive';
 import { BodyTooLarge, readBody, sendJson, sendText } from '../http/io';
 
 type Route = { provider: ProviderName; kind: 'inbound' | 'status' };
@@ -45,9 +44,7 @@ export async function handleProviderWebhook(services: Services, path: string, re
   const request: WebhookRequest = { url: services.config.publicUrl + (req.url ?? path), headers, rawBody };
 
   const ourNumber = parseE164(adapter.ourNumber(request, kind) ?? '');
-  const number = ourNumber
-    ? await services.db.phoneNumber.findFirst({ where: { phoneNumber: ourNumber, provider }, include: { assistant: true } })
-    : null;
+  const number = ourNumber ? await services.senders.forWebhook(provider, ourNumber) : null;
   const verdict = number ? await verifyForNumber(services, adapter, number, request) : adapter.verifyWebhook(NO_CREDENTIALS[provider] as never, request);
   if (!verdict.ok || !number) {
     const status = verdict.ok ? 403 : verdict.httpStatus;
@@ -63,20 +60,19 @@ export async function handleProviderWebhook(services: Services, path: string, re
     if (error instanceof MalformedWebhookError) return sendText(res, 400, error.message);
     throw error;
   }
+  // Answered only once stored: a provider that gets no 200 sends the webhook again.
   for (const event of events) {
     if (event.kind === 'inbound') {
-      const { message, duplicate } = await receiveInbound(services, event, number);
-      services.log.info({ provider, messageId: message.id, duplicate }, 'inbound message');
+      const { message, duplicate } = await services.inbound.add({ event, number });
+      services.log.debug({ provider, messageId: message.id, duplicate }, 'inbound message');
     } else {
       const outcome = await applyStatusSoon(services, event, number);
-      services.log.info({ provider, providerMessageId: event.providerMessageId, providerStatus: event.providerStatus, outcome }, 'delivery status');
+      services.log.debug({ provider, providerMessageId: event.providerMessageId, providerStatus: event.providerStatus, outcome }, 'delivery status');
     }
   }
   if (provider === 'TWILIO') return sendText(res, 200, '<?xml version="1.0" encoding="UTF-8"?><Response/>', 'text/xml');
   return sendJson(res, 200, { received: true });
 }
-
-type OurNumber = NonNullable<Awaited<ReturnType<Services['db']['phoneNumber']['findFirst']>>> & { assistant: Assistant | null };
 
 /**
  * A webhook for one of our numbers is verified with its assistant's credentials for the
@@ -102,9 +98,9 @@ async function verifyForNumber(services: Services, adapter: ProviderAdapter, num
  * A delivery status can overtake the send it is about: the provider posts it before our send
  * queue has recorded the provider's message id. Look again a few times before giving up on it.
  */
-async function applyStatusSoon(services: Services, event: Parameters<typeof applyDeliveryStatus>[1], number: OurNumber) {
+async function applyStatusSoon(services: Services, event: StatusUpdate, number: OurNumber) {
   for (let attempt = 0; ; attempt++) {
-    const outcome = await applyDeliveryStatus(services, event, number);
+    const outcome = await services.deliveryStatuses.add({ event, number });
     if (outcome !== 'unknown' || attempt === STATUS_LOOKUP_RETRIES) return outcome;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
