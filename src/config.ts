@@ -125,7 +125,7 @@ export function loadConfig(env: Env = process.env): Config {
         maxTokens: atLeast(env.GRAPHQL_MAX_TOKENS, 10_000, 5_000, 'GRAPHQL_MAX_TOKENS'),
         maxDirectives: atLeast(env.GRAPHQL_MAX_DIRECTIVES, 50, 1, 'GRAPHQL_MAX_DIRECTIVES'),
         maxCost: atLeast(env.GRAPHQL_MAX_COST, 5_000, 100, 'GRAPHQL_MAX_COST'),
-        maxPageSize: atLeast(env.GRAPHQL_MAX_PAGE_SIZE, 100, 100, 'GRAPHQL_MAX_PAGE_SIZE'),
+        maxPageSize: 100, // Pothos relay's maxSize: connections serve at most 100 items a page
       },
     },
   };

@@ -21,8 +21,8 @@ import {
 /**
  * What one GraphQL document may ask of the server, on HTTP and WebSocket alike. Every refusal
  * is a GraphQL error with `extensions.code = "QUERY_TOO_COMPLEX"` and `extensions.limit`
- * naming the limit (`depth`, `aliases`, `tokens`, `directives`, `cost`, `pageSize`), decided
- * before any resolver runs.
+ * naming the limit (`depth`, `aliases`, `tokens`, `directives`, `cost`), decided before any
+ * resolver runs.
  */
 export interface QueryLimits {
   /** Nested fields, leaves and Relay's `edges { node }` counted; fragments are not a level. */
@@ -33,7 +33,10 @@ export interface QueryLimits {
   maxDirectives: number;
   /** Objects the query may resolve, lists multiplied by their page size (see estimateCost). */
   maxCost: number;
-  /** Largest `first`/`last` a connection accepts. */
+  /**
+   * The most items a connection returns: a larger `first`/`last` is served (and counted) as
+   * this many. Pothos relay's maxSize, which clamps the pages; kept here for the cost.
+   */
   maxPageSize: number;
 }
 
@@ -82,7 +85,7 @@ export function queryLimitPlugins(limits: QueryLimits): Plugin[] {
   return [...(armor.protect().plugins as Plugin[]), costPlugin];
 }
 
-/** The cost and page-size check: null when the operation is within both. */
+/** The cost check: null when the operation is within the limit. */
 export function checkCost(
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -90,24 +93,17 @@ export function checkCost(
   variables: Record<string, unknown> | null | undefined,
   limits: Pick<QueryLimits, 'maxCost' | 'maxPageSize'>,
 ): GraphQLError | null {
-  try {
-    const cost = estimateCost(schema, document, operationName, variables ?? {}, limits.maxPageSize);
-    if (cost > limits.maxCost) {
-      return tooComplex('cost', `Query cost ${cost} is over the limit of ${limits.maxCost}: ask for smaller pages (first/last) or fewer nested lists`);
-    }
-    return null;
-  } catch (error) {
-    if (error instanceof GraphQLError) return error;
-    throw error;
-  }
+  const cost = estimateCost(schema, document, operationName, variables ?? {}, limits.maxPageSize);
+  if (cost <= limits.maxCost) return null;
+  return tooComplex('cost', `Query cost ${cost} is over the limit of ${limits.maxCost}: ask for smaller pages (first/last) or fewer nested lists`);
 }
 
 /**
  * How many objects an operation may resolve: every object field counts once per parent it is
  * resolved for, and a list multiplies what is below it by its size — a connection's
  * `first`/`last` (the default page when neither is given), `nodes(ids:)`'s length, or an
- * estimate for plain lists. Scalars are free (the alias and token limits bound them).
- * Throws a typed error when a `first`/`last` is over `maxPageSize`.
+ * estimate for plain lists; a page is at most `maxPageSize`. Scalars are free (the alias and
+ * token limits bound them).
  */
 export function estimateCost(
   schema: GraphQLSchema,
@@ -170,11 +166,6 @@ export function estimateCost(
       const argument = (argName: string) => selection.arguments?.find((a) => a.name.value === argName)?.value;
       const first = intArgument(argument('first'));
       const last = intArgument(argument('last'));
-      for (const [argName, size] of [['first', first], ['last', last]] as const) {
-        if (size !== null && size > maxPageSize) {
-          throw tooComplex('pageSize', `${name}(${argName}: ${size}) asks for more than ${maxPageSize} items; page through with after/before`);
-        }
-      }
       const isConnection = field.args.some((a) => a.name === 'first' || a.name === 'last');
       let size = 1;
       if (isListType(getNullableType(field.type))) {
@@ -182,7 +173,7 @@ export function estimateCost(
       }
       const objects = multiplier * size;
       // A connection is one object; the page it asked for sizes its `edges`/`nodes` list.
-      const childPage = isConnection ? Math.max(first ?? 0, last ?? 0) || DEFAULT_PAGE_SIZE : null;
+      const childPage = isConnection ? Math.min(Math.max(first ?? 0, last ?? 0) || DEFAULT_PAGE_SIZE, maxPageSize) : null;
       cost += objects + visit(selection.selectionSet, type, objects, childPage);
     }
     return cost;
