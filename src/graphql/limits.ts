@@ -44,8 +44,13 @@ export const QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX';
 
 /** Pothos relay's page when a connection is asked without `first`/`last`. */
 const DEFAULT_PAGE_SIZE = 20;
-/** A plain list field (a message's `events`, an assistant's `phoneNumbers`): its size is not asked for, so it is estimated. */
-const PLAIN_LIST_ESTIMATE = 10;
+/**
+ * A plain list field (a message's `events` or `forwards`, an assistant's `phoneNumbers`): its
+ * size is not asked for, so it is estimated. These are short and loaded in one batch per level
+ * (Pothos prisma), so a small figure: a first page of 100 messages with their timelines,
+ * forwards and attempts stays well within the default limit.
+ */
+const PLAIN_LIST_ESTIMATE = 3;
 
 function tooComplex(limit: string, message: string) {
   return new GraphQLError(message, { extensions: { code: QUERY_TOO_COMPLEX, limit, http: { status: 400 } } });
