@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Config } from './config';
@@ -23,11 +24,14 @@ import { createDeliveryStatuses, createInbound } from './messaging/receive';
 import { releaseExpiredLeases } from './queue/claim';
 import { restSend } from './http/rest-send';
 import { handleExport, isExportPath } from './http/export';
-import { sendJson, sendText } from './http/io';
+import { BodyTooLarge, readBodyBytes, sendJson, sendText } from './http/io';
 import { handleProviderWebhook, WEBHOOK_ROUTES } from './webhooks/routes';
 import { Forwarder } from './webhooks/forwarder';
 import { startTallyCompaction } from './messaging/stats';
 import { LiveConnections } from './realtime/connections';
+import { checkCost, queryLimitPlugins } from './graphql/limits';
+import { createRateLimiter } from './security/rate-limit';
+import type { Caller } from './tenancy/api-keys';
 
 export interface App {
   services: Services;
@@ -75,6 +79,11 @@ export async function buildApp(config: Config): Promise<App> {
     apiKeys: new ExpiringCache(API_KEY_TTL_MS),
     searchPlans: new ExpiringCache(SEARCH_PLAN_TTL_MS, SEARCH_PLAN_ENTRIES),
     senders: new SenderDirectory(database.db),
+    rateLimiter: createRateLimiter(
+      { perSecond: config.limits.rateLimitPerSecond, burst: config.limits.rateLimitBurst },
+      config.redisUrl,
+      log,
+    ),
     // Set below: they need the services they belong to.
     intake: undefined as never,
     inbound: undefined as never,
@@ -88,8 +97,10 @@ export async function buildApp(config: Config): Promise<App> {
   sendQueue = new SendQueue(services);
   forwarder = new Forwarder(services);
 
-  const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }, Context>({
+  const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse; caller?: Caller | null }, Context>({
     schema,
+    // Depth, aliases, tokens, directives, cost and page size; the WebSocket server applies the same.
+    plugins: queryLimitPlugins(config.limits.query),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: { title: 'Switchboard', subscriptionsProtocol: 'WS' },
@@ -99,9 +110,10 @@ export async function buildApp(config: Config): Promise<App> {
       warn: (...args) => log.warn(args.map(String).join(' ')),
       error: (...args) => log.error(args.map(String).join(' ')),
     },
-    context: async ({ request }) => ({
+    // route() has authenticated the request already (for its rate limit); GET requests too.
+    context: async ({ request, caller }) => ({
       services,
-      caller: await authenticate(services, request.headers.get('authorization')),
+      caller: caller !== undefined ? caller : await authenticate(services, request.headers.get('authorization')),
     }),
   });
 
@@ -133,7 +145,33 @@ export async function buildApp(config: Config): Promise<App> {
       res.writeHead(302, { location: '/graphql' });
       return res.end();
     }
-    return yoga(req, res, { req, res });
+    return graphqlOverHttp(req, res);
+  }
+
+  /**
+   * /graphql over HTTP: the key's rate limit and the body cap are applied before Yoga sees the
+   * request. The body is read here (refused from Content-Length up front, or as soon as the
+   * bytes counted pass the cap) and handed to Yoga already read.
+   */
+  async function graphqlOverHttp(req: IncomingMessage, res: ServerResponse) {
+    const caller = await authenticate(services, req.headers.authorization);
+    if (caller?.kind === 'organization') {
+      const budget = await services.rateLimiter.take(caller.apiKeyId);
+      if (!budget.allowed) {
+        const error = { message: `Too many requests for this API key; retry in ${budget.retryAfterSeconds} s`, extensions: { code: 'RATE_LIMITED' } };
+        return sendJson(res, 429, { errors: [error] }, { 'retry-after': String(budget.retryAfterSeconds) });
+      }
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
+      try {
+        (req as IncomingMessage & { body?: Buffer }).body = await readBodyBytes(req, config.limits.graphqlMaxBodyBytes);
+      } catch (error) {
+        if (!(error instanceof BodyTooLarge)) throw error;
+        const message = `The request body is over ${config.limits.graphqlMaxBodyBytes} bytes`;
+        return sendJson(res, 413, { errors: [{ message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      }
+    }
+    return yoga(req, res, { req, res, caller });
   }
 
   // Longer than clients' idle keep-alive, so the server never closes a connection a client is
@@ -141,8 +179,10 @@ export async function buildApp(config: Config): Promise<App> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
-  const wss = new WebSocketServer({ server, path: '/graphql' });
+  // A frame over maxPayload closes the connection (1009) before it is buffered or parsed.
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: config.limits.wsMaxPayloadBytes });
   const liveConnections = new LiveConnections(services);
+  const connectionsPerKey = new Map<string, number>();
   const wsServer = useServer<Record<string, unknown>, { caller?: Awaited<ReturnType<typeof authenticate>> }>(
     {
       schema,
@@ -152,12 +192,64 @@ export async function buildApp(config: Config): Promise<App> {
         if (typeof authorization !== 'string') return false;
         const caller = await authenticate(services, authorization);
         if (caller?.kind !== 'organization') return false;
+        const { wsMaxConnectionsPerKey } = config.limits;
+        const open = connectionsPerKey.get(caller.apiKeyId) ?? 0;
+        if (wsMaxConnectionsPerKey > 0 && open >= wsMaxConnectionsPerKey) {
+          ctx.extra.socket.close(TOO_MANY_CONNECTIONS, `Too many connections for this API key (${wsMaxConnectionsPerKey})`);
+          return false;
+        }
+        connectionsPerKey.set(caller.apiKeyId, open + 1);
+        ctx.extra.socket.once('close', () => {
+          const left = (connectionsPerKey.get(caller.apiKeyId) ?? 1) - 1;
+          if (left > 0) connectionsPerKey.set(caller.apiKeyId, left);
+          else connectionsPerKey.delete(caller.apiKeyId);
+        });
         ctx.extra.caller = caller;
         // Closed with 4403 as soon as the key is revoked.
         liveConnections.add(ctx.extra.socket, authorization, caller.organizationId);
         return true;
       },
       context: (ctx): Context => ({ services, caller: ctx.extra.caller ?? null }),
+      /**
+       * Each operation is parsed and validated through Yoga's plugins (yoga.getEnveloped), so
+       * the query limits of HTTP apply here too, then counted against the key's rate limit and
+       * the connection's cap on operations in flight. Execution itself is left to graphql-ws.
+       */
+      onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+        const { wsMaxSubscriptionsPerConnection } = config.limits;
+        // graphql-ws lists this operation in ctx.subscriptions before calling here.
+        if (wsMaxSubscriptionsPerConnection > 0 && Object.keys(ctx.subscriptions).length > wsMaxSubscriptionsPerConnection) {
+          return [new GraphQLError(`At most ${wsMaxSubscriptionsPerConnection} operations at once on one connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
+        }
+        const caller = ctx.extra.caller;
+        if (caller?.kind === 'organization') {
+          const budget = await services.rateLimiter.take(caller.apiKeyId);
+          if (!budget.allowed) {
+            return [new GraphQLError(`Too many requests for this API key; retry in ${budget.retryAfterSeconds} s`, { extensions: { code: 'RATE_LIMITED', retryAfter: budget.retryAfterSeconds } })];
+          }
+        }
+        const enveloped = yoga.getEnveloped({ req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
+        // The limits throw their typed errors from parse (tokens) and validate (depth, aliases…).
+        let document;
+        try {
+          document = enveloped.parse(payload.query);
+          const errors = enveloped.validate(enveloped.schema, document);
+          if (errors.length > 0) return errors;
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        const variables = payload.variables ?? undefined;
+        const tooCostly = checkCost(enveloped.schema, document, payload.operationName, variables, config.limits.query);
+        if (tooCostly) return [tooCostly];
+        return {
+          schema: enveloped.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: variables,
+          contextValue: { services, caller: caller ?? null } satisfies Context,
+        };
+      },
     },
     wss,
   );
@@ -196,11 +288,15 @@ export async function buildApp(config: Config): Promise<App> {
       server.closeAllConnections();
       await closed;
       await events.close();
+      await services.rateLimiter.close();
       await database.close();
     },
   };
   return app;
 }
+
+/** The close code for a WebSocket connection over WS_MAX_CONNECTIONS_PER_KEY (4429, after HTTP's 429). */
+const TOO_MANY_CONNECTIONS = 4429;
 
 /** First start with an empty database and no ADMIN_TOKEN: a default organization and its key. */
 async function bootstrapDefaultOrganization(services: Services): Promise<string | null> {

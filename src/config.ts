@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SecretBox } from './security/secrets';
+import type { QueryLimits } from './graphql/limits';
 
 export type Dialect = 'sqlite' | 'postgresql';
 
@@ -21,6 +22,23 @@ export interface Config {
   logLevel: string;
   queue: QueueConfig;
   forwarding: ForwardingConfig;
+  limits: LimitsConfig;
+}
+
+/** What one API key, one connection and one request may take from the server. */
+export interface LimitsConfig {
+  /** Per-API-key token bucket for HTTP GraphQL, POST /sms/send and WebSocket operations; perSecond 0 = off. */
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  /** Open WebSocket connections per API key on one instance; 0 = unlimited. */
+  wsMaxConnectionsPerKey: number;
+  /** Operations in flight (subscriptions, mostly) on one WebSocket connection; 0 = unlimited. */
+  wsMaxSubscriptionsPerConnection: number;
+  /** Largest WebSocket message the server reads; a bigger frame closes the connection (1009) unread. */
+  wsMaxPayloadBytes: number;
+  /** Largest request body on /graphql; bigger is answered 413 without being parsed. */
+  graphqlMaxBodyBytes: number;
+  query: QueryLimits;
 }
 
 export interface QueueConfig {
@@ -92,6 +110,24 @@ export function loadConfig(env: Env = process.env): Config {
       giveUpAfterMs: integer(env.FORWARD_GIVE_UP_AFTER_MS, 48 * 3600_000, 'FORWARD_GIVE_UP_AFTER_MS'),
       timeoutMs: integer(env.FORWARD_TIMEOUT_MS, 10_000, 'FORWARD_TIMEOUT_MS'),
     },
+    limits: {
+      // High enough that no ordinary client (the send benchmark's ~1,000+/s from one key
+      // included) meets it; low enough that one key's loop cannot monopolise an instance.
+      rateLimitPerSecond: integer(env.RATE_LIMIT_PER_SECOND, 5_000, 'RATE_LIMIT_PER_SECOND'),
+      rateLimitBurst: integer(env.RATE_LIMIT_BURST, 10_000, 'RATE_LIMIT_BURST'),
+      wsMaxConnectionsPerKey: integer(env.WS_MAX_CONNECTIONS_PER_KEY, 5_000, 'WS_MAX_CONNECTIONS_PER_KEY'),
+      wsMaxSubscriptionsPerConnection: integer(env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION, 100, 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION'),
+      wsMaxPayloadBytes: atLeast(env.WS_MAX_PAYLOAD_BYTES, 64 * 1024, 1024, 'WS_MAX_PAYLOAD_BYTES'),
+      graphqlMaxBodyBytes: atLeast(env.GRAPHQL_MAX_BODY_BYTES, 256 * 1024, 1024, 'GRAPHQL_MAX_BODY_BYTES'),
+      query: {
+        maxDepth: atLeast(env.GRAPHQL_MAX_DEPTH, 14, 12, 'GRAPHQL_MAX_DEPTH'),
+        maxAliases: atLeast(env.GRAPHQL_MAX_ALIASES, 100, 50, 'GRAPHQL_MAX_ALIASES'),
+        maxTokens: atLeast(env.GRAPHQL_MAX_TOKENS, 10_000, 5_000, 'GRAPHQL_MAX_TOKENS'),
+        maxDirectives: atLeast(env.GRAPHQL_MAX_DIRECTIVES, 50, 1, 'GRAPHQL_MAX_DIRECTIVES'),
+        maxCost: atLeast(env.GRAPHQL_MAX_COST, 5_000, 100, 'GRAPHQL_MAX_COST'),
+        maxPageSize: 100, // Pothos relay's maxSize: connections serve at most 100 items a page
+      },
+    },
   };
 }
 
@@ -99,6 +135,13 @@ function integer(value: string | undefined, fallback: number, name: string): num
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+/** A limit that may be raised but not set below what real clients need. */
+function atLeast(value: string | undefined, fallback: number, minimum: number, name: string): number {
+  const n = integer(value, fallback, name);
+  if (n < minimum) throw new Error(`${name} must be at least ${minimum}, got "${value}"`);
   return n;
 }
 

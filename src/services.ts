@@ -14,6 +14,7 @@ import type { Message } from './db/client';
 import type { ApiKeyCache } from './tenancy/api-keys';
 import type { ExpiringCache } from './expiring-cache';
 import type { SearchPlan } from './messaging/delivery-log';
+import type { RateLimiter } from './security/rate-limit';
 
 /** What the domain functions need from the running server; built once in app.ts. */
 export interface Services {
@@ -38,6 +39,8 @@ export interface Services {
   inbound: GroupCommit<{ event: Inbound; number: OurNumber }, Received>;
   /** Applies delivery statuses from verified webhooks, many per transaction. */
   deliveryStatuses: GroupCommit<{ event: StatusUpdate; number: OurNumber }, StatusOutcome>;
+  /** Per-API-key request budget (HTTP GraphQL, REST sends, WebSocket operations). */
+  rateLimiter: RateLimiter;
   /** Tells the send queue there is work (new or rescheduled messages). */
   wakeSendQueue(): void;
   /** Tells the forwarder there is work. */

@@ -26,6 +26,12 @@ export async function restSend(services: Services, req: IncomingMessage, res: Se
   if (caller?.kind !== 'organization') {
     return sendJson(res, 401, failure('UNAUTHENTICATED', 'A valid API key is required: Authorization: Bearer <key>'));
   }
+  const budget = await services.rateLimiter.take(caller.apiKeyId);
+  if (!budget.allowed) {
+    return sendJson(res, 429, failure('RATE_LIMITED', `Too many requests for this API key; retry in ${budget.retryAfterSeconds} s`), {
+      'retry-after': String(budget.retryAfterSeconds),
+    });
+  }
   let body: Record<string, unknown>;
   try {
     const parsed = JSON.parse(await readBody(req, 64 * 1024));
