@@ -174,6 +174,26 @@ describe.each(PROVIDERS)('an inbound message through %s', (provider, key) => {
     expect(delivery.json.data.media_urls).toEqual(media.map((m) => m.url));
   });
 
+  it('refuses a signed webhook whose sender is no phone number, or whose body is over 1,600 characters, and stores nothing', async () => {
+    const bad = [
+      signedInbound(server, org, key, { from: 'not-a-number', body: 'Hello' }),
+      signedInbound(server, org, key, { from: '+1415', body: 'Hello' }),
+      signedInbound(server, org, key, { from: nextCustomer(), body: 'x'.repeat(1601) }),
+    ];
+    for (const hook of bad) {
+      const response = await post(server, hook.path, hook.signed);
+      expect(response.status, response.text).toBe(400);
+      expect(await inboundWithProviderId(org, hook.providerMessageId)).toEqual([]);
+    }
+  });
+
+  it('stores a body without its NUL characters', async () => {
+    const hook = signedInbound(server, org, key, { from: nextCustomer(), body: 'Table\u0000 for two' });
+    expect((await post(server, hook.path, hook.signed)).status).toBe(200);
+    const [stored] = await inboundWithProviderId(org, hook.providerMessageId);
+    expect((await messageDetails(org, stored.id)).body).toBe('Table for two');
+  });
+
   it('stores, publishes and forwards a replayed webhook once', async () => {
     const subscription = await subscribe();
     const customer = nextCustomer();

@@ -5,7 +5,7 @@ import { providers } from '../providers';
 import { MalformedWebhookError } from '../providers/webhook-helpers';
 import { providerCredentials } from '../assistants/assistants';
 import { parseE164 } from '../messaging/phone-number';
-import type { OurNumber, StatusUpdate } from '../messaging/receive';
+import type { Inbound, OurNumber, StatusUpdate } from '../messaging/receive';
 import { BodyTooLarge, readBody, sendJson, sendText } from '../http/io';
 
 type Route = { provider: ProviderName; kind: 'inbound' | 'status' };
@@ -55,7 +55,7 @@ export async function handleProviderWebhook(services: Services, path: string, re
 
   let events;
   try {
-    events = adapter.normalizeWebhook(request, kind);
+    events = adapter.normalizeWebhook(request, kind).map((event) => (event.kind === 'inbound' ? checkInbound(event) : event));
   } catch (error) {
     if (error instanceof MalformedWebhookError) return sendText(res, 400, error.message);
     throw error;
@@ -106,3 +106,22 @@ async function applyStatusSoon(services: Services, event: StatusUpdate, number: 
   }
 }
 const STATUS_LOOKUP_RETRIES = 5;
+
+/** Inbound text beyond this is not a message a carrier delivers (Twilio's own limit is 1,600 characters). */
+export const MAX_INBOUND_BODY_CHARACTERS = 1600;
+
+/**
+ * What a verified inbound webhook may store: E.164 numbers on both ends, no NUL characters
+ * (PostgreSQL refuses them in text, and they are never part of a message), and a body a
+ * carrier could have delivered. Anything else is answered 400 and stores nothing.
+ */
+function checkInbound(event: Inbound): Inbound {
+  const from = parseE164(event.from);
+  const to = parseE164(event.to);
+  if (!from || !to) throw new MalformedWebhookError(event.provider, 'from and to must be E.164 phone numbers');
+  const body = event.body.replaceAll('\u0000', '');
+  if ([...body].length > MAX_INBOUND_BODY_CHARACTERS) {
+    throw new MalformedWebhookError(event.provider, `body over ${MAX_INBOUND_BODY_CHARACTERS} characters`);
+  }
+  return { ...event, from, to, body };
+}
