@@ -18,6 +18,8 @@ export interface Config {
   secretsKey: string;
   providerBaseUrls: { TWILIO?: string; TELNYX?: string; VONAGE?: string };
   production: boolean;
+  /** ALLOW_PRIVATE_WEBHOOK_URLS: URLs the server calls may point at loopback and private addresses (never link-local or metadata). */
+  allowPrivateWebhookUrls: boolean;
   logLevel: string;
   queue: QueueConfig;
   forwarding: ForwardingConfig;
@@ -75,6 +77,7 @@ export function loadConfig(env: Env = process.env): Config {
       VONAGE: env.VONAGE_API_BASE_URL || undefined,
     },
     production: env.NODE_ENV === 'production',
+    allowPrivateWebhookUrls: boolean(env.ALLOW_PRIVATE_WEBHOOK_URLS, false, 'ALLOW_PRIVATE_WEBHOOK_URLS'),
     logLevel: env.LOG_LEVEL || 'info',
     queue: {
       pollIntervalMs: integer(env.QUEUE_POLL_INTERVAL_MS, 1000, 'QUEUE_POLL_INTERVAL_MS'),
@@ -100,6 +103,14 @@ function integer(value: string | undefined, fallback: number, name: string): num
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return n;
+}
+
+function boolean(value: string | undefined, fallback: boolean, name: string): boolean {
+  if (value === undefined || value === '') return fallback;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  throw new Error(`${name} must be true or false, got "${value}"`);
 }
 
 function positive(value: string, name: string): number {

@@ -90,6 +90,8 @@ export function testEnv(database: TestDatabase, fake: FakeProviders, extra: Reco
     FORWARD_RETRY_BASE_MS: '50',
     FORWARD_RETRY_MAX_DELAY_MS: '200',
     FORWARD_TIMEOUT_MS: '2000',
+    // Sinks standing in for assistants listen on 127.0.0.1; the policy tests turn this off.
+    ALLOW_PRIVATE_WEBHOOK_URLS: 'true',
     ...extra,
   };
 }
