@@ -20,6 +20,8 @@ export interface Config {
   production: boolean;
   /** ALLOW_PRIVATE_WEBHOOK_URLS: URLs the server calls may point at loopback and private addresses (never link-local or metadata). */
   allowPrivateWebhookUrls: boolean;
+  /** CORS_ORIGINS: origins browsers may call the GraphQL API from; empty = none (same-origin only). */
+  corsOrigins: string[];
   logLevel: string;
   queue: QueueConfig;
   forwarding: ForwardingConfig;
@@ -78,6 +80,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     production: env.NODE_ENV === 'production',
     allowPrivateWebhookUrls: boolean(env.ALLOW_PRIVATE_WEBHOOK_URLS, false, 'ALLOW_PRIVATE_WEBHOOK_URLS'),
+    corsOrigins: corsOrigins(env.CORS_ORIGINS),
     logLevel: env.LOG_LEVEL || 'info',
     queue: {
       pollIntervalMs: integer(env.QUEUE_POLL_INTERVAL_MS, 1000, 'QUEUE_POLL_INTERVAL_MS'),
@@ -111,6 +114,25 @@ function boolean(value: string | undefined, fallback: boolean, name: string): bo
   if (['true', '1', 'yes'].includes(v)) return true;
   if (['false', '0', 'no'].includes(v)) return false;
   throw new Error(`${name} must be true or false, got "${value}"`);
+}
+
+/** A comma-separated list of origins ("https://app.example.com"), each reduced to scheme://host[:port]. */
+function corsOrigins(value: string | undefined): string[] {
+  if (!value?.trim()) return [];
+  return value
+    .split(',')
+    .map((raw) => raw.trim())
+    .filter(Boolean)
+    .map((raw) => {
+      let origin = 'null';
+      try {
+        origin = new URL(raw).origin;
+      } catch {
+        // reported below
+      }
+      if (origin === 'null' || raw === '*') throw new Error(`CORS_ORIGINS must list origins like https://app.example.com, got "${raw}"`);
+      return origin;
+    });
 }
 
 function positive(value: string, name: string): number {
