@@ -20,6 +20,8 @@ export interface Config {
   production: boolean;
   /** ALLOW_PRIVATE_WEBHOOK_URLS: URLs the server calls may point at loopback and private addresses (never link-local or metadata). */
   allowPrivateWebhookUrls: boolean;
+  /** VERIFY_NUMBER_OWNERSHIP: addPhoneNumber asks the provider whether the assistant's account owns the number. */
+  verifyNumberOwnership: boolean;
   /** CORS_ORIGINS: origins browsers may call the GraphQL API from; empty = none (same-origin only). */
   corsOrigins: string[];
   logLevel: string;
@@ -80,6 +82,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     production: env.NODE_ENV === 'production',
     allowPrivateWebhookUrls: boolean(env.ALLOW_PRIVATE_WEBHOOK_URLS, false, 'ALLOW_PRIVATE_WEBHOOK_URLS'),
+    verifyNumberOwnership: boolean(env.VERIFY_NUMBER_OWNERSHIP, true, 'VERIFY_NUMBER_OWNERSHIP'),
     corsOrigins: corsOrigins(env.CORS_ORIGINS),
     logLevel: env.LOG_LEVEL || 'info',
     queue: {

@@ -90,7 +90,7 @@ beforeAll(async () => {
   org = await createOrganizationFixture(server);
   other = await createOrganizationFixture(server, { name: 'Other', numberOffset: 1 });
   const { db } = server.app.services;
-  const numberId = async (phoneNumber: string) => (await db.phoneNumber.findUniqueOrThrow({ where: { phoneNumber } })).id;
+  const numberId = async (phoneNumber: string) => (await db.phoneNumber.findFirstOrThrow({ where: { phoneNumber } })).id;
   orgId = decodeGlobalID(org.organizationId).id;
   otherId = decodeGlobalID(other.organizationId).id;
   const twilio = org.numbers.twilio.phoneNumber;
