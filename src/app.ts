@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
@@ -104,6 +105,9 @@ export async function buildApp(config: Config): Promise<App> {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: { title: 'Switchboard', subscriptionsProtocol: 'WS' },
+    // Yoga's default CORS answers any Origin with itself and allows credentials. Only the origins
+    // in CORS_ORIGINS get CORS headers; without it, browsers keep to same-origin (GraphiQL included).
+    cors: config.corsOrigins.length === 0 ? false : corsFor(config.corsOrigins),
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),
       info: (...args) => log.info(args.map(String).join(' ')),
@@ -134,7 +138,7 @@ export async function buildApp(config: Config): Promise<App> {
     if (path === '/sms/send' && req.method === 'POST') return restSend(services, req, res);
     if (isExportPath(path)) return handleExport(services, req, res);
     if (path === '/metrics' && req.method === 'GET') {
-      if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) return sendText(res, 401, 'metrics token required');
+      if (config.metricsToken && !sameSecret(req.headers.authorization ?? '', `Bearer ${config.metricsToken}`)) return sendText(res, 401, 'metrics token required');
       return sendText(res, 200, await services.metrics.render(), services.metrics.contentType);
     }
     if (WEBHOOK_ROUTES.has(path)) {
@@ -297,6 +301,27 @@ export async function buildApp(config: Config): Promise<App> {
 
 /** The close code for a WebSocket connection over WS_MAX_CONNECTIONS_PER_KEY (4429, after HTTP's 429). */
 const TOO_MANY_CONNECTIONS = 4429;
+
+/** Constant-time comparison; hashing first makes the lengths equal, so the length does not leak either. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** CORS headers for a listed Origin only (with credentials); any other origin gets none. */
+function corsFor(origins: string[]) {
+  return (request: Request) => {
+    const origin = request.headers.get('origin');
+    if (!origin || !origins.includes(origin)) return false as const;
+    return {
+      origin: [origin],
+      credentials: true,
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: ['authorization', 'content-type', 'accept'],
+      maxAge: 600,
+    };
+  };
+}
 
 /** First start with an empty database and no ADMIN_TOKEN: a default organization and its key. */
 async function bootstrapDefaultOrganization(services: Services): Promise<string | null> {

@@ -19,6 +19,12 @@ export interface Config {
   secretsKey: string;
   providerBaseUrls: { TWILIO?: string; TELNYX?: string; VONAGE?: string };
   production: boolean;
+  /** ALLOW_PRIVATE_WEBHOOK_URLS: URLs the server calls may point at loopback and private addresses (never link-local or metadata). */
+  allowPrivateWebhookUrls: boolean;
+  /** VERIFY_NUMBER_OWNERSHIP: addPhoneNumber asks the provider whether the assistant's account owns the number. */
+  verifyNumberOwnership: boolean;
+  /** CORS_ORIGINS: origins browsers may call the GraphQL API from; empty = none (same-origin only). */
+  corsOrigins: string[];
   logLevel: string;
   queue: QueueConfig;
   forwarding: ForwardingConfig;
@@ -93,6 +99,9 @@ export function loadConfig(env: Env = process.env): Config {
       VONAGE: env.VONAGE_API_BASE_URL || undefined,
     },
     production: env.NODE_ENV === 'production',
+    allowPrivateWebhookUrls: boolean(env.ALLOW_PRIVATE_WEBHOOK_URLS, false, 'ALLOW_PRIVATE_WEBHOOK_URLS'),
+    verifyNumberOwnership: boolean(env.VERIFY_NUMBER_OWNERSHIP, true, 'VERIFY_NUMBER_OWNERSHIP'),
+    corsOrigins: corsOrigins(env.CORS_ORIGINS),
     logLevel: env.LOG_LEVEL || 'info',
     queue: {
       pollIntervalMs: integer(env.QUEUE_POLL_INTERVAL_MS, 1000, 'QUEUE_POLL_INTERVAL_MS'),
@@ -143,6 +152,33 @@ function atLeast(value: string | undefined, fallback: number, minimum: number, n
   const n = integer(value, fallback, name);
   if (n < minimum) throw new Error(`${name} must be at least ${minimum}, got "${value}"`);
   return n;
+}
+
+function boolean(value: string | undefined, fallback: boolean, name: string): boolean {
+  if (value === undefined || value === '') return fallback;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  throw new Error(`${name} must be true or false, got "${value}"`);
+}
+
+/** A comma-separated list of origins ("https://app.example.com"), each reduced to scheme://host[:port]. */
+function corsOrigins(value: string | undefined): string[] {
+  if (!value?.trim()) return [];
+  return value
+    .split(',')
+    .map((raw) => raw.trim())
+    .filter(Boolean)
+    .map((raw) => {
+      let origin = 'null';
+      try {
+        origin = new URL(raw).origin;
+      } catch {
+        // reported below
+      }
+      if (origin === 'null' || raw === '*') throw new Error(`CORS_ORIGINS must list origins like https://app.example.com, got "${raw}"`);
+      return origin;
+    });
 }
 
 function positive(value: string, name: string): number {

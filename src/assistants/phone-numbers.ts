@@ -1,8 +1,10 @@
 import type { Services } from '../services';
+import type { Assistant } from '../db/client';
 import { notFound, SwitchboardError } from '../errors';
 import { parseE164 } from '../messaging/phone-number';
 import type { ProviderName } from '../providers/types';
-import { findAssistant } from './assistants';
+import { accountOwnsNumber } from '../providers/ownership';
+import { configuredProviders, findAssistant, providerCredentials } from './assistants';
 import { isUniqueViolation } from '../db/errors';
 
 export interface AddPhoneNumberInput {
@@ -12,25 +14,104 @@ export interface AddPhoneNumberInput {
   messagesPerSecond?: number | null;
 }
 
+/**
+ * Registers a number in the organization. With VERIFY_NUMBER_OWNERSHIP (the default) the
+ * provider is asked first, with the credentials of the assistant it is assigned to (or, with no
+ * assistant, of any of the organization's assistants configured for that provider), whether
+ * the account owns it; then several organizations may hold the same number, each having
+ * proved it. Without the check a number stays in one organization. Errors never say whether
+ * another organization holds a number: NUMBER_TAKEN means this organization already has it.
+ */
 export async function addPhoneNumber(services: Services, organizationId: string, input: AddPhoneNumberInput) {
   const phoneNumber = parseE164(input.phoneNumber);
   if (!phoneNumber) throw invalidNumber('phoneNumber', input.phoneNumber);
-  if (input.assistantId) await findAssistant(services, organizationId, input.assistantId);
+  const assistant = input.assistantId ? await findAssistant(services, organizationId, input.assistantId) : null;
+  const messagesPerSecond = checkRate(input.messagesPerSecond);
+  const { db, config } = services;
+  if (await db.phoneNumber.findFirst({ where: { organizationId, phoneNumber }, select: { id: true } })) throw numberTaken(phoneNumber);
+  if (config.verifyNumberOwnership) {
+    const candidates = assistant ? [assistant] : await db.assistant.findMany({ where: { organizationId }, orderBy: { createdAt: 'asc' } });
+    await proveOwnership(services, candidates, input.provider, phoneNumber, assistant !== null);
+  } else if (await db.phoneNumber.findFirst({ where: { phoneNumber, organizationId: { not: organizationId } }, select: { id: true } })) {
+    // Unproven, a number stays in one organization. The answer names no one; it can only be
+    // had with the provider's word (VERIFY_NUMBER_OWNERSHIP).
+    throw new SwitchboardError(
+      'INVALID_INPUT',
+      `${phoneNumber} cannot be added without checking with the provider that your account owns it (VERIFY_NUMBER_OWNERSHIP is off)`,
+      'phoneNumber',
+    );
+  }
   services.senders.forget();
   try {
-    return await services.db.phoneNumber.create({
+    return await db.phoneNumber.create({
       data: {
         organizationId,
         phoneNumber,
         provider: input.provider,
-        assistantId: input.assistantId ?? null,
-        messagesPerSecond: checkRate(input.messagesPerSecond),
+        assistantId: assistant?.id ?? null,
+        messagesPerSecond,
+        ownershipVerifiedAt: config.verifyNumberOwnership ? new Date() : null,
       },
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new SwitchboardError('NUMBER_TAKEN', `${phoneNumber} is already registered`, 'phoneNumber');
+    // Only (organizationId, phoneNumber) is unique: a race within this organization.
+    if (isUniqueViolation(error)) throw numberTaken(phoneNumber);
     throw error;
   }
+}
+
+/**
+ * Asks the provider, with each candidate assistant's credentials for it, until one account owns
+ * the number. Throws PROVIDER_NOT_CONFIGURED when no candidate has credentials, NUMBER_NOT_FOUND
+ * when none owns it, PROVIDER_ERROR when the provider could not answer.
+ */
+async function proveOwnership(services: Services, candidates: Assistant[], provider: ProviderName, phoneNumber: string, named: boolean) {
+  const configured = candidates.filter((a) => configuredProviders(a).includes(provider));
+  if (configured.length === 0) {
+    throw new SwitchboardError(
+      'PROVIDER_NOT_CONFIGURED',
+      named
+        ? `The assistant has no ${provider} credentials: they are needed to check with ${provider} that your account owns ${phoneNumber}`
+        : `No assistant has ${provider} credentials: they are needed to check with ${provider} that your account owns ${phoneNumber}`,
+      named ? 'assistantId' : 'provider',
+    );
+  }
+  let unanswered: 'credentials-refused' | 'unavailable' | null = null;
+  // A few accounts at most: an organization rarely has many for one provider.
+  for (const assistant of configured.slice(0, 5)) {
+    const credentials = providerCredentials(services, assistant, provider)!;
+    const answer = await accountOwnsNumber(provider, credentials, phoneNumber, {
+      baseUrl: services.config.providerBaseUrls[provider],
+      timeoutMs: services.config.queue.providerTimeoutMs,
+    });
+    if (answer.owned) return;
+    if (answer.owned === null) unanswered ??= answer.reason;
+  }
+  if (unanswered === 'credentials-refused') {
+    throw new SwitchboardError('PROVIDER_ERROR', `${provider} refused the assistant's credentials while checking that your account owns ${phoneNumber}`, 'phoneNumber');
+  }
+  if (unanswered === 'unavailable') {
+    throw new SwitchboardError('PROVIDER_ERROR', `${provider} could not be asked whether your account owns ${phoneNumber}; try again`, 'phoneNumber');
+  }
+  throw new SwitchboardError('NUMBER_NOT_FOUND', `${phoneNumber} is not a number of your ${provider} account`, 'phoneNumber');
+}
+
+function numberTaken(phoneNumber: string) {
+  return new SwitchboardError('NUMBER_TAKEN', `${phoneNumber} is already registered in this organization`, 'phoneNumber');
+}
+
+/**
+ * Every registration of `phoneNumber` at `provider`, each with its assistant, oldest first: the
+ * candidates a provider webhook may be for. With ownership verification several organizations
+ * can hold one number; the webhook route verifies the request's signature with each
+ * candidate's assistant credentials and takes the one it verifies with.
+ */
+export function numbersForWebhook(services: Pick<Services, 'db'>, phoneNumber: string, provider: ProviderName) {
+  return services.db.phoneNumber.findMany({
+    where: { phoneNumber, provider },
+    include: { assistant: true },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
 }
 
 export async function updatePhoneNumber(services: Services, organizationId: string, id: string, input: { messagesPerSecond?: number | null }) {
@@ -43,8 +124,13 @@ export async function updatePhoneNumber(services: Services, organizationId: stri
 }
 
 export async function assignPhoneNumber(services: Services, organizationId: string, phoneNumberId: string, assistantId: string) {
-  await findPhoneNumber(services, organizationId, phoneNumberId);
-  await findAssistant(services, organizationId, assistantId);
+  const number = await findPhoneNumber(services, organizationId, phoneNumberId);
+  const assistant = await findAssistant(services, organizationId, assistantId);
+  // Webhooks for the number are checked with its assistant's credentials, and sends use them:
+  // with verification on, the new assistant's account must own the number too.
+  if (services.config.verifyNumberOwnership && number.assistantId !== assistant.id) {
+    await proveOwnership(services, [assistant], number.provider, number.phoneNumber, true);
+  }
   services.senders.forget();
   return services.db.phoneNumber.update({ where: { id: phoneNumberId }, data: { assistantId } });
 }

@@ -17,7 +17,7 @@ export const isExportPath = (path: string) => path === '/export/messages' || CON
  * GET /export/conversations/<global id>?format=…
  *
  * Authenticated with `Authorization: Bearer <api key>`, or with the signed `token` of a URL
- * that exportMessages/exportConversation returned. The body is streamed batch by batch; each
+ * that exportMessages/exportConversation returned, while the API key that asked for it is live. The body is streamed batch by batch; each
  * write waits for the socket to drain, so memory stays flat however many rows there are.
  */
 export async function handleExport(services: Services, req: IncomingMessage, res: ServerResponse) {
@@ -41,6 +41,12 @@ export async function handleExport(services: Services, req: IncomingMessage, res
     if (!check.ok) {
       return sendJson(res, 403, failure('UNAUTHENTICATED', check.reason === 'expired' ? 'This download link has expired; ask for a new one' : 'Invalid download link'));
     }
+    // A link stops working with the key that made it: revoking a leaked key revokes its links.
+    const issuer = await services.db.apiKey.findFirst({
+      where: { id: check.apiKeyId, organizationId: check.organizationId, revokedAt: null },
+      select: { id: true },
+    });
+    if (!issuer) return sendJson(res, 403, failure('UNAUTHENTICATED', 'This download link was revoked with the API key that made it'));
     organizationId = check.organizationId;
   } else {
     const caller = await authenticate(services, req.headers.authorization);

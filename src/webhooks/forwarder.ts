@@ -4,16 +4,31 @@ import { webhookSecret } from '../assistants/assistants';
 import { backoffDelay } from '../queue/backoff';
 import { signForward } from './forward-payload';
 import { Worker } from '../queue/worker';
+import { OutboundError, OutboundHttp, outboundFailure } from '../security/outbound-http';
 
 /**
  * Delivers inbound messages to assistants' smsWebhookUrl, at least once. Each delivery is a
  * row: claimed under a lease, POSTed with X-Switchboard-Signature, every attempt logged
  * (status code, latency, error); non-2xx and timeouts retry with backoff until
  * giveUpAfterMs (48 h by default), then the delivery is marked FAILED. Rows survive restarts.
+ *
+ * Requests go through OutboundHttp, so the outbound address policy holds at connect time
+ * (a URL stored before ALLOW_PRIVATE_WEBHOOK_URLS was turned off, or a name that now resolves
+ * to a private address, is refused as BLOCKED_ADDRESS), and an attempt's error is a coarse
+ * category (HTTP_<status>, TIMEOUT, CONNECTION_REFUSED, DNS_FAILURE, TLS_ERROR…): the attempt
+ * log is shown to the tenant, and socket or TLS texts would describe the network behind us.
  */
 export class Forwarder extends Worker<WebhookForward> {
+  readonly #http: OutboundHttp;
+
   constructor(private readonly services: Services) {
     super('forwarder', services.log, 16, Math.min(services.config.queue.pollIntervalMs, services.config.forwarding.retryBaseMs));
+    this.#http = new OutboundHttp({ allowPrivate: services.config.allowPrivateWebhookUrls });
+  }
+
+  override async stop() {
+    await super.stop();
+    this.#http.close();
   }
 
   protected run(forward: WebhookForward): Promise<void> {
@@ -47,11 +62,12 @@ export class Forwarder extends Worker<WebhookForward> {
     const started = Date.now();
     let statusCode: number | null = null;
     let error: string | null = null;
+    let cause: unknown = null;
     if (!assistant) {
-      error = 'assistant deleted';
+      error = 'ASSISTANT_DELETED';
     } else {
       try {
-        const response = await fetch(forward.url, {
+        const response = await this.#http.request(forward.url, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -60,14 +76,13 @@ export class Forwarder extends Worker<WebhookForward> {
             'x-switchboard-delivery': forward.id,
           },
           body: forward.payload,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(config.forwarding.timeoutMs),
+          timeoutMs: config.forwarding.timeoutMs,
         });
         statusCode = response.status;
-        await response.body?.cancel().catch(() => {});
-        if (!response.ok) error = `HTTP ${response.status}`;
+        if (statusCode < 200 || statusCode > 299) error = `HTTP_${statusCode}`;
       } catch (e) {
-        error = (e as Error).name === 'TimeoutError' ? `timed out after ${config.forwarding.timeoutMs} ms` : String((e as Error).cause ?? (e as Error).message);
+        error = outboundFailure(e);
+        cause = e instanceof OutboundError ? e.cause : e;
       }
     }
     const latencyMs = Date.now() - started;
@@ -89,7 +104,9 @@ export class Forwarder extends Worker<WebhookForward> {
     if (delivered) log.info({ forwardId: forward.id, statusCode, latencyMs }, 'message forwarded to assistant');
     else {
       this.services.metrics.forwardFailures.inc({ final: String(givingUp) });
-      log.warn({ forwardId: forward.id, statusCode, error, attempts, givingUp }, 'forwarding to assistant failed');
+      // The operator's log may say more than the tenant's attempt log: the underlying error code.
+      const detail = (cause as { code?: unknown } | null)?.code;
+      log.warn({ forwardId: forward.id, statusCode, error, detail: typeof detail === 'string' ? detail : undefined, attempts, givingUp }, 'forwarding to assistant failed');
     }
   }
 }

@@ -6,6 +6,13 @@
  *   Telnyx  POST /v2/messages                                     Bearer, JSON → 200 { data }
  *   Vonage  POST /v1/messages                                     Basic or Bearer JWT, JSON → 202 { message_uuid }
  *
+ * and, for the ownership check when a number is added, each provider's list of the account's
+ * numbers (`ownNumbers` declares which account owns which):
+ *
+ *   Twilio  GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json?PhoneNumber=  Basic → page of incoming_phone_numbers
+ *   Telnyx  GET /v2/phone_numbers?filter[phone_number]=                                   Bearer (API key) → { data, meta }
+ *   Vonage  GET /account/numbers?pattern=&search_pattern=                                 Basic api_key:api_secret → { count, numbers }
+ *
  * Failures are injected per recipient (`failFor`) or for everything (`setOutage`), with each
  * provider's own error bodies. Every request is recorded with its outcome, refused ones too.
  *
@@ -81,8 +88,13 @@ export interface FakeProviders {
   failFor(to: string, failure: InjectedFailure): void;
   /** While on, every request answers 503. */
   setOutage(on: boolean): void;
+  /**
+   * The numbers an account owns, as the providers' number lists report them: `account` is the
+   * Twilio AccountSid, the Telnyx API key or the Vonage API key. Adds to what it owned before.
+   */
+  ownNumbers(provider: FakeProvider, account: string, numbers: string[]): void;
   setLatency(ms: number): void;
-  /** Forgets recorded requests, injected failures, outage and latency. */
+  /** Forgets recorded requests, injected failures, outage, latency and owned numbers. */
   clear(): void;
   close(): Promise<void>;
 }
@@ -103,6 +115,8 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
   const recordRequests = options.recordRequests ?? true;
   const requests: RecordedRequest[] = [];
   const rules = new Map<string, FailureRule>();
+  /** `${provider} ${account}` → numbers it owns (E.164 with '+'). */
+  const owned = new Map<string, Set<string>>();
   const pendingTimers = new Set<NodeJS.Timeout>();
   let requestCount = 0;
   let outage = false;
@@ -129,6 +143,8 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
     const path = (req.url ?? '/').split('?')[0];
     if (path.startsWith('/__fake/')) return handleControl(req, res, path, raw);
 
+    const listing = numberListOf(req.method ?? 'GET', path);
+    if (listing) return answerNumberList(req, res, listing, path);
     const route = routeOf(req.method ?? 'GET', path);
     if (!route) return send(res, 404, { error: 'not found', path });
     requestCount++;
@@ -182,6 +198,38 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
     }
   }
 
+  /** A provider's list of the account's own numbers, filtered as each API filters it. */
+  function answerNumberList(req: IncomingMessage, res: ServerResponse, route: Route, path: string): void {
+    requestCount++;
+    const query = new URL(req.url ?? '/', 'http://fake').searchParams;
+    const auth = decodeAuth(req.headers.authorization);
+    const record: RecordedRequest = {
+      provider: route.provider,
+      method: req.method ?? 'GET',
+      path,
+      headers: req.headers,
+      auth,
+      body: Object.fromEntries(query),
+      to: null,
+      outcome: { httpStatus: 0 },
+      receivedAt: Date.now(),
+    };
+    if (recordRequests) requests.push(record);
+    let answer: Refusal;
+    let account: string | undefined;
+    if (route.provider === 'twilio') account = route.accountSid;
+    else if (route.provider === 'telnyx') account = auth?.scheme === 'bearer' ? auth.token : undefined;
+    else account = auth?.scheme === 'basic' ? auth.username : (query.get('api_key') ?? undefined);
+    const authProblem = route.provider === 'vonage' && query.get('api_key') && query.get('api_secret') ? undefined : checkAuth(route, auth);
+    if (outage) answer = serverError(route.provider);
+    else if (authProblem) answer = authProblem;
+    else answer = numberList(route, query, [...(owned.get(`${route.provider} ${account}`) ?? [])]);
+    record.outcome.httpStatus = answer.httpStatus;
+    if (outage) record.outcome.failure = 'outage';
+    else if (authProblem) record.outcome.failure = 'unauthorized';
+    setTimeout(() => send(res, answer.httpStatus, answer.body, answer.headers), latencyMs);
+  }
+
   /** Counted failures (rate-limited, server-error) use one of their turns; others always apply. */
   function isActive(rule: FailureRule): boolean {
     const { failure } = rule;
@@ -205,6 +253,9 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
         return send(res, 200, { ok: true });
       case 'POST /__fake/latency':
         fake.setLatency(Number(input.ms) || 0);
+        return send(res, 200, { ok: true });
+      case 'POST /__fake/own-numbers':
+        fake.ownNumbers(input.provider as FakeProvider, String(input.account), (input.numbers as string[]) ?? []);
         return send(res, 200, { ok: true });
       case 'POST /__fake/clear':
         fake.clear();
@@ -238,6 +289,12 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
     setOutage(on) {
       outage = on;
     },
+    ownNumbers(provider, account, numbers) {
+      const key = `${provider} ${account}`;
+      const set = owned.get(key) ?? new Set<string>();
+      for (const number of numbers) set.add(withPlus(number));
+      owned.set(key, set);
+    },
     setLatency(ms) {
       latencyMs = ms;
     },
@@ -245,6 +302,7 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
       requests.length = 0;
       requestCount = 0;
       rules.clear();
+      owned.clear();
       outage = false;
       latencyMs = options.latencyMs ?? 0;
     },
@@ -276,6 +334,92 @@ function routeOf(method: string, path: string): Route | null {
   if (path === '/v2/messages') return { provider: 'telnyx' };
   if (path === '/v1/messages') return { provider: 'vonage' };
   return null;
+}
+
+const TWILIO_NUMBERS = /^\/2010-04-01\/Accounts\/([^/]+)\/IncomingPhoneNumbers\.json$/;
+
+function numberListOf(method: string, path: string): Route | null {
+  if (method !== 'GET') return null;
+  const twilio = TWILIO_NUMBERS.exec(path);
+  if (twilio) return { provider: 'twilio', accountSid: decodeURIComponent(twilio[1]) };
+  if (path === '/v2/phone_numbers') return { provider: 'telnyx' };
+  if (path === '/account/numbers') return { provider: 'vonage' };
+  return null;
+}
+
+/**
+ * The page each API answers. Twilio's PhoneNumber matches any part of the number; Telnyx's
+ * filter[phone_number] wants digits (anything else matches nothing) and matches any part;
+ * Vonage's pattern matches by search_pattern (0 starts with, 1 anywhere, 2 ends with) on
+ * msisdn, digits without '+'.
+ */
+function numberList(route: Route, query: URLSearchParams, numbers: string[]): Refusal {
+  const digits = (n: string) => n.replace(/\D/g, '');
+  switch (route.provider) {
+    case 'twilio': {
+      const wanted = digits(query.get('PhoneNumber') ?? '');
+      const pageSize = Number(query.get('PageSize')) || 50;
+      const matching = numbers.filter((n) => digits(n).includes(wanted)).slice(0, pageSize);
+      const uri = `/2010-04-01/Accounts/${route.accountSid}/IncomingPhoneNumbers.json?PageSize=${pageSize}&Page=0`;
+      return {
+        httpStatus: 200,
+        body: {
+          end: Math.max(matching.length - 1, 0),
+          first_page_uri: uri,
+          incoming_phone_numbers: matching.map((phoneNumber) => ({
+            account_sid: route.accountSid,
+            api_version: '2010-04-01',
+            capabilities: { mms: true, sms: true, voice: true, fax: false },
+            friendly_name: phoneNumber,
+            phone_number: phoneNumber,
+            sid: `PN${digits(phoneNumber).padEnd(32, '0').slice(0, 32)}`,
+            status: 'in-use',
+            uri: `/2010-04-01/Accounts/${route.accountSid}/IncomingPhoneNumbers/PN${digits(phoneNumber)}.json`,
+          })),
+          next_page_uri: null,
+          page: 0,
+          page_size: pageSize,
+          previous_page_uri: null,
+          start: 0,
+          uri,
+        },
+      };
+    }
+    case 'telnyx': {
+      const wanted = query.get('filter[phone_number]') ?? '';
+      const matching = /^\d+$/.test(wanted) ? numbers.filter((n) => digits(n).includes(wanted)) : wanted ? [] : numbers;
+      return {
+        httpStatus: 200,
+        body: {
+          data: matching.map((phoneNumber) => ({
+            id: digits(phoneNumber),
+            record_type: 'phone_number',
+            phone_number: phoneNumber,
+            status: 'active',
+            messaging_profile_id: null,
+            country_iso_alpha2: 'US',
+            phone_number_type: 'local',
+            purchased_at: '2026-01-01T00:00:00Z',
+          })),
+          meta: { page_number: 1, page_size: 20, total_pages: 1, total_results: matching.length },
+        },
+      };
+    }
+    case 'vonage': {
+      const pattern = query.get('pattern') ?? '';
+      const how = query.get('search_pattern') ?? '1';
+      const matching = numbers.filter((n) => {
+        const msisdn = digits(n);
+        return how === '0' ? msisdn.startsWith(pattern) : how === '2' ? msisdn.endsWith(pattern) : msisdn.includes(pattern);
+      });
+      const body: Record<string, unknown> = { count: matching.length };
+      // Vonage leaves `numbers` out when there are none.
+      if (matching.length > 0) {
+        body.numbers = matching.map((n) => ({ country: 'US', msisdn: digits(n), type: 'mobile-lvn', features: ['VOICE', 'SMS', 'MMS'] }));
+      }
+      return { httpStatus: 200, body };
+    }
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -90,6 +90,10 @@ export function testEnv(database: TestDatabase, fake: FakeProviders, extra: Reco
     FORWARD_RETRY_BASE_MS: '50',
     FORWARD_RETRY_MAX_DELAY_MS: '200',
     FORWARD_TIMEOUT_MS: '2000',
+    // Sinks standing in for assistants listen on 127.0.0.1; the policy tests turn this off.
+    ALLOW_PRIVATE_WEBHOOK_URLS: 'true',
+    // The fake providers own no numbers unless a test declares them (ownNumbers); the ownership tests turn this on.
+    VERIFY_NUMBER_OWNERSHIP: 'false',
     ...extra,
   };
 }

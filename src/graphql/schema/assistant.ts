@@ -57,6 +57,11 @@ export const PhoneNumberNode = builder.prismaNode('PhoneNumber', {
       description: "This sender's backlog in the send queue.",
       resolve: (number, _args, ctx) => senderQueue(ctx.services, number as PhoneNumber),
     }),
+    ownershipVerifiedAt: t.expose('ownershipVerifiedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: "When the provider confirmed that the assistant's account owns this number; null when it was added without the check (VERIFY_NUMBER_OWNERSHIP=false).",
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });

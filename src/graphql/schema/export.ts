@@ -1,8 +1,8 @@
 import { builder } from '../builder';
-import { organizationOf } from '../context';
+import { unauthenticated, type Context } from '../context';
 import { decodeId } from '../ids';
 import { notFound } from '../../errors';
-import { paramsFromFilter, signedExportUrl, type ExportFormat } from '../../messaging/export';
+import { paramsFromFilter, signedExportUrl, type ExportFormat, type ExportIssuer } from '../../messaging/export';
 import { MessageFilterInput } from './message';
 
 const ExportFormatEnum = builder.enumType('ExportFormat', {
@@ -23,12 +23,19 @@ const ExportPayload = builder.objectRef<ExportLink>('ExportPayload').implement({
   description: 'A download link for an export, streamed when followed.',
   fields: (t) => ({
     url: t.exposeString('url', {
-      description: 'Absolute URL under PUBLIC_URL. It carries a signed token, so it downloads without an Authorization header until expiresAt.',
+      description:
+        'Absolute URL under PUBLIC_URL. It carries a signed token, so it downloads without an Authorization header until expiresAt, or until the API key that asked for it is revoked.',
     }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', description: '15 minutes after it was issued.' }),
     format: t.field({ type: ExportFormatEnum, resolve: (link) => link.format }),
   }),
 });
+
+/** The organization and API key behind the request: a link dies with the key that made it. */
+function issuerOf(ctx: Context): ExportIssuer {
+  if (ctx.caller?.kind !== 'organization') throw unauthenticated();
+  return { organizationId: ctx.caller.organizationId, apiKeyId: ctx.caller.apiKeyId };
+}
 
 // Mutations rather than queries: each call mints a new short-lived bearer credential (not a
 // cacheable read), and a missing conversation answers a typed NOT_FOUND like every mutation.
@@ -42,7 +49,7 @@ builder.mutationFields((t) => ({
       format: t.arg({ type: ExportFormatEnum, required: true }),
     },
     resolve: (_root, { filter, format }, ctx) => ({
-      ...signedExportUrl(ctx.services, organizationOf(ctx), '/export/messages', { format, ...paramsFromFilter(filter) }),
+      ...signedExportUrl(ctx.services, issuerOf(ctx), '/export/messages', { format, ...paramsFromFilter(filter) }),
       format,
     }),
   }),
@@ -55,13 +62,13 @@ builder.mutationFields((t) => ({
       format: t.arg({ type: ExportFormatEnum, required: true }),
     },
     resolve: async (_root, { id, format }, ctx) => {
-      const organizationId = organizationOf(ctx);
+      const issuer = issuerOf(ctx);
       const found = await ctx.services.db.conversation.findFirst({
-        where: { id: decodeId('Conversation', id), organizationId },
+        where: { id: decodeId('Conversation', id), organizationId: issuer.organizationId },
         select: { id: true },
       });
       if (!found) throw notFound('Conversation');
-      return { ...signedExportUrl(ctx.services, organizationId, `/export/conversations/${id}`, { format }), format };
+      return { ...signedExportUrl(ctx.services, issuer, `/export/conversations/${id}`, { format }), format };
     },
   }),
 }));

@@ -12,7 +12,11 @@ export const WebhookForwardAttemptType = builder.prismaObject('WebhookForwardAtt
   fields: (t) => ({
     statusCode: t.exposeInt('statusCode', { nullable: true, description: 'The HTTP status answered; null when there was no answer (refused, timed out).' }),
     latencyMs: t.exposeInt('latencyMs'),
-    error: t.exposeString('error', { nullable: true, description: 'Why the attempt failed; null when it succeeded.' }),
+    error: t.exposeString('error', {
+      nullable: true,
+      description:
+        'Why the attempt failed, as a category: HTTP_<status> (the endpoint answered outside 2xx), TIMEOUT, CONNECTION_REFUSED, CONNECTION_RESET, UNREACHABLE, DNS_FAILURE, TLS_ERROR, CONNECTION_ERROR, BLOCKED_ADDRESS (the URL or an address its name resolved to is not allowed), INVALID_URL, ASSISTANT_DELETED. Null when it succeeded.',
+    }),
     at: t.expose('at', { type: 'DateTime' }),
   }),
 });

@@ -18,7 +18,7 @@ interface TwilioCall {
   timeoutMs?: number;
   retryAfter?: string;
 }
-const currentCall = new AsyncLocalStorage<TwilioCall>();
+export const currentCall = new AsyncLocalStorage<TwilioCall>();
 
 /**
  * The SDK's own HTTP client with three changes: it sends to `baseUrl` when one is configured
@@ -56,7 +56,8 @@ function rebase(uri: string, baseUrl: string): string {
 
 const clients = new ClientCache<twilio.Twilio>();
 
-function clientFor(credentials: TwilioCredentials, baseUrl: string | undefined): twilio.Twilio {
+/** The cached SDK client for these credentials (also used by ./numbers.ts). */
+export function clientFor(credentials: TwilioCredentials, baseUrl: string | undefined): twilio.Twilio {
   return clients.get([credentials.accountSid, credentials.authToken, baseUrl], () =>
     twilio(credentials.accountSid, credentials.authToken, {
       httpClient: new SwitchboardRequestClient(baseUrl),

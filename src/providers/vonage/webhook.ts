@@ -13,7 +13,7 @@ import {
   bytesEqual,
   codeField,
   header,
-  isFresh,
+  SIGNATURE_TOLERANCE_SECONDS,
   isRecord,
   missingSignature,
   parseJsonObject,
@@ -25,6 +25,8 @@ import {
 import { mapStatus } from './status.js';
 
 const PROVIDER = 'Vonage';
+/** How far ahead of our clock a token's iat may be (the two clocks are never quite equal). */
+const FUTURE_SKEW_SECONDS = 60;
 
 /** Inbound: the customer wrote to our `to`. Status: we sent from our `from`. Vonage drops the "+". */
 export function ourNumber(request: WebhookRequest, route: 'inbound' | 'status'): string | null {
@@ -56,9 +58,12 @@ export function verifyWebhook(credentials: VonageCredentials, request: WebhookRe
   if (!bytesEqual(Buffer.from(claimedHash), Buffer.from(bodyHash))) {
     return rejectedSignature('JWT payload_hash does not match the body');
   }
-  if (claims.iat !== undefined && !(typeof claims.iat === 'number' && isFresh(claims.iat, now))) {
-    return rejectedSignature('JWT iat is outside the 300 s window');
-  }
+  // Vonage always sets iat. A token without one would stay valid for ever once captured, so
+  // it is refused; one issued over 300 s ago, or later than a minute of clock skew, too.
+  if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) return rejectedSignature('JWT has no iat');
+  const age = now.getTime() / 1000 - claims.iat;
+  if (age > SIGNATURE_TOLERANCE_SECONDS) return rejectedSignature('JWT iat is older than 300 s');
+  if (age < -FUTURE_SKEW_SECONDS) return rejectedSignature('JWT iat is in the future');
   if (claims.exp !== undefined && !(typeof claims.exp === 'number' && now.getTime() / 1000 < claims.exp)) {
     return rejectedSignature('JWT has expired');
   }
