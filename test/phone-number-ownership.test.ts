@@ -9,7 +9,8 @@ import { graphql } from './gql';
 import { graphqlClient, ok, type Request } from './support/client';
 import { makeCredentials, NUMBERS, shift } from './support/fixtures';
 import { ADMIN_TOKEN, eventually, startServer, type TestServer } from './support/server';
-import { telnyxKeyPair } from './fakes/signing';
+import { randomBytes } from 'node:crypto';
+import { telnyxKeyPair, twilioInboundParams, twilioWebhookRequest } from './fakes/signing';
 import { numbersForWebhook } from '../src/assistants/phone-numbers';
 import type { FakeProvider } from './fakes/provider-server';
 
@@ -60,6 +61,16 @@ const OwnSendSms = graphql(`
     }
   }
 `);
+
+const OwnInbound = graphql(`
+  query OwnInbound {
+    messages(filter: { direction: INBOUND }, first: 50) { edges { node { body } } }
+  }
+`);
+
+async function inboundBodies(who: { request: Request }) {
+  return (await ok(who.request(OwnInbound))).messages.edges.map((e) => e.node.body);
+}
 
 const OwnMessage = graphql(`
   query OwnMessage($id: ID!) {
@@ -196,6 +207,35 @@ describe('several organizations', () => {
       expect.objectContaining({ username: a.credentials.twilio.accountSid }),
       expect.objectContaining({ username: b.credentials.twilio.accountSid }),
     ]);
+  });
+
+  it('an inbound webhook reaches only the organization whose account signed it, and a message id seen by another organization is no duplicate', async () => {
+    const a = await tenant('Routed A');
+    const b = await tenant('Routed B');
+    const number = fresh();
+    owns(a, 'TWILIO', number);
+    owns(b, 'TWILIO', number);
+    for (const who of [a, b]) expect(await add(who, number, 'TWILIO')).toMatchObject({ __typename: 'AddPhoneNumberPayload' });
+    const path = '/webhooks/twilio/messages';
+    const inbound = (who: Tenant, messageSid: string, body: string) =>
+      fetch(
+        server.url + path,
+        twilioWebhookRequest({
+          url: server.config.publicUrl + path,
+          authToken: who.credentials.twilio.authToken,
+          params: twilioInboundParams({ from: NUMBERS.customer, to: number, body, messageSid, accountSid: who.credentials.twilio.accountSid }),
+        }),
+      ).then((r) => r.status);
+    const sid = `SM${randomBytes(16).toString('hex')}`;
+    expect(await inbound(b, sid, 'for B')).toBe(200);
+    expect(await inbound(a, sid, 'for A, same id')).toBe(200);
+    expect(await inbound(a, sid, 'for A, same id')).toBe(200); // A's provider retrying
+    expect(await inboundBodies(a)).toEqual(['for A, same id']);
+    expect(await inboundBodies(b)).toEqual(['for B']);
+    // Signed by an account that holds no registration of the number: refused, stored nowhere.
+    const stranger = await tenant('Stranger');
+    expect(await inbound(stranger, `SM${randomBytes(16).toString('hex')}`, 'forged')).toBe(403);
+    expect([...(await inboundBodies(a)), ...(await inboundBodies(b))]).not.toContain('forged');
   });
 
   it('a third organization that cannot prove it gets the same answer as for a number nobody holds', async () => {

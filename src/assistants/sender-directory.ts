@@ -1,5 +1,6 @@
 import type { Db, Assistant, PhoneNumber } from '../db/client';
 import { ExpiringCache } from '../expiring-cache';
+import { numbersForWebhook } from './phone-numbers';
 
 export type SenderWithAssistant = PhoneNumber & { assistant: Assistant | null };
 
@@ -12,6 +13,7 @@ export type SenderWithAssistant = PhoneNumber & { assistant: Assistant | null };
 export class SenderDirectory {
   static readonly TTL_MS = 2000;
   readonly #entries = new ExpiringCache<SenderWithAssistant | null>(SenderDirectory.TTL_MS);
+  readonly #webhookNumbers = new ExpiringCache<SenderWithAssistant[]>(SenderDirectory.TTL_MS);
 
   constructor(private readonly db: Db) {}
 
@@ -24,18 +26,22 @@ export class SenderDirectory {
     return sender;
   }
 
-  /** The number a provider's webhook names, with its assistant (whose credentials verify the webhook). */
-  async forWebhook(provider: PhoneNumber['provider'], phoneNumber: string): Promise<SenderWithAssistant | null> {
-    const k = `webhook|${provider}|${phoneNumber}`;
-    const hit = this.#entries.get(k);
+  /**
+   * Every registration of the number a provider's webhook names, with its assistant, oldest
+   * first (numbersForWebhook): the webhook is for the one whose credentials verify it.
+   */
+  async forWebhook(provider: PhoneNumber['provider'], phoneNumber: string): Promise<SenderWithAssistant[]> {
+    const k = `${provider}|${phoneNumber}`;
+    const hit = this.#webhookNumbers.get(k);
     if (hit !== undefined) return hit;
-    const number = await this.db.phoneNumber.findFirst({ where: { phoneNumber, provider }, include: { assistant: true } });
-    this.#entries.set(k, number);
-    return number;
+    const numbers = await numbersForWebhook({ db: this.db }, phoneNumber, provider);
+    this.#webhookNumbers.set(k, numbers);
+    return numbers;
   }
 
   /** After any change to numbers or assistants on this instance. */
   forget() {
     this.#entries.clear();
+    this.#webhookNumbers.clear();
   }
 }

@@ -58,17 +58,24 @@ async function receiveBatch(services: Services, items: { event: Inbound; number:
 
 function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[], now: Date): Work<Received[]> {
   const outcomes: (Received | undefined)[] = new Array(items.length);
-  // 1. Messages stored before (a provider's retry), or earlier in this batch.
+  // 1. Messages stored before (a provider's retry), or earlier in this batch, in the organization
+  //    whose number the webhook was for: another organization's message never answers for it.
+  const idOf = ({ event, number }: { event: Inbound; number: OurNumber }) => `${number.organizationId}|${event.provider}|${event.providerMessageId}`;
   const stored = new Map<string, Message>();
-  for (const [provider, ids] of group(items.map((item) => item.event), (e) => e.provider, (e) => e.providerMessageId)) {
-    const rows = yield* tx.all(`SELECT * FROM "Message" WHERE "provider" = ? AND ${tx.inList('"providerMessageId"')}`, [provider, tx.list(ids)]);
-    for (const row of rows) stored.set(`${provider}|${row.providerMessageId}`, reviveMessage(row));
+  for (const [scope, ids] of group(items, (item) => `${item.number.organizationId}|${item.event.provider}`, (item) => item.event.providerMessageId)) {
+    const [organizationId, provider] = scope.split('|');
+    const rows = yield* tx.all(`SELECT * FROM "Message" WHERE "organizationId" = ? AND "provider" = ? AND ${tx.inList('"providerMessageId"')}`, [
+      organizationId,
+      provider,
+      tx.list(ids),
+    ]);
+    for (const row of rows) stored.set(`${scope}|${row.providerMessageId}`, reviveMessage(row));
   }
   const fresh: number[] = [];
   const firstInBatch = new Map<string, number>();
   const copies: number[] = [];
-  items.forEach(({ event }, i) => {
-    const k = `${event.provider}|${event.providerMessageId}`;
+  items.forEach((item, i) => {
+    const k = idOf(item);
     const earlier = stored.get(k);
     if (earlier) outcomes[i] = { message: earlier, duplicate: true };
     else if (firstInBatch.has(k)) copies.push(i);
@@ -180,10 +187,7 @@ function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[]
     fresh.map((i) => ({ id: newId(), messageId: outcomes[i]!.message.id, status: 'RECEIVED', providerStatus: 'received', payload: providerPayload(items[i].event.raw), at: now })),
   );
   // The same message twice in one batch (a provider's quick retry): the first is stored.
-  for (const i of copies) {
-    const { event } = items[i];
-    outcomes[i] = { message: outcomes[firstInBatch.get(`${event.provider}|${event.providerMessageId}`)!]!.message, duplicate: true };
-  }
+  for (const i of copies) outcomes[i] = { message: outcomes[firstInBatch.get(idOf(items[i]))!]!.message, duplicate: true };
   // Keywords in arrival order: a STOP then a START from the same customer leaves them opted in.
   for (const message of messages) {
     const keyword = keywordOf(message.body);
@@ -217,7 +221,11 @@ async function applyStatusBatch(services: Services, items: { event: StatusUpdate
     const outcomes: StatusOutcome[] = [];
     const changed: Message[] = [];
     for (const { event, number } of items) {
-      const [row] = yield* tx.all(`SELECT * FROM "Message" WHERE "provider" = ? AND "providerMessageId" = ?`, [event.provider, event.providerMessageId]);
+      const [row] = yield* tx.all(`SELECT * FROM "Message" WHERE "organizationId" = ? AND "provider" = ? AND "providerMessageId" = ?`, [
+        number.organizationId,
+        event.provider,
+        event.providerMessageId,
+      ]);
       const message = row && reviveMessage(row);
       if (!message || message.phoneNumberId !== number.id || message.direction !== 'OUTBOUND') {
         outcomes.push('unknown');

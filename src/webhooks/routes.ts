@@ -44,8 +44,19 @@ export async function handleProviderWebhook(services: Services, path: string, re
   const request: WebhookRequest = { url: services.config.publicUrl + (req.url ?? path), headers, rawBody };
 
   const ourNumber = parseE164(adapter.ourNumber(request, kind) ?? '');
-  const number = ourNumber ? await services.senders.forWebhook(provider, ourNumber) : null;
-  const verdict = number ? await verifyForNumber(services, adapter, number, request) : adapter.verifyWebhook(NO_CREDENTIALS[provider] as never, request);
+  // Several organizations may hold the number (each proved its account owns it): the webhook
+  // is for the one whose account signed it, the oldest registration if more than one did.
+  let number: OurNumber | null = null;
+  let verdict: VerifyResult = adapter.verifyWebhook(NO_CREDENTIALS[provider] as never, request);
+  for (const candidate of ourNumber ? await services.senders.forWebhook(provider, ourNumber) : []) {
+    const candidateVerdict = await verifyForNumber(services, adapter, candidate, request);
+    if (candidateVerdict.ok) {
+      number = candidate;
+      verdict = candidateVerdict;
+      break;
+    }
+    verdict = candidateVerdict;
+  }
   if (!verdict.ok || !number) {
     const status = verdict.ok ? 403 : verdict.httpStatus;
     services.metrics.webhooksRefused.inc({ provider, status: String(status) });
