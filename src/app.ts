@@ -1,8 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
 import type { Config } from './config';
 import { migrate } from './db/migrate';
 import { openDatabase } from './db/client';
@@ -26,7 +24,7 @@ import { sendJson, sendText } from './http/io';
 import { handleProviderWebhook, WEBHOOK_ROUTES } from './webhooks/routes';
 import { Forwarder } from './webhooks/forwarder';
 import { startTallyCompaction } from './messaging/stats';
-import { LiveConnections } from './realtime/connections';
+import { createLiveServer } from './realtime/ws-server';
 
 export interface App {
   services: Services;
@@ -134,26 +132,7 @@ export async function buildApp(config: Config): Promise<App> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
-  const wss = new WebSocketServer({ server, path: '/graphql' });
-  const liveConnections = new LiveConnections(services);
-  const wsServer = useServer<Record<string, unknown>, { caller?: Awaited<ReturnType<typeof authenticate>> }>(
-    {
-      schema,
-      // A connection without a live API key is refused with 4403 Forbidden.
-      onConnect: async (ctx) => {
-        const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        if (typeof authorization !== 'string') return false;
-        const caller = await authenticate(services, authorization);
-        if (caller?.kind !== 'organization') return false;
-        ctx.extra.caller = caller;
-        // Closed with 4403 as soon as the key is revoked.
-        liveConnections.add(ctx.extra.socket, authorization, caller.organizationId);
-        return true;
-      },
-      context: (ctx): Context => ({ services, caller: ctx.extra.caller ?? null }),
-    },
-    wss,
-  );
+  const live = createLiveServer(server, services);
 
   let tallyCompaction: ReturnType<typeof startTallyCompaction> | null = null;
   const app: App = {
@@ -174,15 +153,14 @@ export async function buildApp(config: Config): Promise<App> {
       if (config.publicUrl.endsWith(':0')) config.publicUrl = `${config.publicUrl.slice(0, -2)}:${port}`;
       await sendQueue.start();
       await forwarder.start();
-      liveConnections.start();
+      live.start();
       tallyCompaction = startTallyCompaction(services, (error) => services.log.warn({ err: error }, 'message tallies: compaction failed'));
     },
     async stop() {
       // Stop taking work, let provider calls under way finish, then close sockets and the database.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      liveConnections.stop();
-      await wsServer.dispose();
+      await live.stop();
       await sendQueue.stop();
       await forwarder.stop();
       await tallyCompaction?.stop();
