@@ -65,5 +65,6 @@ export function createLiveServer(server: Server, services: Services) {
  */
 function groupKey(caller: Caller | null, payload: SubscribePayload): string {
   const who = caller?.kind === 'organization' ? [caller.kind, caller.organizationId] : [caller?.kind ?? null];
-  return JSON.stringify([...who, payload.operationName ?? null, payload.variables ?? null, payload.query]);
+  // No variables and `{}` are the same to GraphQL.
+  return JSON.stringify([...who, payload.operationName ?? null, payload.variables ?? {}, payload.query]);
 }
