@@ -142,6 +142,23 @@ describe('subscribers of one operation', () => {
     // 23 subscribers, three events: three executions.
     expect((await metric('switchboard_subscription_executions_total')) - executionsBefore).toBe(3);
   });
+  it('a subscriber arriving as the last one of its operation leaves still gets the events', async () => {
+    const client = wsClient(server.url, org.apiKey);
+    clients.push(client);
+    const leaving = collect(client, FanOutMessageReceived, {});
+    await subscribersReady(server, 1, [organizationTopic('received', org)]);
+    // On one socket: the server reads the `complete` and then the new `subscribe` back to back.
+    leaving.dispose();
+    const arriving = collect(client, FanOutMessageReceived, {});
+    // Until it listens, an event can pass it by: text until one arrives.
+    for (let n = 0; arriving.events.length === 0 && !arriving.completed; n++) {
+      if (n === 100) throw new Error('the new subscriber never received an event');
+      await inbound(org, 'twilio', `after ${n}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(arriving.completed).toBe(false);
+    expect(arriving.errors).toEqual([]);
+  });
 });
 
 describe('tenancy', () => {

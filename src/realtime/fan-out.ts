@@ -42,9 +42,10 @@ export class FanOut {
   async join(key: string, args: ExecutionArgs, subscriber: Subscriber): Promise<AsyncGenerator<never> | ExecutionResult> {
     let group = this.#groups.get(key);
     if (!group) {
-      const created = new Group(this.services, args);
+      // Out of the map as soon as it ends or its last subscriber leaves: a later subscriber starts afresh.
+      const created: Group = new Group(this.services, args, () => this.#groups.get(key) === created && this.#groups.delete(key));
       this.#groups.set(key, created);
-      void created.run(() => this.#groups.get(key) === created && this.#groups.delete(key));
+      void created.run();
       group = created;
     }
     const member = group.add(subscriber);
@@ -69,7 +70,11 @@ class Group {
   /** The shared subscription: its event stream, or the error result when it could not start. */
   readonly source: Promise<Source>;
 
-  constructor(services: Services, args: ExecutionArgs) {
+  constructor(
+    services: Services,
+    args: ExecutionArgs,
+    private readonly closed: () => void,
+  ) {
     // The first subscriber's caller: the group's key makes it every member's too.
     const context: Context = { services, caller: (args.contextValue as Context).caller, subscribers: () => this.members.size };
     this.context = context;
@@ -85,13 +90,14 @@ class Group {
   remove(member: Member) {
     if (!this.members.delete(member) || this.members.size > 0) return;
     // The last subscriber left: stop listening (and, under Redis, unsubscribe the topic).
+    this.closed();
     void this.source.then(
       (source) => (isStream(source) ? source.return(undefined) : undefined),
       () => {},
     );
   }
 
-  async run(ended: () => void) {
+  async run() {
     let failure: unknown = null;
     try {
       const source = await this.source;
@@ -99,7 +105,7 @@ class Group {
     } catch (error) {
       failure = error;
     } finally {
-      ended();
+      this.closed();
       for (const member of this.members) member.end(failure);
     }
   }
