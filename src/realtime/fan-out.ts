@@ -5,8 +5,9 @@ import type { Services } from '../services';
 
 /**
  * The close code for a subscriber that cannot keep up: 1013 Try Again Later. Its socket had more
- * than `WS_MAX_BUFFERED_BYTES` of events still unsent when the next one came. graphql-ws clients
- * reconnect after it (its own 44xx codes mean other things, and 4429 is one of them).
+ * than `WS_MAX_BUFFERED_BYTES` of events still unsent when the next one came. The graphql-ws
+ * client retries after 1013; 4429 would not do, graphql-ws uses it for "too many initialisation
+ * requests" and its client gives up on it.
  */
 export const TOO_FAR_BEHIND = 1013;
 
