@@ -2,9 +2,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
-import { WebSocketServer } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
 import type { Config } from './config';
 import { migrate } from './db/migrate';
 import { openDatabase } from './db/client';
@@ -29,10 +26,10 @@ import { BodyTooLarge, readBodyBytes, sendJson, sendText } from './http/io';
 import { handleProviderWebhook, WEBHOOK_ROUTES } from './webhooks/routes';
 import { Forwarder } from './webhooks/forwarder';
 import { startTallyCompaction } from './messaging/stats';
-import { LiveConnections } from './realtime/connections';
-import { checkCost, queryLimitPlugins } from './graphql/limits';
+import { queryLimitPlugins } from './graphql/limits';
 import { createRateLimiter } from './security/rate-limit';
 import type { Caller } from './tenancy/api-keys';
+import { createLiveServer, type ServerContext } from './realtime/ws-server';
 
 export interface App {
   services: Services;
@@ -98,7 +95,7 @@ export async function buildApp(config: Config): Promise<App> {
   sendQueue = new SendQueue(services);
   forwarder = new Forwarder(services);
 
-  const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse; caller?: Caller | null }, Context>({
+  const yoga = createYoga<ServerContext, Context>({
     schema,
     // Depth, aliases, tokens, directives, cost and page size; the WebSocket server applies the same.
     plugins: queryLimitPlugins(config.limits.query),
@@ -183,80 +180,7 @@ export async function buildApp(config: Config): Promise<App> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
-  // A frame over maxPayload closes the connection (1009) before it is buffered or parsed.
-  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: config.limits.wsMaxPayloadBytes });
-  const liveConnections = new LiveConnections(services);
-  const connectionsPerKey = new Map<string, number>();
-  const wsServer = useServer<Record<string, unknown>, { caller?: Awaited<ReturnType<typeof authenticate>> }>(
-    {
-      schema,
-      // A connection without a live API key is refused with 4403 Forbidden.
-      onConnect: async (ctx) => {
-        const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        if (typeof authorization !== 'string') return false;
-        const caller = await authenticate(services, authorization);
-        if (caller?.kind !== 'organization') return false;
-        const { wsMaxConnectionsPerKey } = config.limits;
-        const open = connectionsPerKey.get(caller.apiKeyId) ?? 0;
-        if (wsMaxConnectionsPerKey > 0 && open >= wsMaxConnectionsPerKey) {
-          ctx.extra.socket.close(TOO_MANY_CONNECTIONS, `Too many connections for this API key (${wsMaxConnectionsPerKey})`);
-          return false;
-        }
-        connectionsPerKey.set(caller.apiKeyId, open + 1);
-        ctx.extra.socket.once('close', () => {
-          const left = (connectionsPerKey.get(caller.apiKeyId) ?? 1) - 1;
-          if (left > 0) connectionsPerKey.set(caller.apiKeyId, left);
-          else connectionsPerKey.delete(caller.apiKeyId);
-        });
-        ctx.extra.caller = caller;
-        // Closed with 4403 as soon as the key is revoked.
-        liveConnections.add(ctx.extra.socket, authorization, caller.organizationId);
-        return true;
-      },
-      context: (ctx): Context => ({ services, caller: ctx.extra.caller ?? null }),
-      /**
-       * Each operation is parsed and validated through Yoga's plugins (yoga.getEnveloped), so
-       * the query limits of HTTP apply here too, then counted against the key's rate limit and
-       * the connection's cap on operations in flight. Execution itself is left to graphql-ws.
-       */
-      onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
-        const { wsMaxSubscriptionsPerConnection } = config.limits;
-        // graphql-ws lists this operation in ctx.subscriptions before calling here.
-        if (wsMaxSubscriptionsPerConnection > 0 && Object.keys(ctx.subscriptions).length > wsMaxSubscriptionsPerConnection) {
-          return [new GraphQLError(`At most ${wsMaxSubscriptionsPerConnection} operations at once on one connection`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
-        }
-        const caller = ctx.extra.caller;
-        if (caller?.kind === 'organization') {
-          const budget = await services.rateLimiter.take(caller.apiKeyId);
-          if (!budget.allowed) {
-            return [new GraphQLError(`Too many requests for this API key; retry in ${budget.retryAfterSeconds} s`, { extensions: { code: 'RATE_LIMITED', retryAfter: budget.retryAfterSeconds } })];
-          }
-        }
-        const enveloped = yoga.getEnveloped({ req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
-        // The limits throw their typed errors from parse (tokens) and validate (depth, aliases…).
-        let document;
-        try {
-          document = enveloped.parse(payload.query);
-          const errors = enveloped.validate(enveloped.schema, document);
-          if (errors.length > 0) return errors;
-        } catch (error) {
-          if (error instanceof GraphQLError) return [error];
-          throw error;
-        }
-        const variables = payload.variables ?? undefined;
-        const tooCostly = checkCost(enveloped.schema, document, payload.operationName, variables, config.limits.query);
-        if (tooCostly) return [tooCostly];
-        return {
-          schema: enveloped.schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: variables,
-          contextValue: { services, caller: caller ?? null } satisfies Context,
-        };
-      },
-    },
-    wss,
-  );
+  const live = createLiveServer(server, services, yoga);
 
   let tallyCompaction: ReturnType<typeof startTallyCompaction> | null = null;
   const app: App = {
@@ -277,15 +201,14 @@ export async function buildApp(config: Config): Promise<App> {
       if (config.publicUrl.endsWith(':0')) config.publicUrl = `${config.publicUrl.slice(0, -2)}:${port}`;
       await sendQueue.start();
       await forwarder.start();
-      liveConnections.start();
+      live.start();
       tallyCompaction = startTallyCompaction(services, (error) => services.log.warn({ err: error }, 'message tallies: compaction failed'));
     },
     async stop() {
       // Stop taking work, let provider calls under way finish, then close sockets and the database.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      liveConnections.stop();
-      await wsServer.dispose();
+      await live.stop();
       await sendQueue.stop();
       await forwarder.stop();
       await tallyCompaction?.stop();
@@ -298,9 +221,6 @@ export async function buildApp(config: Config): Promise<App> {
   };
   return app;
 }
-
-/** The close code for a WebSocket connection over WS_MAX_CONNECTIONS_PER_KEY (4429, after HTTP's 429). */
-const TOO_MANY_CONNECTIONS = 4429;
 
 /** Constant-time comparison; hashing first makes the lengths equal, so the length does not leak either. */
 function sameSecret(given: string, expected: string): boolean {

@@ -16,6 +16,8 @@ export interface Config {
   adminToken: string | null;
   /** When set, GET /metrics asks for it as a bearer token. */
   metricsToken: string | null;
+  /** A WebSocket with more than this many bytes of events still unsent is closed (realtime/fan-out.ts). */
+  wsMaxBufferedBytes: number;
   secretsKey: string;
   providerBaseUrls: { TWILIO?: string; TELNYX?: string; VONAGE?: string };
   production: boolean;
@@ -92,6 +94,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: env.REDIS_URL || null,
     adminToken: env.ADMIN_TOKEN || null,
     metricsToken: env.METRICS_TOKEN || null,
+    wsMaxBufferedBytes: integer(env.WS_MAX_BUFFERED_BYTES, 1024 * 1024, 'WS_MAX_BUFFERED_BYTES'),
     secretsKey: env.SECRETS_KEY || secretsKeyFromDataDir(databaseUrl, dialect, env),
     providerBaseUrls: {
       TWILIO: env.TWILIO_API_BASE_URL || undefined,

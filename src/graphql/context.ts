@@ -5,6 +5,8 @@ import type { Caller } from '../tenancy/api-keys';
 export interface Context {
   services: Services;
   caller: Caller | null;
+  /** Set when one execution serves several WebSocket subscribers (realtime/fan-out.ts): how many, now. */
+  subscribers?: () => number;
 }
 
 export function unauthenticated(message = 'A valid API key is required: Authorization: Bearer <key>') {

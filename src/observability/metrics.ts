@@ -65,6 +65,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly subscriptionExecutions = new Counter({
+    name: 'switchboard_subscription_executions_total',
+    help: 'Subscription events executed for WebSocket subscribers: once per event for all subscribers sharing operation, variables and organization',
+    registers: [this.registry],
+  });
+
+  readonly slowSubscribersClosed = new Counter({
+    name: 'switchboard_subscribers_closed_too_far_behind_total',
+    help: 'WebSocket connections closed with 1013 because more than WS_MAX_BUFFERED_BYTES of events were still unsent to them',
+    registers: [this.registry],
+  });
+
   constructor(sources: { activeSubscriptions: () => number; queueDepth: () => Promise<{ status: string; count: number }[]> }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
     new Gauge({

@@ -17,8 +17,12 @@ export type Scope = { organizationId: string } | { assistantId: string } | { con
 export interface Events {
   received(message: Message): void;
   statusChanged(message: Message): void;
-  subscribe(kind: EventKind, scope: Scope): AsyncIterable<Message>;
-  /** Subscriptions listening on this instance now (for /metrics, and for tests to know a subscriber is in place). */
+  /**
+   * `subscribers` is how many subscribers this one listener serves (WebSocket subscribers of the
+   * same operation share one, see realtime/fan-out.ts); one when absent.
+   */
+  subscribe(kind: EventKind, scope: Scope, subscribers?: () => number): AsyncIterable<Message>;
+  /** Subscribers listening on this instance now (for /metrics, and for tests to know a subscriber is in place). */
   activeSubscriptions(): number;
   close(): Promise<void>;
 }
@@ -56,19 +60,27 @@ export function createEvents(redisUrl: string | null): Events {
     if (message.conversationId) pubsub.publish(topic(kind, { conversationId: message.conversationId }), message);
   }
 
-  let active = 0;
+  // Each listening iterator with the number of subscribers it serves.
+  const listening = new Set<() => number>();
+  const one = () => 1;
   return {
     received: (message) => publish('received', message),
-    activeSubscriptions: () => active,
+    activeSubscriptions: () => {
+      let count = 0;
+      for (const subscribers of listening) count += subscribers();
+      return count;
+    },
     statusChanged: (message) => publish('status', message),
-    subscribe(kind, scope) {
+    subscribe(kind, scope, subscribers = one) {
       const source = pubsub.subscribe(topic(kind, scope));
       return {
         [Symbol.asyncIterator]() {
           const iterator = source[Symbol.asyncIterator]();
+          // Its own function, so two iterators sharing `subscribers` are two entries.
+          const served = () => subscribers();
           let counted = false;
           const release = () => {
-            if (counted) active--;
+            if (counted) listening.delete(served);
             counted = false;
           };
           return {
@@ -77,7 +89,7 @@ export function createEvents(redisUrl: string | null): Events {
               const pending = iterator.next();
               if (!counted) {
                 counted = true;
-                active++;
+                listening.add(served);
               }
               const result = await pending;
               if (result.done) release();

@@ -23,7 +23,7 @@ function messages(ctx: Context, kind: EventKind, args: { assistantId?: string | 
   return filter(
     (message: Message) =>
       message.organizationId === organizationId && (!assistantId || message.assistantId === assistantId) && (!messageId || message.id === messageId),
-  )(ctx.services.events.subscribe(kind, scope));
+  )(ctx.services.events.subscribe(kind, scope, ctx.subscribers));
 }
 
 builder.subscriptionFields((t) => ({
