@@ -197,9 +197,9 @@ describe('tenancy', () => {
 describe('a subscriber that stops reading', () => {
   it('is closed with 1013 once its backlog passes WS_MAX_BUFFERED_BYTES; the others keep receiving, and /metrics counts it', async () => {
     const [healthy] = subscribers(org, 1);
-    // Each event is ~300 KB to this subscriber (200 copies of a 1,500-character body), so the
-    // socket's buffers fill after a few.
-    const fat = `subscription FanOutFat { messageReceived { ${Array.from({ length: 200 }, (_, i) => `b${i}: body`).join(' ')} } }`;
+    // Each event is ~135 KB to this subscriber (90 copies of a 1,500-character body, within the
+    // query limits' 100 aliases), so the socket's buffers fill after a few.
+    const fat = `subscription FanOutFat { messageReceived { ${Array.from({ length: 90 }, (_, i) => `b${i}: body`).join(' ')} } }`;
     const stalled = await rawSubscriber(org.apiKey, 'stalled', fat);
     await subscribersReady(server, 2, [organizationTopic('received', org)]);
     const closedBefore = await metric('switchboard_subscribers_closed_too_far_behind_total');
