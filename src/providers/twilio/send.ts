@@ -14,11 +14,11 @@ const TOO_MANY_REQUESTS = 20429;
 type TwilioRequest = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0];
 
 /** What one send tells the HTTP client, and what it hears back, across the SDK's layers. */
-interface TwilioCall {
+export interface TwilioCall {
   timeoutMs?: number;
   retryAfter?: string;
 }
-const currentCall = new AsyncLocalStorage<TwilioCall>();
+export const currentCall = new AsyncLocalStorage<TwilioCall>();
 
 /**
  * The SDK's own HTTP client with three changes: it sends to `baseUrl` when one is configured
@@ -56,7 +56,7 @@ function rebase(uri: string, baseUrl: string): string {
 
 const clients = new ClientCache<twilio.Twilio>();
 
-function clientFor(credentials: TwilioCredentials, baseUrl: string | undefined): twilio.Twilio {
+export function clientFor(credentials: TwilioCredentials, baseUrl: string | undefined): twilio.Twilio {
   return clients.get([credentials.accountSid, credentials.authToken, baseUrl], () =>
     twilio(credentials.accountSid, credentials.authToken, {
       httpClient: new SwitchboardRequestClient(baseUrl),
