@@ -2,7 +2,7 @@ import type { Message } from './client';
 import type { Row, SqlTx, Work } from './sql';
 
 /** Message's DateTime columns: a row read through src/db/sql.ts (or an event through Redis) carries them as text. */
-export const MESSAGE_DATE_FIELDS = ['createdAt', 'updatedAt', 'sendAt', 'validUntil', 'nextAttemptAt', 'leaseExpiresAt', 'readAt'] as const satisfies readonly (keyof Message)[];
+export const MESSAGE_DATE_FIELDS = ['createdAt', 'updatedAt', 'sendAt', 'validUntil', 'nextAttemptAt', 'leaseExpiresAt', 'handedOverAt', 'readAt'] as const satisfies readonly (keyof Message)[];
 
 /** A row with the named DateTime columns as Dates (SQLite returns them as text, Redis carries them as JSON). */
 export function reviveDates(row: object, fields: readonly string[]): Row {

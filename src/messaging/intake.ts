@@ -166,6 +166,7 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
       nextAttemptAt: item.status === 'SCHEDULED' ? item.sendAt : now,
       attempts: 0,
       leaseExpiresAt: null,
+      handedOverAt: null,
       readAt: null,
       createdAt: now,
       updatedAt: now,

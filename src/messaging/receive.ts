@@ -159,6 +159,7 @@ function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[]
       nextAttemptAt: null,
       attempts: 0,
       leaseExpiresAt: null,
+      handedOverAt: null,
       readAt: null,
       createdAt: now,
       updatedAt: now,

@@ -1,5 +1,6 @@
 import type { ProviderAdapter, ProviderName } from './types';
 import { sendTwilio } from './twilio/send';
+import { findTwilioSent } from './twilio/lookup';
 import * as twilioWebhook from './twilio/webhook';
 import { mapStatus as mapTwilioStatus } from './twilio/status';
 import { sendTelnyx } from './telnyx/send';
@@ -11,7 +12,7 @@ import { mapStatus as mapVonageStatus } from './vonage/status';
 
 /** The registry: one line per provider. */
 export const providers: { [P in ProviderName]: ProviderAdapter<P> } = {
-  TWILIO: { name: 'TWILIO', send: sendTwilio, ...twilioWebhook, mapStatus: mapTwilioStatus },
+  TWILIO: { name: 'TWILIO', send: sendTwilio, findSent: findTwilioSent, ...twilioWebhook, mapStatus: mapTwilioStatus },
   TELNYX: { name: 'TELNYX', send: sendTelnyx, ...telnyxWebhook, mapStatus: mapTelnyxStatus },
   VONAGE: { name: 'VONAGE', send: sendVonage, ...vonageWebhook, mapStatus: mapVonageStatus },
 };

@@ -114,9 +114,35 @@ export type NormalizedEvent =
 
 export type VerifyResult = { ok: true } | { ok: false; httpStatus: 401 | 403; reason: string };
 
+/** What is known of a message handed to a provider whose answer was lost (see findSent). */
+export interface SentQuery {
+  from: string; // E.164
+  to: string; // E.164
+  body: string;
+  /** The provider took it no earlier than this and no later than `until`, by our clock. */
+  since: Date;
+  until: Date;
+}
+
+/** A message the provider holds that matches a SentQuery. */
+export interface FoundMessage {
+  providerMessageId: string;
+  providerStatus: string;
+  createdAt: Date;
+  errorCode?: string | null;
+  /** The provider's record as it answered it, for the timeline. */
+  raw: unknown;
+}
+
 export interface ProviderAdapter<P extends ProviderName = ProviderName> {
   name: P;
   send(credentials: CredentialsByProvider[P], message: OutboundMessage, options?: SendOptions): Promise<SendResult>;
+  /**
+   * The provider's messages matching `query`, oldest first, for providers whose API can list
+   * sent messages right away (Twilio); absent where it cannot. Throws when the provider could
+   * not be asked.
+   */
+  findSent?(credentials: CredentialsByProvider[P], query: SentQuery, options?: SendOptions): Promise<FoundMessage[]>;
   /** Which of our numbers a webhook concerns (before it is trusted), so its assistant's credentials can be found. */
   ourNumber(request: WebhookRequest, route: 'inbound' | 'status'): string | null;
   /** Checks the signature. Must not trust anything in the body before this passes. */

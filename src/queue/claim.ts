@@ -81,7 +81,7 @@ export async function claimDueMessages(services: Services, limit: number): Promi
     const lastSlot = Math.max(...slotOf.values());
     const at = new Date(now);
     const messages = (yield* tx.all(
-      `UPDATE "Message" SET status = 'SENDING', "leaseExpiresAt" = ?, attempts = attempts + 1, "updatedAt" = ? WHERE ${tx.inList('id')} RETURNING *`,
+      `UPDATE "Message" SET status = 'SENDING', "leaseExpiresAt" = ?, "handedOverAt" = NULL, attempts = attempts + 1, "updatedAt" = ? WHERE ${tx.inList('id')} RETURNING *`,
       [new Date(lastSlot + config.queue.leaseMs), at, tx.list(ids)],
     )).map(reviveMessage);
     yield* insertRows(tx, 'MessageEvent', ids.map((messageId) => ({ id: newId(), messageId, status: 'SENDING', at })));
@@ -94,7 +94,7 @@ export async function claimDueMessages(services: Services, limit: number): Promi
 }
 
 /** Sending numbers with their assistants, as dispatch needs them. */
-function* readSenders(tx: SqlTx, ids: string[]): Work<Sender[]> {
+export function* readSenders(tx: SqlTx, ids: string[]): Work<Sender[]> {
   if (ids.length === 0) return [];
   const numbers = yield* tx.all(`SELECT * FROM "PhoneNumber" WHERE ${tx.inList('id')}`, [tx.list(ids)]);
   const assistantIds = [...new Set(numbers.map((n) => n.assistantId).filter((id): id is string => typeof id === 'string'))];
@@ -161,28 +161,68 @@ const expiredStep = () => ({
 });
 
 /**
- * Messages whose lease ran out (their instance died mid-dispatch) go back to QUEUED. `all`
- * releases every SENDING message: right at the start of the only instance of an embedded
- * (SQLite) server, where no other instance can own them.
+ * Messages whose lease ran out: their instance died while holding them (SENDING). One that
+ * was never handed over (no `handedOverAt`: it was waiting for its pacing slot, or the
+ * instance died before its provider call) goes back to QUEUED and is sent once, as if nothing
+ * happened. One that was handed over may have reached its provider: this instance takes it
+ * under a lease of its own (long enough to ask the provider, see src/queue/reconcile.ts) and
+ * returns it, for reconcileInFlight to settle.
+ *
+ * `all` treats every SENDING message as orphaned: right at the start of the only instance of
+ * an embedded (SQLite) server, where no other instance can own them. Handed-over ones are then
+ * not taken but given an expired lease, so the send queue's first sweep takes and settles
+ * them once it runs.
  */
-export async function releaseExpiredLeases(services: Services, options: { all?: boolean } = {}) {
+export async function releaseExpiredLeases(services: Services, options: { all?: boolean } = {}): Promise<{ released: number; inFlight: Message[] }> {
   const now = new Date();
-  const released = await services.sql.transaction(function* (tx) {
-    const stale = yield* tx.all<{ id: string }>(
-      `SELECT id FROM "Message" WHERE ${statusIn(['SENDING'])}${options.all ? '' : ' AND "leaseExpiresAt" < ?'} LIMIT ${SWEEP_LIMIT}`,
+  const takenUntil = new Date(now.getTime() + services.config.queue.leaseMs + services.config.queue.providerTimeoutMs);
+  const { released, inFlight } = await services.sql.transaction(function* (tx) {
+    const stale = yield* tx.all<{ id: string; handedOverAt: unknown }>(
+      `SELECT id, "handedOverAt" FROM "Message" WHERE ${statusIn(['SENDING'])}${options.all ? '' : ' AND "leaseExpiresAt" < ?'} LIMIT ${SWEEP_LIMIT}`,
       options.all ? [] : [now],
     );
-    return yield* moveMessages(
-      tx,
-      stale.map((m) => m.id),
-      ['SENDING'],
-      { status: 'QUEUED', errorMessage: 'the instance sending this message stopped; it will be sent again' },
-      { leaseExpiresAt: null, nextAttemptAt: now },
-      now,
-    );
+    const waiting = stale.filter((m) => m.handedOverAt === null).map((m) => m.id);
+    const handedOver = stale.filter((m) => m.handedOverAt !== null).map((m) => m.id);
+    // The lease is checked again in each UPDATE: another instance's sweep may have moved the
+    // message (and a third claimed it afresh) since the SELECT above.
+    const leaseLapsed = options.all ? '' : ' AND "leaseExpiresAt" < ?';
+    const lapsedAt = options.all ? [] : [now];
+    const requeued = waiting.length === 0 ? [] : (yield* tx.all(
+      `UPDATE "Message" SET status = 'QUEUED', "errorMessage" = ?, "leaseExpiresAt" = NULL, "nextAttemptAt" = ?, "updatedAt" = ?
+        WHERE ${tx.inList('id')} AND ${statusIn(['SENDING'])}${leaseLapsed} RETURNING *`,
+      [RELEASED_MESSAGE, now, now, tx.list(waiting.sort()), ...lapsedAt],
+    )).map(reviveMessage);
+    yield* insertRows(tx, 'MessageEvent', requeued.map((m) => ({ id: newId(), messageId: m.id, status: 'QUEUED', errorMessage: RELEASED_MESSAGE, at: now })));
+    if (handedOver.length === 0) return { released: requeued, inFlight: [] };
+    if (options.all) {
+      yield* tx.run(`UPDATE "Message" SET "leaseExpiresAt" = ? WHERE ${tx.inList('id')} AND ${statusIn(['SENDING'])}`, [new Date(0), tx.list(handedOver)]);
+      return { released: requeued, inFlight: [] };
+    }
+    const taken = (yield* tx.all(
+      `UPDATE "Message" SET "leaseExpiresAt" = ?, attempts = attempts + 1 WHERE ${tx.inList('id')} AND ${statusIn(['SENDING'])}${leaseLapsed} RETURNING *`,
+      [takenUntil, tx.list(handedOver.sort()), ...lapsedAt],
+    )).map(reviveMessage);
+    return { released: requeued, inFlight: taken };
   });
   announceStatusChanges(services, released);
-  return released.length;
+  return { released: released.length, inFlight };
+}
+
+const RELEASED_MESSAGE = 'the instance sending this message stopped before handing it to the provider; it will be sent';
+
+/**
+ * Records, in one statement for many messages, that this instance is about to hand them to
+ * their providers; answers the ids it marked. A message no longer SENDING (canceled, or its
+ * lease lost and the message moved on) is not marked, and must not be sent.
+ */
+export async function markHandedOver(services: Services, ids: readonly string[]): Promise<Set<string>> {
+  const rows = await services.sql.transaction((tx) =>
+    tx.all<{ id: string }>(`UPDATE "Message" SET "handedOverAt" = ? WHERE ${tx.inList('id')} AND ${statusIn(['SENDING'])} RETURNING id`, [
+      new Date(),
+      tx.list([...ids].sort()),
+    ]),
+  );
+  return new Set(rows.map((r) => r.id));
 }
 
 /**

@@ -5,7 +5,8 @@ import { providerCredentials } from '../assistants/assistants';
 import { recordQueueSteps, type QueueStep } from '../messaging/status';
 import { GroupCommit } from '../db/group-commit';
 import { setOptOut } from '../messaging/opt-outs';
-import { claimDueMessages, expire, expireOverdueMessages, holdSender, LeaseKeeper, releaseExpiredLeases, reserveSlotNow, type ClaimedMessage, type Sender } from './claim';
+import { claimDueMessages, expire, expireOverdueMessages, holdSender, LeaseKeeper, markHandedOver, releaseExpiredLeases, reserveSlotNow, type ClaimedMessage, type Sender } from './claim';
+import { InFlightReconciler } from './reconcile';
 import { effectiveRate } from './pacing';
 import { backoffDelay } from './backoff';
 import { Worker } from './worker';
@@ -23,9 +24,27 @@ export class SendQueue extends Worker<ClaimedMessage> {
   /** When this instance last handed each sender's message over (see #waitForSlot). */
   readonly #lastHandedOver = new Map<string, number>();
   readonly #steps = new GroupCommit<QueueStep, { message: Message; changed: boolean }>((steps) => recordQueueSteps(this.services, steps));
+  /**
+   * Hand-over marks (`handedOverAt`), written durably just before each provider call and
+   * batched like the outcomes: after a crash they tell a message whose call may have reached
+   * its provider from one that was still waiting for its slot. Resolves false for a message
+   * this instance no longer holds.
+   */
+  readonly #handOvers = new GroupCommit<string, boolean>(async (ids) => {
+    const marked = await markHandedOver(this.services, ids);
+    return ids.map((id) => marked.has(id));
+  });
+  /** Settles the in-flight messages of instances that died (see reconcile.ts). */
+  readonly #reconciler: InFlightReconciler;
 
   constructor(private readonly services: Services) {
     super('send queue', services.log, services.config.queue.concurrency, services.config.queue.pollIntervalMs);
+    this.#reconciler = new InFlightReconciler(services);
+  }
+
+  override async stop() {
+    await super.stop();
+    await this.#reconciler.idle();
   }
 
   /** When the last sweep of expired leases and validity periods ran: at most one per poll interval, not one per claim. */
@@ -34,7 +53,8 @@ export class SendQueue extends Worker<ClaimedMessage> {
   protected async claim(limit: number): Promise<ClaimedMessage[]> {
     if (Date.now() - this.#sweptAt >= this.services.config.queue.pollIntervalMs) {
       this.#sweptAt = Date.now();
-      await releaseExpiredLeases(this.services);
+      const { inFlight } = await releaseExpiredLeases(this.services);
+      this.#reconciler.settle(inFlight);
       await expireOverdueMessages(this.services);
     }
     return claimDueMessages(this.services, limit);
@@ -62,6 +82,10 @@ export class SendQueue extends Worker<ClaimedMessage> {
       }
       if (message.validUntil && message.validUntil.getTime() < Date.now()) {
         await expire(services, message, ['SENDING']);
+        return;
+      }
+      if (!(await this.#handOvers.add(message.id))) {
+        log.warn('send queue: the message is no longer held by this dispatch; not handed over');
         return;
       }
       const adapter = providers[message.provider];

@@ -13,6 +13,10 @@
  *   Telnyx  GET /v2/phone_numbers?filter[phone_number]=                                   Bearer (API key) → { data, meta }
  *   Vonage  GET /account/numbers?pattern=&search_pattern=                                 Basic api_key:api_secret → { count, numbers }
  *
+ * and lists what it accepted as Twilio does (GET /2010-04-01/Accounts/{AccountSid}/Messages.json
+ * with To, From, DateSent / DateSent> / DateSent<, PageSize, Page: newest first, Twilio's paging
+ * fields), so that a client can ask whether a message it sent was taken.
+ *
  * Failures are injected per recipient (`failFor`) or for everything (`setOutage`), with each
  * provider's own error bodies. Every request is recorded with its outcome, refused ones too.
  *
@@ -94,10 +98,15 @@ export interface FakeProviders {
    */
   ownNumbers(provider: FakeProvider, account: string, numbers: string[]): void;
   setLatency(ms: number): void;
-  /** Forgets recorded requests, injected failures, outage, latency and owned numbers. */
+  /** Twilio messages the fake accepted (what its list endpoint answers from), oldest first. */
+  readonly twilioMessages: readonly TwilioMessageResource[];
+  /** Forgets recorded requests, accepted messages, injected failures, outage, latency and owned numbers. */
   clear(): void;
   close(): Promise<void>;
 }
+
+/** A Twilio Message resource as the API answers it (snake_case, RFC 2822 dates). */
+export type TwilioMessageResource = Record<string, unknown> & { sid: string; account_sid: string; to: string; from: string | null; body: string; date_created: string };
 
 interface FailureRule {
   failure: InjectedFailure;
@@ -114,6 +123,7 @@ interface Refusal {
 export async function startFakeProviders(options: FakeProvidersOptions = {}): Promise<FakeProviders> {
   const recordRequests = options.recordRequests ?? true;
   const requests: RecordedRequest[] = [];
+  const twilioMessages: TwilioMessageResource[] = [];
   const rules = new Map<string, FailureRule>();
   /** `${provider} ${account}` → numbers it owns (E.164 with '+'). */
   const owned = new Map<string, Set<string>>();
@@ -145,6 +155,9 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
 
     const listing = numberListOf(req.method ?? 'GET', path);
     if (listing) return answerNumberList(req, res, listing, path);
+    const list = req.method === 'GET' ? TWILIO_MESSAGES.exec(path) : null;
+    if (list) return handleTwilioList(req, res, path, decodeURIComponent(list[1]));
+
     const route = routeOf(req.method ?? 'GET', path);
     if (!route) return send(res, 404, { error: 'not found', path });
     requestCount++;
@@ -183,6 +196,8 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
       const accepted = accept(route, body);
       answer = accepted;
       record.outcome.providerMessageId = accepted.providerMessageId;
+      // Listed from the moment it is taken, before the (delayed) answer reaches the client.
+      if (route.provider === 'twilio') twilioMessages.push(accepted.body as TwilioMessageResource);
     }
     record.outcome.httpStatus = answer.httpStatus;
     if (answer.failure) record.outcome.failure = answer.failure;
@@ -230,6 +245,45 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
     setTimeout(() => send(res, answer.httpStatus, answer.body, answer.headers), latencyMs);
   }
 
+  /**
+   * Twilio's Messages list: the messages this fake accepted for the account, filtered by To, From
+   * and DateSent (a day `YYYY-MM-DD` or an instant; `DateSent>`/`DateSent<` compare inclusively,
+   * as Twilio's `>=`/`<=`), newest first, PageSize (default 50) per page with Twilio's paging
+   * fields. A listed message shows as Twilio shows one a moment after taking it: "sent", with
+   * date_sent. Outage and latency apply as to sends.
+   */
+  function handleTwilioList(req: IncomingMessage, res: ServerResponse, path: string, accountSid: string): void {
+    requestCount++;
+    const query = new URL(req.url ?? '/', 'http://fake').searchParams;
+    const auth = decodeAuth(req.headers.authorization);
+    const record: RecordedRequest = {
+      provider: 'twilio',
+      method: 'GET',
+      path,
+      headers: req.headers,
+      auth,
+      body: Object.fromEntries(query),
+      to: query.get('To') ? withPlus(query.get('To')!) : null,
+      outcome: { httpStatus: 0 },
+      receivedAt: Date.now(),
+    };
+    if (recordRequests) requests.push(record);
+    let answer: Refusal & { failure?: RecordedRequest['outcome']['failure'] };
+    const authProblem = checkAuth({ provider: 'twilio', accountSid }, auth);
+    if (outage) answer = { ...serverError('twilio'), failure: 'outage' };
+    else if (authProblem) answer = { ...authProblem, failure: 'unauthorized' };
+    else answer = { httpStatus: 200, body: twilioListPage(twilioMessages, accountSid, query) };
+    record.outcome.httpStatus = answer.httpStatus;
+    if (answer.failure) record.outcome.failure = answer.failure;
+    const reply = () => send(res, answer.httpStatus, answer.body, answer.headers);
+    if (latencyMs <= 0) return reply();
+    const timer = setTimeout(() => {
+      pendingTimers.delete(timer);
+      reply();
+    }, latencyMs);
+    pendingTimers.add(timer);
+  }
+
   /** Counted failures (rate-limited, server-error) use one of their turns; others always apply. */
   function isActive(rule: FailureRule): boolean {
     const { failure } = rule;
@@ -275,6 +329,7 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
   const fake: FakeProviders = {
     baseUrls: { twilio: origin, telnyx: `${origin}/v2`, vonage: origin },
     requests,
+    twilioMessages,
     get requestCount() {
       return requestCount;
     },
@@ -300,6 +355,7 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
     },
     clear() {
       requests.length = 0;
+      twilioMessages.length = 0;
       requestCount = 0;
       rules.clear();
       owned.clear();
@@ -562,6 +618,53 @@ function twilioMessage(accountSid: string, body: Record<string, unknown>) {
       to: body.To,
       uri,
     },
+  };
+}
+
+/** One page of Twilio's Messages list over `messages` (oldest first), as the API answers it. */
+function twilioListPage(messages: readonly TwilioMessageResource[], accountSid: string, query: URLSearchParams) {
+  const to = query.get('To');
+  const from = query.get('From');
+  const instant = (value: string | null, endOfDay: boolean) => {
+    if (!value) return null;
+    // A day alone means the whole day (UTC): from its first instant, or to its last.
+    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return Date.parse(`${value}T00:00:00Z`) + (endOfDay ? 86_400_000 - 1 : 0);
+    const parsed = Date.parse(value);
+    return Number.isNaN(parsed) ? null : parsed;
+  };
+  const on = query.get('DateSent');
+  const after = instant(query.get('DateSent>') ?? (on && /^\d{4}-\d{2}-\d{2}$/.test(on) ? on : null), false);
+  const before = instant(query.get('DateSent<') ?? (on && /^\d{4}-\d{2}-\d{2}$/.test(on) ? on : null), true);
+  const matching = messages
+    .filter((m) => m.account_sid === accountSid)
+    .filter((m) => !to || withPlus(String(m.to)) === withPlus(to))
+    .filter((m) => !from || (m.from !== null && withPlus(String(m.from)) === withPlus(from)))
+    .filter((m) => {
+      const sent = Date.parse(String(m.date_created));
+      return (after === null || sent >= after) && (before === null || sent <= before);
+    })
+    .reverse();
+  const pageSize = Math.min(1000, Math.max(1, Number(query.get('PageSize')) || 50));
+  const page = Math.max(0, Number(query.get('Page')) || 0);
+  const slice = matching.slice(page * pageSize, (page + 1) * pageSize);
+  const base = `/2010-04-01/Accounts/${accountSid}/Messages.json`;
+  const pageUri = (n: number) => {
+    const params = new URLSearchParams([...query].filter(([name]) => name !== 'Page' && name !== 'PageToken' && name !== 'PageSize'));
+    params.set('PageSize', String(pageSize));
+    params.set('Page', String(n));
+    if (n > 0) params.set('PageToken', `PA${n}`);
+    return `${base}?${params}`;
+  };
+  return {
+    messages: slice.map((m) => ({ ...m, status: 'sent', date_sent: m.date_created, date_updated: m.date_created })),
+    end: page * pageSize + Math.max(0, slice.length - 1),
+    first_page_uri: pageUri(0),
+    next_page_uri: (page + 1) * pageSize < matching.length ? pageUri(page + 1) : null,
+    page,
+    page_size: pageSize,
+    previous_page_uri: page > 0 ? pageUri(page - 1) : null,
+    start: page * pageSize,
+    uri: pageUri(page),
   };
 }
 

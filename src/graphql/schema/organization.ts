@@ -4,6 +4,16 @@ import { decodeId } from '../ids';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { createApiKey, createOrganization, revokeApiKey } from '../../tenancy/api-keys';
 import type { ApiKey, Organization } from '../../db/client';
+import { updateOrganizationSettings } from '../../tenancy/organization-settings';
+
+export const InFlightPolicyEnum = builder.enumType('InFlightPolicy', {
+  description:
+    'What becomes of a message whose provider call was under way when the instance sending it stopped (a crash), when its provider cannot say whether it took it.',
+  values: {
+    RESEND: { description: 'Send it again: at least once (a duplicate when the provider had taken it). The default.' },
+    FAIL: { description: 'End it FAILED with errorCode DELIVERY_UNKNOWN: at most once.' },
+  } as const,
+});
 
 export const OrganizationNode = builder.prismaNode('Organization', {
   id: { field: 'id' },
@@ -12,6 +22,11 @@ export const OrganizationNode = builder.prismaNode('Organization', {
   findUnique: (id, ctx) => ({ id: id === organizationOf(ctx) ? id : '' }),
   fields: (t) => ({
     name: t.exposeString('name'),
+    inFlightPolicy: t.expose('inFlightPolicy', {
+      type: InFlightPolicyEnum,
+      description:
+        'For messages in flight at a crash: Twilio is asked first (a message it lists as taken ends SENT); otherwise, and for Telnyx and Vonage, this decides.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
@@ -65,7 +80,25 @@ const RevokeApiKeyPayload = builder.objectRef<{ apiKey: ApiKey }>('RevokeApiKeyP
   fields: (t) => ({ apiKey: t.field({ type: ApiKeyNode, resolve: (p) => p.apiKey }) }),
 });
 
+const UpdateOrganizationSettingsInput = builder.inputType('UpdateOrganizationSettingsInput', {
+  fields: (t) => ({
+    inFlightPolicy: t.field({ type: InFlightPolicyEnum, required: false }),
+  }),
+});
+const UpdateOrganizationSettingsPayload = builder.objectRef<{ organization: Organization }>('UpdateOrganizationSettingsPayload').implement({
+  fields: (t) => ({ organization: t.field({ type: OrganizationNode, resolve: (p) => p.organization }) }),
+});
+
 builder.mutationFields((t) => ({
+  updateOrganizationSettings: t.field({
+    type: UpdateOrganizationSettingsPayload,
+    errors: {},
+    description: "Changes the API key's organization's settings; fields left out keep their value.",
+    args: { input: t.arg({ type: UpdateOrganizationSettingsInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ({
+      organization: await updateOrganizationSettings(ctx.services, organizationOf(ctx), { inFlightPolicy: input.inFlightPolicy ?? undefined }),
+    }),
+  }),
   createOrganization: t.field({
     type: CreateOrganizationPayload,
     errors: {},

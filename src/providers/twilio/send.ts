@@ -14,7 +14,7 @@ const TOO_MANY_REQUESTS = 20429;
 type TwilioRequest = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0];
 
 /** What one send tells the HTTP client, and what it hears back, across the SDK's layers. */
-interface TwilioCall {
+export interface TwilioCall {
   timeoutMs?: number;
   retryAfter?: string;
 }
@@ -56,7 +56,7 @@ function rebase(uri: string, baseUrl: string): string {
 
 const clients = new ClientCache<twilio.Twilio>();
 
-/** The cached SDK client for these credentials (also used by ./numbers.ts). */
+/** The cached SDK client for these credentials (number and message look-ups use it too). */
 export function clientFor(credentials: TwilioCredentials, baseUrl: string | undefined): twilio.Twilio {
   return clients.get([credentials.accountSid, credentials.authToken, baseUrl], () =>
     twilio(credentials.accountSid, credentials.authToken, {
