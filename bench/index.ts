@@ -26,7 +26,10 @@ async function onPostgres<T>(run: (databaseUrl: string) => Promise<T>): Promise<
 }
 
 if (which === 'send' || which === 'all') {
-  console.log(`\nsend: ${process.env.BENCH_SENDS ?? 20000} sendSms over HTTP, concurrency 64, fake provider answering at once`);
+  console.log(
+    `\nsend: accepted/s of ${Number(process.env.BENCH_SENDS ?? 20000).toLocaleString('en')} sendSms over HTTP at concurrency 64 (fake provider answering at once) vs a bare node:http + driver INSERT handler; ` +
+      `then dispatch/s of ${Number(process.env.BENCH_DISPATCH ?? 5000).toLocaleString('en')} queued messages from one sender at 1,000/s, counted at the fake provider`,
+  );
   const rows = [await benchSend()];
   if (withServices) {
     rows.push(await onPostgres((url) => benchSend({ databaseUrl: () => url, redisUrl, instances: 2, label: 'PostgreSQL + Redis, 2 instances' })));

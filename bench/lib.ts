@@ -179,3 +179,28 @@ export async function addTwilioNumber(url: string, key: string, input: { phoneNu
   );
   if (addPhoneNumber.__typename !== 'AddPhoneNumberPayload') throw new Error(JSON.stringify(addPhoneNumber));
 }
+
+/**
+ * Starts `instances` bare handlers (bench/bare-handler.ts, one INSERT through the driver itself)
+ * on `databaseUrl`, one after the other (each creates its table if missing); returns their URLs
+ * and a `stop()`.
+ */
+export async function startBareHandlers(databaseUrl: string, instances = 1): Promise<{ urls: string[]; stop(): Promise<void> }> {
+  const children: ChildProcess[] = [];
+  const urls: string[] = [];
+  const stop = async () => {
+    await Promise.all(children.map((c) => stopProcess(c)));
+  };
+  try {
+    for (let i = 0; i < instances; i++) {
+      const port = await freePort();
+      const { child } = await startProcess('bench/bare-handler.ts', { PORT: String(port), DATABASE_URL: databaseUrl }, /ready/);
+      children.push(child);
+      urls.push(`http://127.0.0.1:${port}`);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { urls, stop };
+}
