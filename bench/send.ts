@@ -101,7 +101,7 @@ export async function benchSend(options: { databaseUrl?: (dir: string) => string
 
     // 2. dispatch: all queued before the first falls due.
     await fetch(`${control}/clear`, { method: 'POST' });
-    const leadMs = Math.max(3000, (DISPATCH / Math.max(accept.perSecond, 100)) * 2000 + 2000);
+    const leadMs = Math.max(3000, (DISPATCH / Math.max(accept.perSecond, 50)) * 1500 + 3000);
     const sendAt = new Date(Date.now() + leadMs).toISOString();
     const sentBeforeDispatch = await statusCount(url, key, 'SENT');
     const queued = summarize(
