@@ -1,14 +1,15 @@
 /**
  * send: how fast sendSms is accepted, and how fast one sender's queue goes out.
  *
- *  1. accept: BENCH_SENDS (20,000) sendSms over HTTP at concurrency 64, round-robin over the
- *     instances, from 8 senders at 1,000 messages/s each (so that the queue drains about as fast as
- *     it fills), the fake provider answering at once. accepted/s, p50/p99, errors (counted, not
- *     thrown), then the time the queue took to send the backlog after the last accept ("drain")
- *     and the fraction of accepted messages that reached SENT.
- *  2. dispatch: BENCH_DISPATCH (5,000) messages from one sender whose messagesPerSecond is 1,000,
- *     queued with a sendAt a few seconds ahead so that they are all waiting when they fall due;
- *     the rate is counted at the fake provider, from its first to its last request of that sender.
+ *  1. dispatch (first, on an empty queue): BENCH_DISPATCH (5,000) messages from one sender whose
+ *     messagesPerSecond is 1,000, queued with a sendAt a few seconds ahead so that they are all
+ *     waiting when they fall due; the rate is counted at the fake provider, from its first to its
+ *     last request of that sender.
+ *  2. accept: BENCH_SENDS (20,000) sendSms over HTTP at concurrency 64, round-robin over the
+ *     instances, from 8 senders at 1,000 messages/s each, the fake provider answering at once.
+ *     accepted/s, p50/p99, errors (counted, not thrown); then the time the queue took to send the
+ *     backlog after the last accept ("drain", given up when SENT stops moving for 10 s or after
+ *     60 s), the fraction of accepted messages SENT by then, and SENT/s from the first accept on.
  *  3. bare handler: the same JSON bodies at concurrency 64 to bench/bare-handler.ts (node:http +
  *     one INSERT through better-sqlite3 or pg, no ORM), as many processes as server instances, on
  *     the same machine in the same run; ratio = accepted/s ÷ bare handler/s.
@@ -36,8 +37,10 @@ export interface SendFigures {
   p99: number;
   errors: number;
   errorKinds: string;
-  /** Seconds from the last accept until every accepted message was SENT. */
+  /** Seconds from the last accept until every accepted message was SENT (or the count stalled 10 s, or 60 s passed). */
   drainSeconds: number;
+  /** SENT per second over 8 senders, from the first accept to the end of the drain. */
+  queueOut: number;
   /** Accepted messages that reached SENT. */
   sentFraction: number;
   /** One sender at 1,000/s: provider requests per second, first to last. */
@@ -81,27 +84,28 @@ export async function benchSend(options: { databaseUrl?: (dir: string) => string
     const onServers = (count: number, offset: number) => Array.from({ length: count }, (_, i) => request(servers[(offset + i) % servers.length].url, offset + i));
     const expect = '"outboundMessage":{';
 
-    // 1. accept
-    const sentBefore = await statusCount(url, key, 'SENT');
-    const warm = summarize(await runLoad({ requests: onServers(WARMUP, 0), concurrency: CONCURRENCY, expect }));
-    const acceptRun = await runLoad({ requests: onServers(TOTAL, WARMUP), concurrency: CONCURRENCY, expect });
-    const acceptEnd = performance.now();
-    const accept = summarize(acceptRun);
-    if (accept.errors > 0) console.log(`  send errors: ${accept.errorKinds}; e.g. ${acceptRun.samples[0]}`);
-    const target = sentBefore + warm.ok + accept.ok;
-    const drainDeadline = acceptEnd + 30_000 + (accept.ok / DISPATCH_RATE) * 1000;
-    let sent = sentBefore;
-    while (performance.now() < drainDeadline) {
-      sent = await statusCount(url, key, 'SENT');
-      if (sent >= target) break;
-      await sleep(100);
-    }
-    const drainSeconds = (performance.now() - acceptEnd) / 1000;
-    const sentFraction = (sent - sentBefore - warm.ok) / accept.ok;
+    /** Polls the SENT count until it reaches `target`, stops moving for `stallMs`, or `maxMs` passes. */
+    const waitForSent = async (target: number, stallMs: number, maxMs: number) => {
+      const started = performance.now();
+      let sent = await statusCount(url, key, 'SENT');
+      let movedAt = performance.now();
+      while (sent < target && performance.now() - movedAt < stallMs && performance.now() - started < maxMs) {
+        await sleep(200);
+        const now = await statusCount(url, key, 'SENT');
+        if (now !== sent) movedAt = performance.now();
+        sent = now;
+      }
+      return sent;
+    };
 
-    // 2. dispatch: all queued before the first falls due.
+    // Warm-up (JIT, caches, connections); its pace sets the lead of the dispatch phase.
+    const warmRun = await runLoad({ requests: onServers(WARMUP, 0), concurrency: CONCURRENCY, expect });
+    const warm = summarize(warmRun);
+    await waitForSent(warm.ok, 10_000, 60_000);
+
+    // 1. dispatch, first, on an empty queue: all queued before the first falls due.
     await fetch(`${control}/clear`, { method: 'POST' });
-    const leadMs = Math.max(3000, (DISPATCH / Math.max(accept.perSecond, 50)) * 1500 + 3000);
+    const leadMs = Math.max(3000, (DISPATCH / Math.max(warm.perSecond, 50)) * 1500 + 3000);
     const sendAt = new Date(Date.now() + leadMs).toISOString();
     const sentBeforeDispatch = await statusCount(url, key, 'SENT');
     const queued = summarize(
@@ -113,11 +117,25 @@ export async function benchSend(options: { databaseUrl?: (dir: string) => string
     );
     const queuedAt = Date.now();
     if (queued.errors > 0) console.log(`  dispatch phase: ${queued.errors} sends refused (${queued.errorKinds})`);
-    const dispatchDeadline = performance.now() + leadMs + 30_000 + (DISPATCH / DISPATCH_RATE) * 3000;
-    while (performance.now() < dispatchDeadline && (await statusCount(url, key, 'SENT')) < sentBeforeDispatch + queued.ok) await sleep(100);
+    if (queuedAt > Date.parse(sendAt)) console.log(`  dispatch phase: queueing ended ${queuedAt - Date.parse(sendAt)} ms after the messages fell due`);
+    await sleep(Math.max(0, Date.parse(sendAt) - Date.now()));
+    await waitForSent(sentBeforeDispatch + queued.ok, 15_000, 180_000);
     const { requests } = (await (await fetch(`${control}/requests`)).json()) as { requests: { body: { From?: string }; receivedAt: number }[] };
     const times = requests.filter((r) => r.body.From === dispatchFrom).map((r) => r.receivedAt).sort((a, b) => a - b);
     const dispatch = times.length > 1 ? (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000) : NaN;
+    await fetch(`${control}/clear`, { method: 'POST' });
+
+    // 2. accept, with the queue sending what is accepted; then what the queue still has to send.
+    const sentBefore = await statusCount(url, key, 'SENT');
+    const acceptStart = performance.now();
+    const acceptRun = await runLoad({ requests: onServers(TOTAL, WARMUP), concurrency: CONCURRENCY, expect });
+    const acceptEnd = performance.now();
+    const accept = summarize(acceptRun);
+    if (accept.errors > 0) console.log(`  send errors: ${accept.errorKinds}; e.g. ${acceptRun.samples[0]}`);
+    const sent = await waitForSent(sentBefore + accept.ok, 10_000, 60_000);
+    const drainSeconds = (performance.now() - acceptEnd) / 1000;
+    const queueOut = (sent - sentBefore) / ((performance.now() - acceptStart) / 1000);
+    const sentFraction = (sent - sentBefore) / accept.ok;
 
     // 3. bare handler, with the servers stopped.
     await Promise.all(servers.map((s) => stopProcess(s.child)));
@@ -142,6 +160,7 @@ export async function benchSend(options: { databaseUrl?: (dir: string) => string
       errors: accept.errors,
       errorKinds: accept.errorKinds,
       drainSeconds,
+      queueOut,
       sentFraction,
       dispatch,
       dispatchReceived: times.length / Math.max(1, queued.ok),
@@ -172,6 +191,7 @@ export function printSend(rows: SendFigures[]) {
     errors: r.errors,
     'SENT': fmt(r.sentFraction, 3),
     'drain s': fmt(r.drainSeconds),
+    'SENT/s (8 senders)': fmt(r.queueOut, 0),
     'bare/s': fmt(r.bare, 0),
     'bare p50/p99 ms': `${fmt(r.bareP50, 1)}/${fmt(r.bareP99, 1)}`,
     ratio: fmt(r.accepted / r.bare, 2),
