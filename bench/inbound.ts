@@ -124,6 +124,8 @@ export async function benchInbound(options: { databaseUrl?: (dir: string) => str
     const run = await open(timed);
     const figures = summarize(run);
     if (figures.errors > 0) console.log(`  inbound errors: ${figures.errorKinds}; e.g. ${run.samples.slice(0, 2).join(' | ')}`);
+    const serverErrors = servers.flatMap((s) => s.output ?? []).filter((l) => /"level":(50|60)/.test(l));
+    if (serverErrors.length > 0) console.log(`  server error log lines: ${serverErrors.length}; e.g. ${serverErrors.slice(0, 2).map((l) => l.slice(0, 600)).join('\n    ')}`);
     if (run.maxLagMs > 50) console.log(`  load generator fell up to ${run.maxLagMs.toFixed(0)} ms behind its schedule`);
 
     // Stored once? Read after the server has settled (requests given up on may still finish).

@@ -104,6 +104,8 @@ export async function gql(url: string, key: string, query: string, variables: Re
 export interface BenchServer {
   child: ChildProcess;
   url: string;
+  /** Its stdout and stderr lines so far. */
+  output?: string[];
 }
 
 /**
@@ -121,7 +123,7 @@ export async function startServers(
   for (let i = 0; i < (options.instances ?? 1); i++) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const { child } = await startProcess(
+    const { child, output } = await startProcess(
       'src/main.ts',
       {
         PORT: String(port),
@@ -135,7 +137,7 @@ export async function startServers(
       },
       /Switchboard is up/,
     );
-    servers.push({ child, url });
+    servers.push({ child, url, output });
   }
   return servers;
 }
