@@ -1,39 +1,92 @@
 /**
- * The baseline for bench/send.ts: a bare node:http handler that parses the same JSON and
- * inserts the same Message row with the same driver (Prisma with the same adapter), nothing else.
+ * The floor of the hardware for bench/send.ts and bench/inbound.ts, not of our stack: a bare
+ * node:http handler that parses the request body and runs one INSERT through the database
+ * driver itself, no ORM, no GraphQL, no signature check.
+ *
+ *   POST /send     JSON as sendSms posts it (variables.input)  → one INSERT, answers a JSON id
+ *   POST /inbound  a Twilio form body                          → one INSERT … ON CONFLICT DO
+ *                  NOTHING on the MessageSid (a retry is not stored twice), answers Twilio's TwiML
+ *
+ * DATABASE_URL `file:<path>`: better-sqlite3, WAL, synchronous=NORMAL, one cached prepared
+ * statement. `postgresql://…`: a pg Pool of 20 (the server's size), a parameterized query.
+ * It creates its own small table (bare_message). Prints `ready` when listening on PORT.
  */
-import { createServer } from 'node:http';
-import { migrate } from '../src/db/migrate';
-import { openDatabase } from '../src/db/client';
-import { countSegments } from '../src/messaging/segments';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import path from 'node:path';
 
 const databaseUrl = process.env.DATABASE_URL!;
-const dialect = databaseUrl.startsWith('postgres') ? 'postgresql' : 'sqlite';
-await migrate(databaseUrl, dialect);
-const { db } = await openDatabase(databaseUrl, dialect);
-const organization = await db.organization.create({ data: { name: 'bare' } });
+const TABLE = `CREATE TABLE IF NOT EXISTS bare_message (
+  id TEXT PRIMARY KEY,
+  direction TEXT NOT NULL,
+  "from" TEXT NOT NULL,
+  "to" TEXT NOT NULL,
+  body TEXT NOT NULL,
+  provider_message_id TEXT UNIQUE,
+  created_at TEXT NOT NULL
+)`;
+const INSERT_SQL = `INSERT INTO bare_message (id, direction, "from", "to", body, provider_message_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (provider_message_id) DO NOTHING`;
 
-createServer(async (req, res) => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const { variables } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  const input = variables.input;
-  const { encoding, segments } = countSegments(input.message);
-  const message = await db.message.create({
-    data: {
-      organizationId: organization.id,
-      direction: 'OUTBOUND',
-      from: input.fromPhoneNumber,
-      to: input.toPhoneNumber,
-      body: input.message,
-      provider: 'TWILIO',
-      status: 'QUEUED',
-      segments,
-      encoding,
-      nextAttemptAt: new Date(),
-    },
+type Insert = (row: [string, string, string, string, string, string | null, string]) => Promise<void> | void;
+
+async function openInsert(): Promise<Insert> {
+  if (databaseUrl.startsWith('postgres')) {
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
+    await pool.query(TABLE);
+    return async (row) => {
+      await pool.query(INSERT_SQL, row);
+    };
+  }
+  const { default: Database } = await import('better-sqlite3');
+  const file = databaseUrl.replace(/^file:/, '');
+  mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(TABLE);
+  const statement = db.prepare(INSERT_SQL.replace(/\$\d/g, '?'));
+  return (row) => {
+    statement.run(...row);
+  };
+}
+
+const insert = await openInsert();
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
   });
-  const text = JSON.stringify({ data: { sendSms: { outboundMessage: { id: message.id, status: message.status } } } });
-  res.writeHead(200, { 'content-type': 'application/json' });
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse) {
+  const raw = await readBody(req);
+  const now = new Date().toISOString();
+  const id = randomUUID();
+  if (req.url === '/inbound') {
+    const form = new URLSearchParams(raw);
+    await insert([id, 'INBOUND', form.get('From') ?? '', form.get('To') ?? '', form.get('Body') ?? '', form.get('MessageSid'), now]);
+    const text = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+    res.writeHead(200, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+    return;
+  }
+  const input = JSON.parse(raw).variables.input;
+  await insert([id, 'OUTBOUND', input.fromPhoneNumber, input.toPhoneNumber, input.message, null, now]);
+  const text = JSON.stringify({ data: { sendSms: { outboundMessage: { id, status: 'QUEUED' } } } });
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
-}).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('ready'));
+}
+
+const server = createServer((req, res) => {
+  handle(req, res).catch((error) => {
+    res.writeHead(500);
+    res.end(String(error));
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('ready'));

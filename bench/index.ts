@@ -1,11 +1,13 @@
 /**
- * npm run bench [-- send|fanout|pacing|logs|export]: benchmarks, outside the test suite; without an
- * argument, all of them. Each prints one table of figures from one run on this machine.
- * send and fanout run on the embedded default (SQLite) and on PostgreSQL + Redis with two
- * instances (BENCH_POSTGRES_URL, BENCH_REDIS_URL; BENCH_SERVICES=0 skips those runs).
+ * npm run bench [-- send|inbound|fanout|pacing|logs|export]: benchmarks, outside the test suite;
+ * without an argument, all of them. Each prints a one-line header naming what it measures, then
+ * one table of figures from one run on this machine.
+ * send, inbound and fanout run on the embedded default (SQLite, one instance) and on PostgreSQL +
+ * Redis with two instances (BENCH_POSTGRES_URL, BENCH_REDIS_URL; BENCH_SERVICES=0 skips those runs).
  */
 import { table } from './lib';
 import { benchSend, printSend } from './send';
+import { benchInbound, printInbound } from './inbound';
 import { benchLogs, printLogs } from './logs';
 import { benchFanout, createBenchPostgres, printFanout } from './fanout';
 import { benchPacing, printPacing } from './pacing';
@@ -26,12 +28,29 @@ async function onPostgres<T>(run: (databaseUrl: string) => Promise<T>): Promise<
 }
 
 if (which === 'send' || which === 'all') {
-  console.log(`\nsend: ${process.env.BENCH_SENDS ?? 20000} sendSms over HTTP, concurrency 64, fake provider answering at once`);
+  console.log(
+    `\nsend: accepted/s of ${Number(process.env.BENCH_SENDS ?? 20000).toLocaleString('en')} sendSms over HTTP at concurrency 64 (fake provider answering at once) vs a bare node:http + driver INSERT handler; ` +
+      `then dispatch/s of ${Number(process.env.BENCH_DISPATCH ?? 5000).toLocaleString('en')} queued messages from one sender at 1,000/s, counted at the fake provider`,
+  );
   const rows = [await benchSend()];
   if (withServices) {
     rows.push(await onPostgres((url) => benchSend({ databaseUrl: () => url, redisUrl, instances: 2, label: 'PostgreSQL + Redis, 2 instances' })));
   }
   table(printSend(rows));
+}
+
+if (which === 'inbound' || which === 'all') {
+  const rate = Number(process.env.BENCH_INBOUND_RATE ?? 1000);
+  const seconds = Number(process.env.BENCH_INBOUND_SECONDS ?? 15);
+  console.log(
+    `\ninbound: signed Twilio inbound webhooks from 2,000 customers, open loop at ${rate.toLocaleString('en')}/s for ${seconds} s (1% re-posted as provider retries): ` +
+      `answered/s, p50/p99 from POST to answer, errors, stored-once fraction in the database; vs a bare node:http + driver INSERT handler at the same schedule; then max/s closed loop at concurrency 64`,
+  );
+  const rows = [await benchInbound()];
+  if (withServices) {
+    rows.push(await onPostgres((url) => benchInbound({ databaseUrl: () => url, redisUrl, instances: 2, label: 'PostgreSQL + Redis, 2 instances' })));
+  }
+  table(printInbound(rows));
 }
 
 if (which === 'fanout' || which === 'all') {

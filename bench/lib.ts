@@ -104,6 +104,8 @@ export async function gql(url: string, key: string, query: string, variables: Re
 export interface BenchServer {
   child: ChildProcess;
   url: string;
+  /** Its stdout and stderr lines so far. */
+  output?: string[];
 }
 
 /**
@@ -121,7 +123,7 @@ export async function startServers(
   for (let i = 0; i < (options.instances ?? 1); i++) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const { child } = await startProcess(
+    const { child, output } = await startProcess(
       'src/main.ts',
       {
         PORT: String(port),
@@ -135,7 +137,7 @@ export async function startServers(
       },
       /Switchboard is up/,
     );
-    servers.push({ child, url });
+    servers.push({ child, url, output });
   }
   return servers;
 }
@@ -178,4 +180,29 @@ export async function addTwilioNumber(url: string, key: string, input: { phoneNu
     { input: { ...input, provider: 'TWILIO' } },
   );
   if (addPhoneNumber.__typename !== 'AddPhoneNumberPayload') throw new Error(JSON.stringify(addPhoneNumber));
+}
+
+/**
+ * Starts `instances` bare handlers (bench/bare-handler.ts, one INSERT through the driver itself)
+ * on `databaseUrl`, one after the other (each creates its table if missing); returns their URLs
+ * and a `stop()`.
+ */
+export async function startBareHandlers(databaseUrl: string, instances = 1): Promise<{ urls: string[]; stop(): Promise<void> }> {
+  const children: ChildProcess[] = [];
+  const urls: string[] = [];
+  const stop = async () => {
+    await Promise.all(children.map((c) => stopProcess(c)));
+  };
+  try {
+    for (let i = 0; i < instances; i++) {
+      const port = await freePort();
+      const { child } = await startProcess('bench/bare-handler.ts', { PORT: String(port), DATABASE_URL: databaseUrl }, /ready/);
+      children.push(child);
+      urls.push(`http://127.0.0.1:${port}`);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { urls, stop };
 }

@@ -1,69 +1,174 @@
 /**
- * send: 20,000 sendSms over HTTP at concurrency 64 against the embedded default (SQLite), the
- * fake provider answering at once. Prints accepted/s with p50/p99 latency and dispatched/s, and
- * beside it a bare node:http handler that parses the same JSON and inserts the same row with
- * the same driver (Prisma + better-sqlite3), and the ratio of the two.
- * Server, fake provider and bare handler each run in their own process; this one only loads.
+ * send: how fast sendSms is accepted, and how fast one sender's queue goes out.
+ *
+ *  1. dispatch (first, on an empty queue): BENCH_DISPATCH (5,000) messages from one sender whose
+ *     messagesPerSecond is 1,000, queued with a sendAt a few seconds ahead so that they are all
+ *     waiting when they fall due; the rate is counted at the fake provider, from its first to its
+ *     last request of that sender.
+ *  2. accept: BENCH_SENDS (20,000) sendSms over HTTP at concurrency 64, round-robin over the
+ *     instances, from 8 senders at 1,000 messages/s each, the fake provider answering at once.
+ *     accepted/s, p50/p99, errors (counted, not thrown); then the time the queue took to send the
+ *     backlog after the last accept ("drain", given up when SENT stops moving for 10 s or after
+ *     60 s), the fraction of accepted messages SENT by then, and SENT/s from the first accept on.
+ *  3. bare handler: the same JSON bodies at concurrency 64 to bench/bare-handler.ts (node:http +
+ *     one INSERT through better-sqlite3 or pg, no ORM), as many processes as server instances, on
+ *     the same machine in the same run; ratio = accepted/s ÷ bare handler/s.
+ *
+ * Server(s), fake provider, bare handler(s) and the load generator (bench/load.ts) each run in
+ * their own process; this one only builds the requests and counts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { addTwilioNumber, createBenchOrganization, createTwilioAssistant, fmt, freePort, gql, percentile, runConcurrent, startProcess, startServers, stopProcess, type BenchServer } from './lib';
+import { addTwilioNumber, createBenchOrganization, createTwilioAssistant, fmt, gql, startBareHandlers, startProcess, startServers, stopProcess, type BenchServer } from './lib';
+import { runLoad, summarize, type LoadRequest } from './load';
 
 const TOTAL = Number(process.env.BENCH_SENDS ?? 20_000);
+const DISPATCH = Number(process.env.BENCH_DISPATCH ?? 5_000);
+const WARMUP = Math.min(500, TOTAL);
 const CONCURRENCY = 64;
+const SENDERS = 8;
+const DISPATCH_RATE = 1000;
 
 export interface SendFigures {
   label: string;
   accepted: number;
   p50: number;
   p99: number;
-  dispatched: number;
+  errors: number;
+  errorKinds: string;
+  /** Seconds from the last accept until every accepted message was SENT (or the count stalled 10 s, or 60 s passed). */
+  drainSeconds: number;
+  /** SENT per second over 8 senders, from the first accept to the end of the drain. */
+  queueOut: number;
+  /** Accepted messages that reached SENT. */
+  sentFraction: number;
+  /** One sender at 1,000/s: provider requests per second, first to last. */
+  dispatch: number;
+  /** Dispatch phase: that sender's provider requests ÷ messages accepted for it. */
+  dispatchReceived: number;
+  /** Dispatch phase: provider requests before the last message was queued (should be 0). */
+  dispatchEarly: number;
   bare: number;
+  bareP50: number;
+  bareP99: number;
+  bareErrors: number;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const SEND_QUERY = `mutation($input: SendSmsInput!) { sendSms(input: $input) { ... on SendMessagePayload { outboundMessage { id status } } ... on Error { code message } } }`;
 
 export async function benchSend(options: { databaseUrl?: (dir: string) => string; redisUrl?: string; instances?: number; label?: string } = {}): Promise<SendFigures> {
   const dir = mkdtempSync(path.join(tmpdir(), 'switchboard-bench-'));
-  const fake = await startProcess('test/fakes/provider-server.ts', { FAKE_PROVIDERS_RECORD: '0' }, /baseUrls/);
-  const { baseUrls } = JSON.parse(fake.line);
+  // Recording on: the dispatch phase reads the times the fake received each request.
+  const fake = await startProcess('test/fakes/provider-server.ts', {}, /baseUrls/);
+  const { baseUrls } = JSON.parse(fake.line) as { baseUrls: { twilio: string } };
+  const control = `${baseUrls.twilio}/__fake`;
   const servers: BenchServer[] = [];
   try {
     await startServers(servers, { instances: options.instances, dir, databaseUrl: options.databaseUrl?.(dir), redisUrl: options.redisUrl, env: () => ({ TWILIO_API_BASE_URL: baseUrls.twilio }) });
     const url = servers[0].url;
     const { apiKey: key } = await createBenchOrganization(url, 'Bench');
     const assistantId = await createTwilioAssistant(url, key, 'Bench');
-    const from = '+14155552671';
-    await addTwilioNumber(url, key, { phoneNumber: from, assistantId, messagesPerSecond: 1000 });
-    const sendQuery = `mutation($input: SendSmsInput!) { sendSms(input: $input) { ... on SendMessagePayload { outboundMessage { id status } } ... on Error { code message } } }`;
-    const send = (i: number) =>
-      fetch(`${servers[i % servers.length].url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-        body: JSON.stringify({ query: sendQuery, variables: { input: { fromPhoneNumber: from, toPhoneNumber: `+1415555${String(2000 + (i % 7000)).padStart(4, '0')}`, message: `Your code is ${i}` } } }),
-      }).then(async (r) => {
-        const body = (await r.json()) as any;
-        if (!body.data?.sendSms?.outboundMessage) throw new Error(JSON.stringify(body));
-      });
+    const senders = Array.from({ length: SENDERS }, (_, i) => `+1415555${2671 + i}`);
+    for (const phoneNumber of senders) await addTwilioNumber(url, key, { phoneNumber, assistantId, messagesPerSecond: 1000 });
+    const dispatchFrom = '+14155552700';
+    await addTwilioNumber(url, key, { phoneNumber: dispatchFrom, assistantId, messagesPerSecond: DISPATCH_RATE });
 
-    await runConcurrent(500, CONCURRENCY, send); // warm-up (JIT, caches, connections)
-    const sentBefore = await sentCount(url, key);
-    const started = performance.now();
-    const { latencies, seconds } = await runConcurrent(TOTAL, CONCURRENCY, send);
-    // Dispatched: from the first send until the last of them is SENT.
-    for (;;) {
-      const sent = await sentCount(url, key);
-      if (sent - sentBefore >= TOTAL) break;
-      await new Promise((r) => setTimeout(r, 50));
+    const input = (i: number, from: string) => ({ fromPhoneNumber: from, toPhoneNumber: `+1312555${String(1000 + (i % 9000)).padStart(4, '0')}`, message: `Your code is ${i}` });
+    const request = (base: string, i: number, extra: Record<string, unknown> = {}, from = senders[i % SENDERS]): LoadRequest => ({
+      url: `${base}/graphql`,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query: SEND_QUERY, variables: { input: { ...input(i, from), ...extra } } }),
+    });
+    const onServers = (count: number, offset: number) => Array.from({ length: count }, (_, i) => request(servers[(offset + i) % servers.length].url, offset + i));
+    const expect = '"outboundMessage":{';
+
+    /** Polls the SENT count until it reaches `target`, stops moving for `stallMs`, or `maxMs` passes. */
+    const waitForSent = async (target: number, stallMs: number, maxMs: number) => {
+      const started = performance.now();
+      let sent = await statusCount(url, key, 'SENT');
+      let movedAt = performance.now();
+      while (sent < target && performance.now() - movedAt < stallMs && performance.now() - started < maxMs) {
+        await sleep(200);
+        const now = await statusCount(url, key, 'SENT');
+        if (now !== sent) movedAt = performance.now();
+        sent = now;
+      }
+      return sent;
+    };
+
+    // Warm-up (JIT, caches, connections); its pace sets the lead of the dispatch phase.
+    const warmRun = await runLoad({ requests: onServers(WARMUP, 0), concurrency: CONCURRENCY, expect });
+    const warm = summarize(warmRun);
+    await waitForSent(warm.ok, 10_000, 60_000);
+
+    // 1. dispatch, first, on an empty queue: all queued before the first falls due.
+    await fetch(`${control}/clear`, { method: 'POST' });
+    const leadMs = Math.max(3000, (DISPATCH / Math.max(warm.perSecond, 50)) * 1500 + 3000);
+    const sendAt = new Date(Date.now() + leadMs).toISOString();
+    const sentBeforeDispatch = await statusCount(url, key, 'SENT');
+    const queued = summarize(
+      await runLoad({
+        requests: Array.from({ length: DISPATCH }, (_, i) => request(servers[i % servers.length].url, i, { sendAt }, dispatchFrom)),
+        concurrency: CONCURRENCY,
+        expect,
+      }),
+    );
+    const queuedAt = Date.now();
+    if (queued.errors > 0) console.log(`  dispatch phase: ${queued.errors} sends refused (${queued.errorKinds})`);
+    if (queuedAt > Date.parse(sendAt)) console.log(`  dispatch phase: queueing ended ${queuedAt - Date.parse(sendAt)} ms after the messages fell due`);
+    await sleep(Math.max(0, Date.parse(sendAt) - Date.now()));
+    await waitForSent(sentBeforeDispatch + queued.ok, 15_000, 180_000);
+    const { requests } = (await (await fetch(`${control}/requests`)).json()) as { requests: { body: { From?: string }; receivedAt: number }[] };
+    const times = requests.filter((r) => r.body.From === dispatchFrom).map((r) => r.receivedAt).sort((a, b) => a - b);
+    const dispatch = times.length > 1 ? (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000) : NaN;
+    await fetch(`${control}/clear`, { method: 'POST' });
+
+    // 2. accept, with the queue sending what is accepted; then what the queue still has to send.
+    const sentBefore = await statusCount(url, key, 'SENT');
+    const acceptStart = performance.now();
+    const acceptRun = await runLoad({ requests: onServers(TOTAL, WARMUP), concurrency: CONCURRENCY, expect });
+    const acceptEnd = performance.now();
+    const accept = summarize(acceptRun);
+    if (accept.errors > 0) console.log(`  send errors: ${accept.errorKinds}; e.g. ${acceptRun.samples[0]}`);
+    const sent = await waitForSent(sentBefore + accept.ok, 10_000, 60_000);
+    const drainSeconds = (performance.now() - acceptEnd) / 1000;
+    const queueOut = (sent - sentBefore) / ((performance.now() - acceptStart) / 1000);
+    const sentFraction = (sent - sentBefore) / accept.ok;
+
+    // 3. bare handler, with the servers stopped.
+    await Promise.all(servers.map((s) => stopProcess(s.child)));
+    const bareDb = options.databaseUrl?.(dir) ?? `file:${path.join(dir, 'bare', 'bare.db')}`;
+    const bareHandlers = await startBareHandlers(bareDb, servers.length);
+    let bare;
+    try {
+      const bareRequests = (count: number, offset: number) => onServers(count, offset).map((r, i) => ({ ...r, url: `${bareHandlers.urls[(offset + i) % bareHandlers.urls.length]}/send` }));
+      await runLoad({ requests: bareRequests(WARMUP, 0), concurrency: CONCURRENCY, expect });
+      const bareRun = await runLoad({ requests: bareRequests(TOTAL, WARMUP), concurrency: CONCURRENCY, expect });
+      bare = summarize(bareRun);
+      if (bare.errors > 0) console.log(`  bare handler errors: ${bare.errorKinds}; e.g. ${bareRun.samples[0]}`);
+    } finally {
+      await bareHandlers.stop();
     }
-    const dispatchSeconds = (performance.now() - started) / 1000;
-    const bare = await benchBareHandler(dir, options.databaseUrl);
+
     return {
       label: options.label ?? 'SQLite, 1 instance',
-      accepted: TOTAL / seconds,
-      p50: percentile(latencies, 50),
-      p99: percentile(latencies, 99),
-      dispatched: TOTAL / dispatchSeconds,
-      bare,
+      accepted: accept.perSecond,
+      p50: accept.p50,
+      p99: accept.p99,
+      errors: accept.errors,
+      errorKinds: accept.errorKinds,
+      drainSeconds,
+      queueOut,
+      sentFraction,
+      dispatch,
+      dispatchReceived: times.length / Math.max(1, queued.ok),
+      dispatchEarly: times.filter((t) => t < queuedAt).length,
+      bare: bare.perSecond,
+      bareP50: bare.p50,
+      bareP99: bare.p99,
+      bareErrors: bare.errors,
     };
   } finally {
     await Promise.all(servers.map((s) => stopProcess(s.child)));
@@ -72,28 +177,9 @@ export async function benchSend(options: { databaseUrl?: (dir: string) => string
   }
 }
 
-async function sentCount(url: string, key: string): Promise<number> {
-  const { messageStats } = await gql(url, key, `{ messageStats { byStatus { key count } } }`);
-  return messageStats.byStatus.find((s: { key: string }) => s.key === 'SENT')?.count ?? 0;
-}
-
-/** The bare handler: same JSON, same row, same driver, nothing else. Returns requests/s. */
-async function benchBareHandler(dir: string, databaseUrl?: (dir: string) => string): Promise<number> {
-  const port = await freePort();
-  const bareDir = path.join(dir, 'bare');
-  const url = databaseUrl?.(bareDir) ?? `file:${path.join(bareDir, 'bare.db')}`;
-  const server = await startProcess('bench/bare-handler.ts', { PORT: String(port), DATABASE_URL: url }, /ready/);
-  try {
-    const body = (i: number) =>
-      JSON.stringify({ query: 'mutation', variables: { input: { fromPhoneNumber: '+14155552671', toPhoneNumber: `+1415555${String(2000 + (i % 7000)).padStart(4, '0')}`, message: `Your code is ${i}` } } });
-    const post = (i: number) =>
-      fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(i) }).then((r) => r.arrayBuffer()).then(() => undefined);
-    await runConcurrent(500, CONCURRENCY, post);
-    const { seconds } = await runConcurrent(TOTAL, CONCURRENCY, post);
-    return TOTAL / seconds;
-  } finally {
-    server.child.kill('SIGKILL');
-  }
+async function statusCount(url: string, key: string, status: string): Promise<number> {
+  const { messageStats } = await gql(url, key, `{ messageStats { byStatus { key count } } }`, {}, { retryOnce: true });
+  return messageStats.byStatus.find((s: { key: string }) => s.key === status)?.count ?? 0;
 }
 
 export function printSend(rows: SendFigures[]) {
@@ -102,8 +188,15 @@ export function printSend(rows: SendFigures[]) {
     'accepted/s': fmt(r.accepted, 0),
     'p50 ms': fmt(r.p50),
     'p99 ms': fmt(r.p99),
-    'dispatched/s': fmt(r.dispatched, 0),
-    'bare handler/s': fmt(r.bare, 0),
-    'ratio': fmt(r.accepted / r.bare, 2),
+    errors: r.errors,
+    'SENT': fmt(r.sentFraction, 3),
+    'drain s': fmt(r.drainSeconds),
+    'SENT/s (8 senders)': fmt(r.queueOut, 0),
+    'bare/s': fmt(r.bare, 0),
+    'bare p50/p99 ms': `${fmt(r.bareP50, 1)}/${fmt(r.bareP99, 1)}`,
+    ratio: fmt(r.accepted / r.bare, 2),
+    'dispatch/s (1 sender @1000)': fmt(r.dispatch, 0),
+    'dispatch received': fmt(r.dispatchReceived, 3),
+    'sent before due': r.dispatchEarly,
   }));
 }
