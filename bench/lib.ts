@@ -131,6 +131,9 @@ export async function startServers(
         ...(options.redisUrl && { REDIS_URL: options.redisUrl }),
         ADMIN_TOKEN: ADMIN,
         SECRETS_KEY: secretsKey,
+        // The fake providers and sinks live on this machine, and own no numbers.
+        ALLOW_PRIVATE_WEBHOOK_URLS: 'true',
+        VERIFY_NUMBER_OWNERSHIP: 'false',
         LOG_LEVEL: 'warn',
         NODE_ENV: 'production',
         ...options.env?.(url),
