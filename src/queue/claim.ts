@@ -139,7 +139,7 @@ export async function expireOverdueMessages(services: Services) {
   const now = new Date();
   const expired = await services.sql.transaction(function* (tx) {
     const overdue = yield* tx.all<{ id: string }>(
-      `SELECT id FROM "Message" WHERE ${statusIn(['QUEUED', 'SCHEDULED'])} AND "validUntil" < ? LIMIT ${SWEEP_LIMIT}`,
+      `SELECT id FROM "Message" WHERE ${statusIn(['QUEUED', 'SCHEDULED'])} AND "validUntil" IS NOT NULL AND "validUntil" < ? LIMIT ${SWEEP_LIMIT}`,
       [now],
     );
     return yield* moveMessages(tx, overdue.map((m) => m.id), ['QUEUED', 'SCHEDULED'], expiredStep(), { leaseExpiresAt: null, nextAttemptAt: null }, now);
