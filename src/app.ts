@@ -165,7 +165,7 @@ export async function buildApp(config: Config): Promise<App> {
     }
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
       try {
-        (req as IncomingMessage & { body?: Buffer }).body = await readBodyBytes(req, config.limits.graphqlMaxBodyBytes);
+        (req as IncomingMessage & { body?: unknown }).body = parsedBody(req, await readBodyBytes(req, config.limits.graphqlMaxBodyBytes));
       } catch (error) {
         if (!(error instanceof BodyTooLarge)) throw error;
         const message = `The request body is over ${config.limits.graphqlMaxBodyBytes} bytes`;
@@ -220,6 +220,23 @@ export async function buildApp(config: Config): Promise<App> {
     },
   };
   return app;
+}
+
+/**
+ * A JSON body is handed to Yoga parsed: it then reads the object as it is, rather than streaming
+ * the bytes through a Fetch body again (a pipeline, an AbortController and its AbortError per
+ * request). Anything else (another content type, JSON that does not parse) goes as the bytes,
+ * and Yoga answers it as it always does.
+ */
+function parsedBody(req: IncomingMessage, bytes: Buffer): unknown {
+  if (!/^application\/(graphql-response\+)?json\b/i.test(req.headers['content-type'] ?? '')) return bytes;
+  try {
+    const parsed: unknown = JSON.parse(bytes.toString('utf8'));
+    // Only an object with fields is taken as parsed; an array (a batch) or a scalar goes as bytes.
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.keys(parsed).length > 0 ? parsed : bytes;
+  } catch {
+    return bytes;
+  }
 }
 
 /** Constant-time comparison; hashing first makes the lengths equal, so the length does not leak either. */
