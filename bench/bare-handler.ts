@@ -9,7 +9,11 @@
  *
  * DATABASE_URL `file:<path>`: better-sqlite3, WAL, synchronous=NORMAL, one cached prepared
  * statement. `postgresql://…`: a pg Pool of 20 (the server's size), a parameterized query.
- * It creates its own small table (bare_message). Prints `ready` when listening on PORT.
+ * BARE_ROW=minimal (default): its own small table (bare_message), no index but the keys: the
+ * strict floor. BARE_ROW=message (POST /send only): the same Message row a send stores, into
+ * the migrated schema with its indexes and triggers (the hourly tallies, the thread's last
+ * message, the search index): the floor of storing that row, whoever stores it.
+ * Prints `ready` when listening on PORT.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -52,7 +56,38 @@ async function openInsert(): Promise<Insert> {
   };
 }
 
-const insert = await openInsert();
+const insert = process.env.BARE_ROW === 'message' ? await openMessageInsert() : await openInsert();
+
+/** One INSERT of the Message row intake stores for a send, through the driver, into the migrated schema. */
+async function openMessageInsert(): Promise<Insert> {
+  const { migrate } = await import('../src/db/migrate');
+  const postgres = databaseUrl.startsWith('postgres');
+  if (!postgres) mkdirSync(path.dirname(databaseUrl.replace(/^file:/, '')), { recursive: true });
+  await migrate(databaseUrl, postgres ? 'postgresql' : 'sqlite');
+  const organizationId = `bare_${randomUUID()}`;
+  const columns = ['id', 'organizationId', 'direction', 'from', 'to', 'body', 'mediaUrls', 'provider', 'status', 'segments', 'encoding', 'nextAttemptAt', 'createdAt', 'updatedAt'];
+  const sql = `INSERT INTO "Message" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`;
+  // As Prisma stores a DateTime on each database (src/db/sql.ts).
+  const date = (iso: string) => (postgres ? iso : iso.replace('Z', '+00:00'));
+  const values = ([id, direction, from, to, body, , now]: Parameters<Insert>[0]) => [id, organizationId, direction, from, to, body, '[]', 'TWILIO', 'QUEUED', 1, 'GSM7', date(now), date(now), date(now)];
+  if (postgres) {
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
+    await pool.query(`INSERT INTO "Organization" ("id", "name") VALUES ($1, 'bare')`, [organizationId]);
+    return async (row) => {
+      await pool.query(sql, values(row));
+    };
+  }
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(databaseUrl.replace(/^file:/, ''));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.prepare(`INSERT INTO "Organization" ("id", "name") VALUES (?, 'bare')`).run(organizationId);
+  const statement = db.prepare(sql.replace(/\$\d+/g, '?'));
+  return (row) => {
+    statement.run(...values(row));
+  };
+}
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -190,7 +190,7 @@ export async function addTwilioNumber(url: string, key: string, input: { phoneNu
  * on `databaseUrl`, one after the other (each creates its table if missing); returns their URLs
  * and a `stop()`.
  */
-export async function startBareHandlers(databaseUrl: string, instances = 1): Promise<{ urls: string[]; stop(): Promise<void> }> {
+export async function startBareHandlers(databaseUrl: string, instances = 1, row: 'minimal' | 'message' = 'minimal'): Promise<{ urls: string[]; stop(): Promise<void> }> {
   const children: ChildProcess[] = [];
   const urls: string[] = [];
   const stop = async () => {
@@ -199,7 +199,7 @@ export async function startBareHandlers(databaseUrl: string, instances = 1): Pro
   try {
     for (let i = 0; i < instances; i++) {
       const port = await freePort();
-      const { child } = await startProcess('bench/bare-handler.ts', { PORT: String(port), DATABASE_URL: databaseUrl }, /ready/);
+      const { child } = await startProcess('bench/bare-handler.ts', { PORT: String(port), DATABASE_URL: databaseUrl, BARE_ROW: row }, /ready/);
       children.push(child);
       urls.push(`http://127.0.0.1:${port}`);
     }

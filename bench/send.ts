@@ -12,7 +12,9 @@
  *     60 s), the fraction of accepted messages SENT by then, and SENT/s from the first accept on.
  *  3. bare handler: the same JSON bodies at concurrency 64 to bench/bare-handler.ts (node:http +
  *     one INSERT through better-sqlite3 or pg, no ORM), as many processes as server instances, on
- *     the same machine in the same run; ratio = accepted/s ÷ bare handler/s.
+ *     the same machine in the same run, twice: into a minimal table of its own (the strict floor),
+ *     and the same Message row a send stores into the migrated schema, with the indexes and
+ *     triggers any writer of that row pays for; ratio = accepted/s ÷ bare handler/s for each.
  *
  * Server(s), fake provider, bare handler(s) and the load generator (bench/load.ts) each run in
  * their own process; this one only builds the requests and counts.
@@ -53,6 +55,8 @@ export interface SendFigures {
   bareP50: number;
   bareP99: number;
   bareErrors: number;
+  /** The bare handler storing the same Message row into the migrated schema (indexes, triggers). */
+  bareMessage: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -139,18 +143,22 @@ export async function benchSend(options: { databaseUrl?: (dir: string) => string
 
     // 3. bare handler, with the servers stopped.
     await Promise.all(servers.map((s) => stopProcess(s.child)));
-    const bareDb = options.databaseUrl?.(dir) ?? `file:${path.join(dir, 'bare', 'bare.db')}`;
-    const bareHandlers = await startBareHandlers(bareDb, servers.length);
-    let bare;
-    try {
-      const bareRequests = (count: number, offset: number) => onServers(count, offset).map((r, i) => ({ ...r, url: `${bareHandlers.urls[(offset + i) % bareHandlers.urls.length]}/send` }));
-      await runLoad({ requests: bareRequests(WARMUP, 0), concurrency: CONCURRENCY, expect });
-      const bareRun = await runLoad({ requests: bareRequests(TOTAL, WARMUP), concurrency: CONCURRENCY, expect });
-      bare = summarize(bareRun);
-      if (bare.errors > 0) console.log(`  bare handler errors: ${bare.errorKinds}; e.g. ${bareRun.samples[0]}`);
-    } finally {
-      await bareHandlers.stop();
-    }
+    const bareRun = async (row: 'minimal' | 'message') => {
+      const bareDb = options.databaseUrl?.(dir) ?? `file:${path.join(dir, `bare-${row}`, 'bare.db')}`;
+      const bareHandlers = await startBareHandlers(bareDb, servers.length, row);
+      try {
+        const bareRequests = (count: number, offset: number) => onServers(count, offset).map((r, i) => ({ ...r, url: `${bareHandlers.urls[(offset + i) % bareHandlers.urls.length]}/send` }));
+        await runLoad({ requests: bareRequests(WARMUP, 0), concurrency: CONCURRENCY, expect });
+        const run = await runLoad({ requests: bareRequests(TOTAL, WARMUP), concurrency: CONCURRENCY, expect });
+        const figures = summarize(run);
+        if (figures.errors > 0) console.log(`  bare handler (${row}) errors: ${figures.errorKinds}; e.g. ${run.samples[0]}`);
+        return figures;
+      } finally {
+        await bareHandlers.stop();
+      }
+    };
+    const bare = await bareRun('minimal');
+    const bareMessage = await bareRun('message');
 
     return {
       label: options.label ?? 'SQLite, 1 instance',
@@ -168,7 +176,8 @@ export async function benchSend(options: { databaseUrl?: (dir: string) => string
       bare: bare.perSecond,
       bareP50: bare.p50,
       bareP99: bare.p99,
-      bareErrors: bare.errors,
+      bareErrors: bare.errors + bareMessage.errors,
+      bareMessage: bareMessage.perSecond,
     };
   } finally {
     await Promise.all(servers.map((s) => stopProcess(s.child)));
@@ -195,6 +204,8 @@ export function printSend(rows: SendFigures[]) {
     'bare/s': fmt(r.bare, 0),
     'bare p50/p99 ms': `${fmt(r.bareP50, 1)}/${fmt(r.bareP99, 1)}`,
     ratio: fmt(r.accepted / r.bare, 2),
+    'bare, Message row/s': fmt(r.bareMessage, 0),
+    'ratio (Message row)': fmt(r.accepted / r.bareMessage, 2),
     'dispatch/s (1 sender @1000)': fmt(r.dispatch, 0),
     'dispatch received': fmt(r.dispatchReceived, 3),
     'sent before due': r.dispatchEarly,
