@@ -1,4 +1,4 @@
-/** API error codes (CONTRACT §4). Message delivery errors are the provider's own codes, not these. */
+/** API error codes. Message delivery errors are the provider's own codes, not these. */
 export const ERROR_CODES = [
   'INVALID_PHONE_NUMBER',
   'MESSAGE_TOO_LONG',

@@ -1,5 +1,5 @@
 /**
- * Auth and secret handling (CONTRACT §2, §3): API keys over HTTP and WebSocket, the admin
+ * Auth and secret handling: API keys over HTTP and WebSocket, the admin
  * token, keys shown once and stored hashed, and credentials and webhook secrets that no query
  * returns and that are encrypted at rest.
  */

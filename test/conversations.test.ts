@@ -1,5 +1,5 @@
 /**
- * CONTRACT §3 and issue 4 items 1 and 5: conversations newest activity first with every filter
+ * Conversations newest activity first with every filter
  * and page boundary, the last message, unread counts and markConversationRead, messages oldest
  * first paged both ways, archive (a new thread on the next message, the old one still listed
  * with archived: true) and deleteConversation. The data set is built through the real API:

@@ -1,5 +1,5 @@
 /**
- * CONTRACT §3 and issue 4 item 2: the delivery log. Every filter is checked against a known
+ * The delivery log. Every filter is checked against a known
  * data set built through the real API (sendSms through the three providers, signed inbound
  * and status webhooks); paging stays stable while new messages arrive; each message's timeline
  * shows the provider's own word, error code and webhook payload with secrets redacted.

@@ -1,5 +1,5 @@
 /**
- * CONTRACT §4/§5: provider delivery statuses move a sent message forward only, fire
+ * Provider delivery statuses move a sent message forward only, fire
  * messageStatusChanged when (and only when) its status changes, and keep the provider's own
  * word in the timeline.
  */

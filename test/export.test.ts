@@ -1,5 +1,5 @@
 /**
- * Issue 4, export: the delivery log (filtered) or one conversation as CSV, JSON Lines or a
+ * Export: the delivery log (filtered) or one conversation as CSV, JSON Lines or a
  * text transcript, streamed from GET /export/… with the API key or with the signed URL that
  * exportMessages/exportConversation return; and a large export that streams in flat memory.
  */

@@ -1,5 +1,5 @@
 /**
- * CONTRACT §6 and issue 3: every inbound message reaches the assistant's smsWebhookUrl at
+ * Every inbound message reaches the assistant's smsWebhookUrl at
  * least once, signed; failures are retried with backoff and logged attempt by attempt
  * (Message.forwards); deliveries survive a restart; rotateWebhookSecret signs later ones.
  */

@@ -1,5 +1,5 @@
 /**
- * CONTRACT §5/§6 and issue 3: signed inbound webhooks from Twilio, Telnyx and Vonage are stored
+ * Signed inbound webhooks from Twilio, Telnyx and Vonage are stored
  * once, threaded, published on messageReceived (real graphql-ws socket) and forwarded to the
  * assistant's endpoint with a signature it can verify; forged, tampered, unsigned and stale
  * webhooks change nothing.

@@ -1,5 +1,5 @@
 /**
- * Issue 3, with PostgreSQL and Redis (`npm run test:services`): two server instances on one
+ * With PostgreSQL and Redis (`npm run test:services`): two server instances on one
  * database. Webhooks landing on one instance reach subscribers on the other exactly once,
  * subscribers of another organization receive nothing, and each inbound message is forwarded
  * once although both instances run a forwarder. Meaningless on SQLite (one server per file): skipped.

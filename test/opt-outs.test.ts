@@ -1,5 +1,5 @@
 /**
- * CONTRACT §4/§5 and issue 3: STOP / START / HELP from customers, the opt-out ledger, the
+ * STOP / START / HELP from customers, the opt-out ledger, the
  * manual optOutRecipient / optInRecipient mutations, and providers' own opt-out refusals.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -397,7 +397,7 @@ describe('Vonage webhooks', () => {
   });
 });
 
-describe('mapStatus (CONTRACT §4)', () => {
+describe('mapStatus', () => {
   it.each([
     ['accepted', 'SENT'],
     ['scheduled', 'SENT'],

@@ -1,5 +1,5 @@
 /**
- * Issue 4 item 6: nested selections cost a bounded number of database operations, whatever
+ * Nested selections cost a bounded number of database operations, whatever
  * the page size. Every Prisma operation is counted in /metrics (switchboard_db_operations_total,
  * the same counter production exposes), so the test reads it before and after each query.
  *

@@ -1,5 +1,5 @@
 /**
- * Issue 4 item 2: `search` in the delivery log and its stats — the text, in any case, in the
+ * `search` in the delivery log and its stats — the text, in any case, in the
  * body or either number — answered through the text index (SQLite: trigram FTS5 kept by
  * triggers; PostgreSQL: pg_trgm) for rare text and by walking the newest-first index for common
  * text (many of the newest messages, or more than 1,000 matches). Rare text is paged by id when

@@ -1,5 +1,5 @@
 /**
- * CONTRACT §3 and issue 4 item 3: messageStats — totals by status, provider and direction,
+ * messageStats — totals by status, provider and direction,
  * success rate, segments, and the hourly/daily series computed in the database — for the
  * caller's organization only, under the delivery log's filters.
  *

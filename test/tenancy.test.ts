@@ -1,5 +1,5 @@
 /**
- * Tenancy (CONTRACT §2): an API key sees and touches only its own organization. Another
+ * Tenancy: an API key sees and touches only its own organization. Another
  * organization's objects behave as if they did not exist — for reads, lists, mutations, sends
  * and live subscription events.
  */

@@ -7,7 +7,7 @@ import { authenticate } from '../tenancy/api-keys';
 import { sendMessage } from '../messaging/send';
 import { BodyTooLarge, readBody, sendJson } from './io';
 
-/** HTTP status for each error a send can answer (CONTRACT §7). */
+/** HTTP status for each error a send can answer. */
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   NUMBER_NOT_FOUND: 404,
   NO_ASSISTANT: 404,

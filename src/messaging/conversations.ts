@@ -2,35 +2,6 @@ import type { Services } from '../services';
 import { Prisma } from '../db/client';
 import { notFound } from '../errors';
 
-type Tx = Prisma.TransactionClient;
-
-/**
- * The open thread between one of our numbers and a customer, created on the first message.
- * `openThreadKey` is unique while a thread is open, so concurrent first messages share one.
- */
-export async function openThread(
-  tx: Tx,
-  thread: { organizationId: string; phoneNumberId: string; assistantId: string | null; customerPhoneNumber: string },
-  at: Date,
-  options: { inbound?: boolean } = {},
-) {
-  const openThreadKey = `${thread.phoneNumberId}|${thread.customerPhoneNumber}`;
-  const existing = await tx.conversation.findUnique({ where: { openThreadKey } });
-  if (existing) {
-    return tx.conversation.update({
-      where: { id: existing.id },
-      data: {
-        lastMessageAt: at,
-        // A new inbound message is unread until markConversationRead (the caller stores it in
-        // the same transaction, so a provider's retry that is refused as a duplicate rolls back).
-        ...(options.inbound && { unreadCount: { increment: 1 } }),
-        ...(thread.assistantId && existing.assistantId !== thread.assistantId && { assistantId: thread.assistantId }),
-      },
-    });
-  }
-  return tx.conversation.create({ data: { ...thread, openThreadKey, lastMessageAt: at, unreadCount: options.inbound ? 1 : 0 } });
-}
-
 export async function archiveConversation(services: Services, organizationId: string, id: string) {
   const { count } = await services.db.conversation.updateMany({
     where: { id, organizationId },

@@ -7,7 +7,7 @@ import { notFound, SwitchboardError } from '../errors';
 import { invalidNumber } from '../assistants/phone-numbers';
 import { parseE164 } from './phone-number';
 
-/** Carrier keywords (CONTRACT §5): the whole message, trimmed, any case. */
+/** Carrier keywords: the whole message, trimmed, any case. */
 const OPT_OUT = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE']);
 const OPT_IN = new Set(['START', 'UNSTOP', 'YES']);
 const HELP = new Set(['HELP', 'INFO']);

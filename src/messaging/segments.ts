@@ -1,5 +1,5 @@
 /**
- * How many SMS segments a body costs and in which encoding (CONTRACT §4).
+ * How many SMS segments a body costs and in which encoding.
  * GSM-7: 160 septets in one segment, 153 per part when split; extension characters
  * (^ { } [ ] ~ \ | €, form feed) take two septets. Anything outside GSM-7 forces UCS-2:
  * 70 UTF-16 code units in one segment, 67 per part.

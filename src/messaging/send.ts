@@ -5,7 +5,7 @@ import { invalidNumber } from '../assistants/phone-numbers';
 import { configuredProviders } from '../assistants/assistants';
 import { parseE164 } from './phone-number';
 import { countSegments } from './segments';
-import { recordStatus } from './status';
+import { announceStatusChanges, moveMessages } from './status';
 
 export const MAX_BODY_CHARACTERS = 1600;
 export const MAX_MEDIA = 10;
@@ -80,18 +80,15 @@ export async function sendMessage(services: Services, organizationId: string, re
 }
 
 export async function cancelMessage(services: Services, organizationId: string, id: string): Promise<Message> {
-  const message = await services.db.message.findFirst({ where: { id, organizationId } });
+  const message = await services.db.message.findFirst({ where: { id, organizationId }, select: { id: true } });
   if (!message) throw new SwitchboardError('NOT_FOUND', 'Message not found');
-  const { changed, message: after } = await recordStatus(
-    services,
-    message,
-    { status: 'CANCELED' },
-    { from: ['QUEUED', 'SCHEDULED'], data: { nextAttemptAt: null } },
-  );
-  if (!changed) {
-    throw new SwitchboardError('INVALID_STATE', `Only QUEUED or SCHEDULED messages can be canceled; this one is ${after.status}`);
+  const [canceled] = await services.sql.transaction((tx) => moveMessages(tx, [message.id], ['QUEUED', 'SCHEDULED'], { status: 'CANCELED' }, { nextAttemptAt: null }));
+  if (!canceled) {
+    const { status } = await services.db.message.findUniqueOrThrow({ where: { id: message.id }, select: { status: true } });
+    throw new SwitchboardError('INVALID_STATE', `Only QUEUED or SCHEDULED messages can be canceled; this one is ${status}`);
   }
-  return after;
+  announceStatusChanges(services, [canceled]);
+  return canceled;
 }
 
 function characters(text: string): number {

@@ -7,7 +7,7 @@ import { insertRows, reviveMessage } from '../db/rows';
 
 /**
  * Where each status stands on a message's way. A status only ever moves to a higher rank
- * (CONTRACT §4: a late "sent" after "delivered" is recorded in the timeline only); the final
+ * (a late "sent" after "delivered" is recorded in the timeline only); the final
  * statuses share the top rank, so the first final word wins.
  */
 const RANK: Record<MessageStatus, number> = {
@@ -59,39 +59,6 @@ export function providerPayload(raw: unknown): string | null {
   const json = JSON.stringify(strip(raw, 0));
   if (json === undefined) return null;
   return json.length > MAX_PAYLOAD_CHARS ? JSON.stringify({ truncated: true, prefix: json.slice(0, MAX_PAYLOAD_CHARS) }) : json;
-}
-
-/**
- * Records a step in a message's timeline and moves its status forward when the step is ahead
- * of where the message is. `from` limits the move to messages currently in one of those
- * statuses (the send queue's own transitions), instead of the forward-only rule.
- * Publishes messageStatusChanged only when the status really changed. Returns the message.
- */
-export async function recordStatus(
-  services: Services,
-  message: Pick<Message, 'id' | 'organizationId'>,
-  step: StatusStep,
-  options: { from?: MessageStatus[]; data?: StepData } = {},
-): Promise<{ message: Message; changed: boolean }> {
-  const from = options.from ?? statusesBelow(step.status);
-  const { current, changed } = await services.db.$transaction(async (tx) => {
-    const update = await tx.message.updateMany({
-      where: { id: message.id, status: { in: from } },
-      data: stepChanges(step, options.data),
-    });
-    const changed = update.count === 1;
-    // A provider's word is always kept in the timeline, even when it does not move the status;
-    // a queue transition that lost a race (another instance, a cancel) leaves no trace.
-    if (changed || !options.from) {
-      await tx.messageEvent.create({ data: timelineEntry(message.id, step) });
-    }
-    return { current: await tx.message.findUniqueOrThrow({ where: { id: message.id } }), changed };
-  });
-  if (changed) {
-    services.metrics.statusChanges.inc({ status: current.status, provider: current.provider });
-    services.events.statusChanged(current);
-  }
-  return { message: current, changed };
 }
 
 type StepData = Partial<Pick<Message, 'providerMessageId' | 'nextAttemptAt' | 'leaseExpiresAt' | 'attempts'>>;

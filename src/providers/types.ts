@@ -5,7 +5,7 @@
  */
 export type ProviderName = 'TWILIO' | 'TELNYX' | 'VONAGE';
 
-/** Switchboard's own message statuses (CONTRACT §4). */
+/** Switchboard's own message statuses. */
 export type MessageStatus =
   | 'SCHEDULED'
   | 'QUEUED'
@@ -103,7 +103,7 @@ export type NormalizedEvent =
       providerMessageId: string;
       /** The provider's own word, e.g. "delivered". */
       providerStatus: string;
-      /** Mapped per CONTRACT §4; null when the provider's word maps to nothing we track. */
+      /** Mapped onto our statuses; null when the provider's word maps to nothing we track. */
       status: MessageStatus | null;
       errorCode?: string | null;
       errorMessage?: string | null;

@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { VerifyResult, WebhookRequest } from './types.js';
 
-/** How far a signed timestamp may be from our clock, either direction (CONTRACT §5). */
+/** How far a signed timestamp may be from our clock, either direction. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 /**
@@ -32,12 +32,12 @@ export function header(request: WebhookRequest, name: string): string | undefine
   return undefined;
 }
 
-/** No signature at all: 401 (CONTRACT §5). */
+/** No signature at all: 401. */
 export function missingSignature(reason: string): VerifyResult {
   return { ok: false, httpStatus: 401, reason };
 }
 
-/** A signature that is wrong, malformed or stale: 403 (CONTRACT §5). */
+/** A signature that is wrong, malformed or stale: 403. */
 export function rejectedSignature(reason: string): VerifyResult {
   return { ok: false, httpStatus: 403, reason };
 }

@@ -3,7 +3,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Message } from '../db/client';
 import type { InboundMedia } from '../providers/types';
 
-/** The JSON an assistant receives for an inbound message (CONTRACT §6), fixed once so retries send the same event. */
+/** The JSON an assistant receives for an inbound message, fixed once so retries send the same event. */
 export function forwardPayload(message: Message, media: InboundMedia[], at: Date): string {
   return JSON.stringify({
     type: 'sms_received',

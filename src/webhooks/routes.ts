@@ -10,7 +10,7 @@ import { BodyTooLarge, readBody, sendJson, sendText } from '../http/io';
 
 type Route = { provider: ProviderName; kind: 'inbound' | 'status' };
 
-/** CONTRACT §5. Telnyx posts both kinds to one route; its event type tells them apart. */
+/** The provider webhook routes. Telnyx posts both kinds to one route; its event type tells them apart. */
 export const WEBHOOK_ROUTES = new Map<string, Route>([
   ['/webhooks/twilio/messages', { provider: 'TWILIO', kind: 'inbound' }],
   ['/webhooks/twilio/status', { provider: 'TWILIO', kind: 'status' }],

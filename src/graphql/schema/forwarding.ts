@@ -1,7 +1,7 @@
 import { builder } from '../builder';
 import { organizationOf } from '../context';
 
-/** Forwarding of inbound messages to the assistant's smsWebhookUrl (CONTRACT §6), as the delivery log shows it. */
+/** Forwarding of inbound messages to the assistant's smsWebhookUrl, as the delivery log shows it. */
 export const DeliveryStateEnum = builder.enumType('DeliveryState', {
   values: ['PENDING', 'DELIVERED', 'FAILED'] as const,
   description: 'PENDING: not delivered yet (retrying with backoff); DELIVERED: the endpoint answered 2xx; FAILED: given up.',

@@ -1,7 +1,7 @@
 import type { MessageStatus } from '../types.js';
 
 /**
- * Telnyx's per-recipient `to[].status` words → ours (CONTRACT §4).
+ * Telnyx's per-recipient `to[].status` words → ours.
  *
  * `delivery_unconfirmed` → SENT: Telnyx handed the message to the carrier, which never sent a
  * delivery receipt. The message did leave, so SENT is true; it is also Telnyx's final word, and

@@ -1,7 +1,7 @@
 import type { MessageStatus } from '../types.js';
 
 /**
- * Twilio's MessageStatus words → ours (CONTRACT §4).
+ * Twilio's MessageStatus words → ours.
  *
  * `canceled` → CANCELED: Twilio only cancels a message it was holding (scheduled) before it
  * went to the carrier, so nothing was sent and nothing more will happen to it; that is exactly

@@ -1,7 +1,7 @@
 import type { MessageStatus } from '../types.js';
 
 /**
- * Vonage Messages API status words → ours (CONTRACT §4).
+ * Vonage Messages API status words → ours.
  *
  * `rejected` (Vonage or the carrier refused it, or its TTL ran out) and `undeliverable` (Vonage
  * could not reach the carrier) both mean the recipient will not get it after we had a message id:
