@@ -6,6 +6,7 @@ import { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { PrismaClient as PostgresClient } from './generated/postgresql/client';
 import { sqliteFilePath } from './migrate';
 import { postgresSql, sqliteSql, WriteLock, type Sql } from './sql';
+import { startCheckpointer } from './checkpointer';
 
 /**
  * The one Prisma client type the code is written against. Both dialects are generated from
@@ -53,8 +54,18 @@ export async function openDatabase(databaseUrl: string, dialect: Dialect, option
     await base.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
     await base.$queryRawUnsafe('PRAGMA busy_timeout = 5000');
     await base.$queryRawUnsafe('PRAGMA foreign_keys = ON');
-    const sql = sqliteSql(await shared.connection, shared.lock);
-    return { db: counted(base, options.onOperation), sql, dialect, close: () => base.$disconnect() };
+    const connection = await shared.connection;
+    const sql = sqliteSql(connection, shared.lock);
+    const checkpointer = startCheckpointer(connection, sqliteFilePath(databaseUrl));
+    return {
+      db: counted(base, options.onOperation),
+      sql,
+      dialect,
+      close: async () => {
+        await checkpointer.stop();
+        await base.$disconnect();
+      },
+    };
   }
   // Twenty connections per instance in all: the hot path's SQL has its own ten (src/db/sql.ts).
   const adapter = new PrismaPg({ connectionString: databaseUrl, max: 10 });
