@@ -34,6 +34,7 @@ import {
 import { createOrganizationFixture, makeCredentials, NUMBERS, type OrganizationFixture } from './support/fixtures';
 import { bodyOf } from './support/queue';
 import { ADMIN_TOKEN, createTestDatabase, eventually, startServer, testEnv, usesServices, type TestDatabase, type TestServer } from './support/server';
+import { gql } from './support/child';
 
 // ─── The server as a child process ───────────────────────────────────────────────────────
 
@@ -121,17 +122,6 @@ afterAll(async () => {
 });
 
 // ─── GraphQL and REST over plain HTTP ────────────────────────────────────────────────────
-
-async function gql<T = any>(url: string, apiKey: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors?.length || !body.data) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
 
 const SEND_SMS = `mutation ($input: SendSmsInput!) {
   sendSms(input: $input) {

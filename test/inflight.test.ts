@@ -14,47 +14,12 @@
  *   still found and ends SENT, a Telnyx one (Telnyx cannot be asked) ends FAILED with
  *   DELIVERY_UNKNOWN.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeProviders, type FakeProviders, type RecordedRequest } from './fakes/provider-server';
 import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
 import { bodyOf, inParallel, send, setRate } from './support/queue';
 import { createTestDatabase, eventually, startServer, testEnv, usesServices, type TestDatabase, type TestServer } from './support/server';
-
-interface Child {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<unknown>;
-}
-
-/** `src/main.ts` as a child process (so that a kill is a real crash); resolves once it serves. */
-async function startChild(env: Record<string, string>): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  let output = '';
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      output += `${line}\n`;
-      const match = /Switchboard is up: (http:\/\/[^/\s]+)\/graphql/.exec(line);
-      if (match) resolve(match[1]);
-    });
-    void exited.then(() => reject(new Error(`the server exited during start:\n${output}`)));
-  });
-  return { child, url, exited };
-}
-
-async function gql<T = any>(url: string, apiKey: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors?.length || !body.data) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
+import { gql, startChild, type Child } from './support/child';
 
 interface Row {
   id: string;

@@ -11,8 +11,6 @@
  *   (QUEUE_LEASE_MS) runs out its messages are sent by the others, and only the calls the
  *   kill cut short can reach the provider a second time.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { compactMessageTallies, messageStats } from '../src/messaging/stats';
@@ -23,6 +21,7 @@ import { SharedCancelMessage } from './support/documents';
 import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
 import { bodyOf, inParallel, send, setRate, startInstances, stopInstances } from './support/queue';
 import { eventually, startServer, testEnv, usesServices, type TestServer } from './support/server';
+import { startChild, type Child } from './support/child';
 
 const RaceMessage = graphql(`
   query RaceMessage($id: ID!) {
@@ -161,29 +160,6 @@ describe('three instances racing for one queue', () => {
 });
 
 // ─── An instance killed mid-run ───────────────────────────────────────────────────────────
-
-interface Child {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<unknown>;
-}
-
-/** `src/main.ts` as a child process (so that a kill is a real crash); resolves once it serves. */
-async function startChild(env: Record<string, string>): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  let output = '';
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      output += `${line}\n`;
-      const match = /Switchboard is up: (http:\/\/[^/\s]+)\/graphql/.exec(line);
-      if (match) resolve(match[1]);
-    });
-    void exited.then(() => reject(new Error(`the server exited during start:\n${output}`)));
-  });
-  return { child, url, exited };
-}
 
 describe('an instance killed mid-run', () => {
   const children: Child[] = [];

@@ -36,3 +36,23 @@ export function* insertRows(tx: SqlTx, table: string, rows: readonly Row[]): Wor
   }
   yield* tx.run(`INSERT INTO "${table}" (${names}) SELECT ${names} FROM json_populate_recordset(NULL::"${table}", ?::json)`, [JSON.stringify(rows)]);
 }
+
+/** The columns a new message may leave unset, and what they start as. */
+const UNSET = {
+  providerMessageId: null,
+  errorCode: null,
+  errorMessage: null,
+  idempotencyKey: null,
+  sendAt: null,
+  validUntil: null,
+  nextAttemptAt: null,
+  attempts: 0,
+  leaseExpiresAt: null,
+  handedOverAt: null,
+  readAt: null,
+} satisfies Partial<Message>;
+
+/** A new Message row with every column given (as the hot path inserts it and publishes it), the unset ones as they start. */
+export function newMessage(fields: Omit<Message, keyof typeof UNSET> & Partial<Pick<Message, keyof typeof UNSET>>): Message {
+  return { ...UNSET, ...fields };
+}

@@ -3,7 +3,7 @@ import type { Message } from '../db/client';
 import { SwitchboardError } from '../errors';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
 import { type Row, type SqlTx, type Work } from '../db/sql';
-import { insertRows, reviveMessage } from '../db/rows';
+import { insertRows, newMessage, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { GroupCommit } from '../db/group-commit';
 
@@ -142,7 +142,7 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
   // 4. The messages and the first step of each timeline.
   const messages: Message[] = toStore.map((i) => {
     const item = items[i];
-    const message: Message = {
+    const message = newMessage({
       id: newId(),
       organizationId: item.organizationId,
       assistantId: item.assistantId,
@@ -154,23 +154,16 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
       body: item.body,
       mediaUrls: JSON.stringify(item.mediaUrls),
       provider: item.provider,
-      providerMessageId: null,
       status: item.status,
-      errorCode: null,
-      errorMessage: null,
       segments: item.segments,
       encoding: item.encoding,
       idempotencyKey: item.idempotencyKey,
       sendAt: item.sendAt,
       validUntil: item.validUntil,
       nextAttemptAt: item.status === 'SCHEDULED' ? item.sendAt : now,
-      attempts: 0,
-      leaseExpiresAt: null,
-      handedOverAt: null,
-      readAt: null,
       createdAt: now,
       updatedAt: now,
-    };
+    });
     outcomes[i] = message;
     return message;
   });

@@ -4,7 +4,7 @@ import type { NormalizedEvent } from '../providers/types';
 import type { Row, SqlTx, Work } from '../db/sql';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
 import { GroupCommit } from '../db/group-commit';
-import { insertRows, reviveMessage } from '../db/rows';
+import { insertRows, newMessage, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { countSegments } from './segments';
 import { isOptOutRefusal, keywordOf, upsertOptOut } from './opt-outs';
@@ -135,7 +135,7 @@ function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[]
   for (const i of fresh) {
     const { event, number } = items[i];
     const { encoding, segments } = countSegments(event.body);
-    const message: Message = {
+    const message = newMessage({
       id: newId(),
       organizationId: number.organizationId,
       assistantId: number.assistantId,
@@ -149,21 +149,11 @@ function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[]
       provider: event.provider,
       providerMessageId: event.providerMessageId,
       status: 'RECEIVED',
-      errorCode: null,
-      errorMessage: null,
       segments,
       encoding,
-      idempotencyKey: null,
-      sendAt: null,
-      validUntil: null,
-      nextAttemptAt: null,
-      attempts: 0,
-      leaseExpiresAt: null,
-      handedOverAt: null,
-      readAt: null,
       createdAt: now,
       updatedAt: now,
-    };
+    });
     messages.push(message);
     outcomes[i] = { message, duplicate: false };
     const webhookUrl = number.assistant?.smsWebhookUrl;
