@@ -2,6 +2,7 @@ import { createPubSub } from 'graphql-yoga';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import type { Message } from '../db/client';
+import { reviveMessage } from '../db/rows';
 
 /**
  * Live message events for the GraphQL subscriptions. Each event is published on the
@@ -25,16 +26,6 @@ export interface Events {
   /** Subscribers listening on this instance now (for /metrics, and for tests to know a subscriber is in place). */
   activeSubscriptions(): number;
   close(): Promise<void>;
-}
-
-const DATE_FIELDS = ['createdAt', 'updatedAt', 'sendAt', 'nextAttemptAt', 'leaseExpiresAt', 'readAt'] as const;
-
-function revive(message: Message): Message {
-  for (const field of DATE_FIELDS) {
-    const value = message[field] as unknown;
-    if (typeof value === 'string') (message as Record<string, unknown>)[field] = new Date(value);
-  }
-  return message;
 }
 
 function topic(kind: EventKind, scope: Scope): string {
@@ -93,7 +84,7 @@ export function createEvents(redisUrl: string | null): Events {
               }
               const result = await pending;
               if (result.done) release();
-              return result.done ? result : { done: false, value: revive(result.value) };
+              return result.done ? result : { done: false, value: reviveMessage(result.value) };
             },
             return: async () => {
               release();
