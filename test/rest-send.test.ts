@@ -72,8 +72,9 @@ async function expectError(body: unknown, httpStatus: number, code: string, opti
   const answer = await post(body, options);
   expect(answer.status).toBe(httpStatus);
   expect(answer.contentType).toMatch(/^application\/json/);
-  expect(answer.body).toEqual({ success: false, error: { code, message: expect.any(String) } });
+  expect(answer.body).toEqual({ success: false, error: { code, message: expect.any(String) }, detail: expect.any(String) });
   expect((answer.body.error as { message: string }).message.length).toBeGreaterThan(0);
+  expect(answer.body.detail).toBe((answer.body.error as { message: string }).message);
   expect(await deliveryLog()).toEqual(logBefore);
   expect(server.fake.requestCount).toBe(requestsBefore);
 }

@@ -5,7 +5,7 @@ import { decodeId, idOrNone } from '../graphql/ids';
 import { authenticate } from '../tenancy/api-keys';
 import { messageWhere } from '../messaging/delivery-log';
 import { ENCODERS, exportChunks, filterFromParams, parseFormat, verifyExportToken } from '../messaging/export';
-import { sendJson } from './io';
+import { failure, sendJson } from './io';
 
 const CONVERSATION_PATH = /^\/export\/conversations\/([^/]+)$/;
 
@@ -118,8 +118,4 @@ async function write(res: ServerResponse, chunk: Buffer): Promise<boolean> {
 
 function stamp(): string {
   return new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
-}
-
-function failure(code: string, message: string) {
-  return { success: false, error: { code, message } };
 }

@@ -117,3 +117,11 @@ export function sendText(res: ServerResponse, status: number, body: string, cont
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
+
+/**
+ * The error body of the REST routes: `error` with our code and message, and `detail` beside it
+ * with the same message, as the REST API these routes replace answers.
+ */
+export function failure(code: string, message: string) {
+  return { success: false, error: { code, message }, detail: message };
+}

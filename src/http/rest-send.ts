@@ -5,7 +5,7 @@ import type { ErrorCode } from '../errors';
 import { SwitchboardError } from '../errors';
 import { authenticate } from '../tenancy/api-keys';
 import { sendMessage } from '../messaging/send';
-import { BodyTooLarge, readBody, sendJson } from './io';
+import { BodyTooLarge, failure, readBody, sendJson } from './io';
 
 /** HTTP status for each error a send can answer. */
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
@@ -76,8 +76,4 @@ export async function restSend(services: Services, req: IncomingMessage, res: Se
     }
     throw error;
   }
-}
-
-function failure(code: string, message: string) {
-  return { success: false, error: { code, message } };
 }
