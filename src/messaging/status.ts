@@ -132,6 +132,40 @@ export function announceStatusChanges(services: Services, messages: readonly Mes
 const STEP_COLUMNS = ['status', 'errorCode', 'errorMessage', 'providerMessageId', 'nextAttemptAt', 'leaseExpiresAt', 'attempts', 'updatedAt'] as const;
 
 /**
+ * Writes each message's STEP_COLUMNS where it is still in its `from`; answers the ids written.
+ * SQLite: one prepared UPDATE per message (microseconds each). PostgreSQL: one UPDATE for all of
+ * them, the rows passed as one JSON parameter, so the batch costs one round trip, not one per
+ * message (the time between a provider's answer and its durable SENT).
+ */
+function* applySteps(tx: SqlTx, rows: { message: Message; from: readonly MessageStatus[] }[]): Work<Set<string>> {
+  const applied = new Set<string>();
+  if (rows.length === 0) return applied;
+  if (tx.dialect === 'sqlite') {
+    for (const { message, from } of rows) {
+      const count = yield* tx.run(`UPDATE "Message" SET ${STEP_COLUMNS.map((c) => `"${c}" = ?`).join(', ')} WHERE id = ? AND ${statusIn(from)}`, [
+        ...STEP_COLUMNS.map((c) => message[c]),
+        message.id,
+      ]);
+      if (count === 1) applied.add(message.id);
+    }
+    return applied;
+  }
+  for (const { from } of rows) statusIn(from); // our own statuses only
+  const updated = yield* tx.all<{ id: string }>(
+    `UPDATE "Message" AS m SET "status" = v."status"::"MessageStatus", "errorCode" = v."errorCode", "errorMessage" = v."errorMessage",
+            "providerMessageId" = v."providerMessageId", "nextAttemptAt" = v."nextAttemptAt", "leaseExpiresAt" = v."leaseExpiresAt",
+            "attempts" = v."attempts", "updatedAt" = v."updatedAt"
+       FROM json_to_recordset(?::json) AS v("id" text, "status" text, "errorCode" text, "errorMessage" text, "providerMessageId" text,
+            "nextAttemptAt" timestamp(3), "leaseExpiresAt" timestamp(3), "attempts" int, "updatedAt" timestamp(3), "from" text[])
+      WHERE m."id" = v."id" AND m."status"::text = ANY(v."from")
+  RETURNING m."id"`,
+    [JSON.stringify(rows.map(({ message, from }) => ({ ...Object.fromEntries(STEP_COLUMNS.map((c) => [c, message[c]])), id: message.id, from })))],
+  );
+  for (const { id } of updated) applied.add(id);
+  return applied;
+}
+
+/**
  * The send queue's own transitions for many messages in one transaction: each applies only
  * while the message is still in `from`, and a step that applied is added to the timeline.
  * Since the queue holds the message it is not read back: its new state is the claimed one with
@@ -143,22 +177,12 @@ export async function recordQueueSteps(services: Services, steps: QueueStep[]): 
   // would leave the message SENDING until its lease ran out, and then send it again: a
   // deadlock or timeout under load is retried.
   const order = steps.map((_, i) => i).sort((a, b) => (steps[a].message.id < steps[b].message.id ? -1 : 1));
+  const after = steps.map(({ message, step, data }) => ({ ...message, ...stepChanges(step, data), updatedAt: now }) as Message);
   const results = await retrying(() =>
     services.sql.transaction(function* (tx) {
-      const out: { message: Message; changed: boolean }[] = new Array(steps.length);
-      const events = [];
-      for (const i of order) {
-        const { message, step, from, data } = steps[i];
-        const after = { ...message, ...stepChanges(step, data), updatedAt: now } as Message;
-        const count = yield* tx.run(
-          `UPDATE "Message" SET ${STEP_COLUMNS.map((c) => `"${c}" = ?`).join(', ')} WHERE id = ? AND ${statusIn(from)}`,
-          [...STEP_COLUMNS.map((c) => after[c]), message.id],
-        );
-        if (count === 1) events.push(timelineRow(message.id, step, now));
-        out[i] = { message: after, changed: count === 1 };
-      }
-      yield* insertRows(tx, 'MessageEvent', events);
-      return out;
+      const applied = yield* applySteps(tx, order.map((i) => ({ message: after[i], from: steps[i].from })));
+      yield* insertRows(tx, 'MessageEvent', order.filter((i) => applied.has(after[i].id)).map((i) => timelineRow(after[i].id, steps[i].step, now)));
+      return steps.map((_, i) => ({ message: after[i], changed: applied.has(after[i].id) }));
     }),
   );
   announceStatusChanges(services, results.filter((r) => r.changed).map((r) => r.message));
