@@ -39,7 +39,7 @@ afterEach(async () => {
   await eventually(() => server.app.services.events.activeSubscriptions() === 0);
 });
 
-async function subscribeStatus(who: OrganizationFixture, variables: { assistantId?: string; messageId?: string } = {}) {
+async function subscribeStatus(who: OrganizationFixture, variables: { assistantId?: string; conversationId?: string; messageId?: string } = {}) {
   const client = wsClient(server.url, who.apiKey);
   clients.push(client);
   const before = server.app.services.events.activeSubscriptions();
@@ -113,6 +113,23 @@ describe.each(PROVIDERS)('delivery statuses from %s', (_provider, key) => {
     const forFirst = byAssistant.events.map((e) => e.messageStatusChanged).filter((m) => m.id === sent.id);
     expect(forFirst.map((m) => m.status)).toEqual(['DELIVERED']);
     expect(byMessage.events).toHaveLength(1);
+  });
+
+  it('fires messageStatusChanged(conversationId:) for the messages of that conversation only', async () => {
+    const from = org.numbers[key].phoneNumber;
+    const customer = nextCustomer();
+    const first = await sendAndWaitSent(org, from, customer, 'First in this thread');
+    const conversationId = (await messageDetails(org, first.id)).conversation!.id;
+    const byConversation = await subscribeStatus(org, { conversationId });
+    const elsewhere = await sendAndWaitSent(org, from, nextCustomer(), 'In another thread');
+    const delivered = (id: string, to: string) => signedStatus(server, org, key, { providerMessageId: id, from, to, status: WORDS[key].delivered });
+    for (const hook of [delivered(elsewhere.providerMessageId, elsewhere.to), delivered(first.providerMessageId, customer)]) {
+      expect((await post(server, hook.path, hook.signed)).status).toBe(200);
+    }
+    await eventually(() => byConversation.events.some((e) => e.messageStatusChanged.status === 'DELIVERED'));
+    expect(byConversation.events.map((e) => [e.messageStatusChanged.id, e.messageStatusChanged.status, e.messageStatusChanged.conversation?.id])).toEqual([
+      [first.id, 'DELIVERED', conversationId],
+    ]);
   });
 
   it.each(WORDS[key].failed)('records "$word" with the provider error code $code', async ({ word, status, code, message }) => {

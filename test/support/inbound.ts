@@ -293,9 +293,9 @@ export const InboundSuiteMessageReceived = graphql(`
 `);
 
 export const InboundSuiteMessageStatusChanged = graphql(`
-  subscription InboundSuiteMessageStatusChanged($assistantId: ID, $messageId: ID) {
-    messageStatusChanged(assistantId: $assistantId, messageId: $messageId) {
-      id status errorCode providerMessageId
+  subscription InboundSuiteMessageStatusChanged($assistantId: ID, $conversationId: ID, $messageId: ID) {
+    messageStatusChanged(assistantId: $assistantId, conversationId: $conversationId, messageId: $messageId) {
+      id status errorCode providerMessageId conversation { id }
     }
   }
 `);

@@ -36,8 +36,8 @@ builder.subscriptionFields((t) => ({
   }),
   messageStatusChanged: t.field({
     type: MessageNode,
-    description: 'Fires each time a message status changes.',
-    args: { assistantId: t.arg.id(), messageId: t.arg.id() },
+    description: 'Fires each time a message status changes: of one message, one conversation, one assistant, or the whole organization.',
+    args: { assistantId: t.arg.id(), conversationId: t.arg.id(), messageId: t.arg.id() },
     subscribe: (_root, args, ctx) => messages(ctx, 'status', args),
     resolve: (message) => message,
   }),
