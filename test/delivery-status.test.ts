@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
 import { vonageWebhookRequest } from './fakes/signing';
-import { collect, wsClient } from './support/client';
+import { collect, ok, wsClient } from './support/client';
 import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
 import { eventually, startServer, type TestServer } from './support/server';
 import {
@@ -17,6 +17,7 @@ import {
   PROVIDERS,
   sendAndWaitSent,
   signedStatus,
+  InboundSuiteSendSms,
   subscribersReady,
   subscriptionTopic,
   type ProviderKey,
@@ -113,6 +114,22 @@ describe.each(PROVIDERS)('delivery statuses from %s', (_provider, key) => {
     const forFirst = byAssistant.events.map((e) => e.messageStatusChanged).filter((m) => m.id === sent.id);
     expect(forFirst.map((m) => m.status)).toEqual(['DELIVERED']);
     expect(byMessage.events).toHaveLength(1);
+  });
+
+  it('pushes an outbound message on messageStatusChanged when it is stored, QUEUED or SCHEDULED, before the queue takes it', async () => {
+    const from = org.numbers[key].phoneNumber;
+    const byAssistant = await subscribeStatus(org, { assistantId: org.assistantId });
+    const send = async (input: { message: string; sendAt?: string }) => {
+      const result = (await ok(org.request(InboundSuiteSendSms, { input: { fromPhoneNumber: from, toPhoneNumber: nextCustomer(), ...input } }))).sendSms;
+      if (result.__typename !== 'SendMessagePayload') throw new Error(JSON.stringify(result));
+      return result.outboundMessage.id;
+    };
+    const now = await send({ message: 'Now' });
+    const later = await send({ message: 'Later', sendAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const statusesOf = (id: string) => byAssistant.events.map((e) => e.messageStatusChanged).filter((m) => m.id === id).map((m) => m.status);
+    await eventually(() => statusesOf(now).includes('SENT') && statusesOf(later).length === 1);
+    expect(statusesOf(now)).toEqual(['QUEUED', 'SENDING', 'SENT']);
+    expect(statusesOf(later)).toEqual(['SCHEDULED']);
   });
 
   it('fires messageStatusChanged(conversationId:) for the messages of that conversation only', async () => {

@@ -52,7 +52,12 @@ async function storeBatch(services: Services, items: Intake[]): Promise<(Message
     const first = items.findIndex((other) => other.organizationId === item.organizationId && other.idempotencyKey === item.idempotencyKey);
     outcomes[i] = outcomes[first];
   });
-  for (const message of stored) services.metrics.accepted.inc({ provider: message.provider });
+  // A new message is pushed on messageStatusChanged as it is stored (QUEUED or SCHEDULED), so
+  // a console shows it before the queue takes it.
+  for (const message of stored) {
+    services.metrics.accepted.inc({ provider: message.provider });
+    services.events.statusChanged(message);
+  }
   if (stored.some((m) => m.status === 'QUEUED')) services.wakeSendQueue();
   return outcomes as (Message | Error)[];
 }
