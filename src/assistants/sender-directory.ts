@@ -6,9 +6,10 @@ export type SenderWithAssistant = PhoneNumber & { assistant: Assistant | null };
 
 /**
  * Which of an organization's numbers sends from `from`, with its assistant: read on every send,
- * so kept for a moment; likewise which number of a provider a webhook is for. Changes made through this instance clear it at once; another instance
- * sees them within TTL_MS (a send accepted in that window by a stale entry still fails visibly
- * at dispatch, which reads the number afresh).
+ * so kept for a moment; likewise which numbers a provider's webhook may be for. Changes made
+ * through this instance clear it at once; another instance sees them within TTL_MS (a send
+ * accepted in that window by a stale entry still fails visibly at dispatch, which reads the
+ * number afresh).
  */
 export class SenderDirectory {
   static readonly TTL_MS = 2000;

@@ -56,3 +56,15 @@ const UNSET = {
 export function newMessage(fields: Omit<Message, keyof typeof UNSET> & Partial<Pick<Message, keyof typeof UNSET>>): Message {
   return { ...UNSET, ...fields };
 }
+
+/** Values grouped by a key, in the order first seen: one statement per group (an organization, a number…). */
+export function groupBy<T>(values: readonly T[], keyOf: (value: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const value of values) {
+    const k = keyOf(value);
+    const group = groups.get(k);
+    if (group) group.push(value);
+    else groups.set(k, [value]);
+  }
+  return groups;
+}

@@ -3,7 +3,7 @@ import type { Message } from '../db/client';
 import { SwitchboardError } from '../errors';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
 import { type Row, type SqlTx, type Work } from '../db/sql';
-import { insertRows, newMessage, reviveMessage } from '../db/rows';
+import { groupBy, insertRows, newMessage, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { GroupCommit } from '../db/group-commit';
 
@@ -179,15 +179,4 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
     messages.map((m) => ({ id: newId(), messageId: m.id, status: m.status, at: now })),
   );
   return messages;
-}
-
-function groupBy<T>(values: readonly T[], keyOf: (value: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const value of values) {
-    const k = keyOf(value);
-    const group = groups.get(k);
-    if (group) group.push(value);
-    else groups.set(k, [value]);
-  }
-  return groups;
 }

@@ -4,7 +4,7 @@ import type { NormalizedEvent } from '../providers/types';
 import type { Row, SqlTx, Work } from '../db/sql';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
 import { GroupCommit } from '../db/group-commit';
-import { insertRows, newMessage, reviveMessage } from '../db/rows';
+import { groupBy, insertRows, newMessage, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { countSegments } from './segments';
 import { isOptOutRefusal, keywordOf, upsertOptOut } from './opt-outs';
@@ -62,11 +62,12 @@ function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[]
   //    whose number the webhook was for: another organization's message never answers for it.
   const idOf = ({ event, number }: { event: Inbound; number: OurNumber }) => `${number.organizationId}|${event.provider}|${event.providerMessageId}`;
   const stored = new Map<string, Message>();
-  for (const [scope, ids] of group(items, (item) => `${item.number.organizationId}|${item.event.provider}`, (item) => item.event.providerMessageId)) {
-    const [organizationId, provider] = scope.split('|');
+  for (const [scope, group] of groupBy(items, (item) => `${item.number.organizationId}|${item.event.provider}`)) {
+    const { organizationId } = group[0].number;
+    const ids = [...new Set(group.map((item) => item.event.providerMessageId))];
     const rows = yield* tx.all(`SELECT * FROM "Message" WHERE "organizationId" = ? AND "provider" = ? AND ${tx.inList('"providerMessageId"')}`, [
       organizationId,
-      provider,
+      group[0].event.provider,
       tx.list(ids),
     ]);
     for (const row of rows) stored.set(`${scope}|${row.providerMessageId}`, reviveMessage(row));
@@ -270,15 +271,4 @@ async function applyStatusBatch(services: Services, items: { event: StatusUpdate
   });
   announceStatusChanges(services, changed);
   return outcomes;
-}
-
-/** Values grouped by a key, each group's values unique. */
-function group<T>(values: readonly T[], keyOf: (value: T) => string, valueOf: (value: T) => string): Map<string, string[]> {
-  const groups = new Map<string, Set<string>>();
-  for (const value of values) {
-    const k = keyOf(value);
-    if (!groups.has(k)) groups.set(k, new Set());
-    groups.get(k)!.add(valueOf(value));
-  }
-  return new Map([...groups].map(([k, set]) => [k, [...set]]));
 }

@@ -105,16 +105,25 @@ function timelineRow(messageId: string, step: StatusStep, at: Date) {
 }
 
 /**
- * Moves the messages `ids` to a step while they are in `from`, in one statement, and adds the
- * step to the timeline of each one it moved. Returns the moved messages as they are now.
+ * Moves the messages `ids` to a step while they are in `from` (and, with `leaseLapsedBefore`,
+ * while their lease ran out before then), in one statement, and adds the step to the timeline of
+ * each one it moved. Returns the moved messages as they are now.
  */
-export function* moveMessages(tx: SqlTx, ids: readonly string[], from: readonly MessageStatus[], step: StatusStep, data: StepData = {}, at = new Date()): Work<Message[]> {
+export function* moveMessages(
+  tx: SqlTx,
+  ids: readonly string[],
+  from: readonly MessageStatus[],
+  step: StatusStep,
+  data: StepData = {},
+  at = new Date(),
+  options: { leaseLapsedBefore?: Date } = {},
+): Work<Message[]> {
   if (ids.length === 0) return [];
   const changes: Record<string, unknown> = stepChanges(step, data);
   const columns = Object.keys(changes);
   const moved = (yield* tx.all(
-    `UPDATE "Message" SET ${columns.map((c) => `"${c}" = ?`).join(', ')}, "updatedAt" = ? WHERE ${tx.inList('id')} AND ${statusIn(from)} RETURNING *`,
-    [...columns.map((c) => changes[c]), at, tx.list([...ids].sort())],
+    `UPDATE "Message" SET ${columns.map((c) => `"${c}" = ?`).join(', ')}, "updatedAt" = ? WHERE ${tx.inList('id')} AND ${statusIn(from)}${options.leaseLapsedBefore ? ' AND "leaseExpiresAt" < ?' : ''} RETURNING *`,
+    [...columns.map((c) => changes[c]), at, tx.list([...ids].sort()), ...(options.leaseLapsedBefore ? [options.leaseLapsedBefore] : [])],
   )).map(reviveMessage);
   yield* insertRows(tx, 'MessageEvent', moved.map((m) => timelineRow(m.id, step, at)));
   return moved;

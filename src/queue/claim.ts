@@ -187,12 +187,15 @@ export async function releaseExpiredLeases(services: Services, options: { all?: 
     // message (and a third claimed it afresh) since the SELECT above.
     const leaseLapsed = options.all ? '' : ' AND "leaseExpiresAt" < ?';
     const lapsedAt = options.all ? [] : [now];
-    const requeued = waiting.length === 0 ? [] : (yield* tx.all(
-      `UPDATE "Message" SET status = 'QUEUED', "errorMessage" = ?, "leaseExpiresAt" = NULL, "nextAttemptAt" = ?, "updatedAt" = ?
-        WHERE ${tx.inList('id')} AND ${statusIn(['SENDING'])}${leaseLapsed} RETURNING *`,
-      [RELEASED_MESSAGE, now, now, tx.list(waiting.sort()), ...lapsedAt],
-    )).map(reviveMessage);
-    yield* insertRows(tx, 'MessageEvent', requeued.map((m) => ({ id: newId(), messageId: m.id, status: 'QUEUED', errorMessage: RELEASED_MESSAGE, at: now })));
+    const requeued = yield* moveMessages(
+      tx,
+      waiting,
+      ['SENDING'],
+      { status: 'QUEUED', errorMessage: RELEASED_MESSAGE },
+      { leaseExpiresAt: null, nextAttemptAt: now },
+      now,
+      { leaseLapsedBefore: options.all ? undefined : now },
+    );
     if (handedOver.length === 0) return { released: requeued, inFlight: [] };
     if (options.all) {
       yield* tx.run(`UPDATE "Message" SET "leaseExpiresAt" = ? WHERE ${tx.inList('id')} AND ${statusIn(['SENDING'])}`, [new Date(0), tx.list(handedOver)]);
