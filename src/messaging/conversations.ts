@@ -29,6 +29,8 @@ export async function deleteConversation(services: Services, organizationId: str
     const closed = await tx.conversation.updateMany({ where: { id, organizationId }, data: { openThreadKey: null, archived: true } });
     if (closed.count === 0) throw notFound('Conversation');
     const { count } = await tx.message.deleteMany({ where: { conversationId: id, organizationId } });
+    // Takeover events for the assistant name the thread, not a message: erased with it (its timeline cascades).
+    await tx.webhookForward.deleteMany({ where: { conversationId: id, organizationId, messageId: null } });
     await tx.conversation.delete({ where: { id } });
     return { deletedMessages: count };
   });

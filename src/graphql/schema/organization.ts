@@ -72,7 +72,7 @@ const Viewer = builder.objectRef<{ apiKeyId: string }>('Viewer').implement({
   fields: (t) => ({
     apiKey: t.prismaField({
       type: 'ApiKey',
-      resolve: (query, viewer, _args, ctx) => ctx.services.db.apiKey.findUniqueOrThrow({ ...query, where: { id: viewer.apiKeyId } }),
+      resolve: (query, viewer, _args, ctx) => ctx.services.db.apiKey.findFirstOrThrow({ ...query, where: { id: viewer.apiKeyId, organizationId: ctx.organizationId } }),
     }),
     organization: t.prismaField({
       type: 'Organization',
