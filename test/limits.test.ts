@@ -155,7 +155,7 @@ describe('query limits', () => {
       body.errors?.map((e) => `${e.extensions?.code}:${e.extensions?.argument}`);
     const big = await post(server.url, key, `query($n: Int) { messages(first: $n) { edges { node { id } } } }`, { n: 5000 });
     expect(codes(big.body)).toEqual(['BAD_USER_INPUT:first']);
-    expect(big.body.errors[0].message).toMatch(/messages: first must be from 0 to 100; got 5000/);
+    expect(big.body.errors![0].message).toMatch(/messages: first must be from 0 to 100; got 5000/);
     expect(big.body.data ?? null).toBeNull();
     // Nested connections are checked too, literal or variable.
     const nested = `query($n: Int) { conversations(first: 1) { edges { node { messages(last: $n) { edges { node { id } } } } } } }`;
