@@ -12,7 +12,7 @@ import type { Intake } from './messaging/intake';
 import type { Inbound, OurNumber, Received, StatusOutcome, StatusUpdate } from './messaging/receive';
 import type { Message } from './db/client';
 import type { ApiKeyCache } from './tenancy/api-keys';
-import type { ExpiringCache } from './expiring-cache';
+import type { ExpiringCache } from './lib/expiring-cache';
 import type { SearchPlan } from './messaging/delivery-log';
 import type { RateLimiter } from './security/rate-limit';
 

@@ -9,7 +9,7 @@ import { newId } from '../db/ids';
 import { countSegments } from './segments';
 import { isOptOutRefusal, keywordOf, upsertOptOut } from './opt-outs';
 import { announceStatusChanges, providerPayload, statusesBelow, statusIn } from './status';
-import { forwardPayload } from '../webhooks/forward-payload';
+import { forwardPayload } from '../forwarding/payload';
 
 export type Inbound = Extract<NormalizedEvent, { kind: 'inbound' }>;
 export type StatusUpdate = Extract<NormalizedEvent, { kind: 'status' }>;

@@ -8,8 +8,8 @@ import { setOptOut } from '../messaging/opt-outs';
 import { claimDueMessages, expire, expireOverdueMessages, holdSender, LeaseKeeper, markHandedOver, releaseExpiredLeases, reserveSlotNow, type ClaimedMessage, type Sender } from './claim';
 import { InFlightReconciler } from './reconcile';
 import { effectiveRate } from './pacing';
-import { backoffDelay } from './backoff';
-import { Worker } from './worker';
+import { backoffDelay } from '../jobs/backoff';
+import { Worker } from '../jobs/worker';
 
 /**
  * The durable send queue. Messages wait in the database as QUEUED (or SCHEDULED until due);

@@ -1,9 +1,9 @@
 import type { Services } from '../services';
 import type { WebhookForward } from '../db/client';
 import { webhookSecret } from '../assistants/assistants';
-import { backoffDelay } from '../queue/backoff';
-import { signForward } from './forward-payload';
-import { Worker } from '../queue/worker';
+import { backoffDelay } from '../jobs/backoff';
+import { signForward } from './payload';
+import { Worker } from '../jobs/worker';
 import { OutboundError, OutboundHttp, outboundFailure } from '../security/outbound-http';
 
 /**

@@ -4,7 +4,9 @@ import { SwitchboardError } from '../errors';
 import { decodeId, idOrNone } from '../graphql/ids';
 import { authenticate } from '../tenancy/api-keys';
 import { messageWhere } from '../messaging/delivery-log';
-import { ENCODERS, exportChunks, filterFromParams, parseFormat, verifyExportToken } from '../messaging/export';
+import { ENCODERS, exportChunks, parseFormat } from '../export/encoders';
+import { verifyExportToken } from '../export/signed-url';
+import { filterFromParams } from '../export/url-filter';
 import { failure, sendJson } from './io';
 
 const CONVERSATION_PATH = /^\/export\/conversations\/([^/]+)$/;

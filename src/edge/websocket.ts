@@ -9,8 +9,8 @@ import { schema } from '../graphql/schema';
 import type { Context } from '../graphql/context';
 import type { Services } from '../services';
 import { authenticate, type Caller } from '../tenancy/api-keys';
-import { LiveConnections } from './connections';
-import { FanOut, type Subscriber } from './fan-out';
+import { LiveConnections } from '../realtime/connections';
+import { FanOut, type Subscriber } from '../realtime/fan-out';
 
 /** What app.ts hands Yoga with each HTTP request. */
 export type ServerContext = { req: IncomingMessage; res: ServerResponse; caller?: Caller | null };
