@@ -11,8 +11,8 @@ import { failure, sendJson } from './io';
 
 const CONVERSATION_PATH = /^\/export\/conversations\/([^/]+)$/;
 
-/** Whether `path` is one of the export routes (app.ts dispatches them here). */
-export const isExportPath = (path: string) => path === '/export/messages' || CONVERSATION_PATH.test(path);
+/** The export routes' paths (the route table, ./routes.ts, dispatches them here). */
+export const EXPORT_ROUTES: readonly (string | RegExp)[] = ['/export/messages', CONVERSATION_PATH];
 
 /**
  * GET /export/messages?format=csv|jsonl|txt&<MessageFilter fields>

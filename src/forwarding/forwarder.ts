@@ -24,6 +24,7 @@ export class Forwarder extends Worker<WebhookForward> {
   constructor(private readonly services: Services) {
     super('forwarder', services.log, 16, Math.min(services.config.queue.pollIntervalMs, services.config.forwarding.retryBaseMs));
     this.#http = new OutboundHttp({ allowPrivate: services.config.allowPrivateWebhookUrls });
+    services.signals.on('forwardsQueued', () => this.wake());
   }
 
   override async stop() {

@@ -31,7 +31,10 @@ export interface Intake {
  * threads, messages and their first timeline step. Each request gets its own outcome: its
  * message (the earlier one for a repeated idempotency key) or RECIPIENT_OPTED_OUT.
  */
-export function createIntake(services: Services): GroupCommit<Intake, Message> {
+/** What intake uses of the services. */
+export type IntakeServices = Pick<Services, 'sql' | 'metrics' | 'events' | 'signals'>;
+
+export function createIntake(services: IntakeServices): GroupCommit<Intake, Message> {
   // Another instance created the same thread or used the same idempotency key in the meantime
   // (a unique violation: the next pass finds them), or the transaction hit a deadlock or a
   // timeout under load: the batch is written again.
@@ -40,7 +43,7 @@ export function createIntake(services: Services): GroupCommit<Intake, Message> {
 
 const key = (...parts: (string | null)[]) => parts.join('|');
 
-async function storeBatch(services: Services, items: Intake[]): Promise<(Message | Error)[]> {
+async function storeBatch(services: IntakeServices, items: Intake[]): Promise<(Message | Error)[]> {
   const outcomes: (Message | Error | undefined)[] = new Array(items.length);
   const stored = await services.sql.transaction((tx) => {
     outcomes.fill(undefined);
@@ -58,7 +61,7 @@ async function storeBatch(services: Services, items: Intake[]): Promise<(Message
     services.metrics.accepted.inc({ provider: message.provider });
     services.events.statusChanged(message);
   }
-  if (stored.some((m) => m.status === 'QUEUED')) services.wakeSendQueue();
+  if (stored.some((m) => m.status === 'QUEUED')) services.signals.emit('messagesQueued');
   return outcomes as (Message | Error)[];
 }
 

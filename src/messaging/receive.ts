@@ -27,13 +27,16 @@ export type StatusOutcome = 'applied' | 'duplicate' | 'unknown';
  * while a batch is being written wait and go together in the next one, one short transaction
  * for many webhooks. The provider is answered once its webhook's batch has committed.
  */
-export function createInbound(services: Services): GroupCommit<{ event: Inbound; number: OurNumber }, Received> {
+/** What inbound messages and delivery statuses use of the services. */
+export type ReceiveServices = Pick<Services, 'sql' | 'metrics' | 'events' | 'signals'>;
+
+export function createInbound(services: ReceiveServices): GroupCommit<{ event: Inbound; number: OurNumber }, Received> {
   // A unique violation: another instance stored the same message or opened the same thread in
   // the meantime; the next pass finds them.
   return new GroupCommit((items) => retrying(() => receiveBatch(services, items), (error) => isUniqueViolation(error) || isTransient(error)));
 }
 
-export function createDeliveryStatuses(services: Services): GroupCommit<{ event: StatusUpdate; number: OurNumber }, StatusOutcome> {
+export function createDeliveryStatuses(services: ReceiveServices): GroupCommit<{ event: StatusUpdate; number: OurNumber }, StatusOutcome> {
   return new GroupCommit((items) => retrying(() => applyStatusBatch(services, items)));
 }
 
@@ -44,7 +47,7 @@ const threadKey = (phoneNumberId: string, customer: string) => `${phoneNumberId}
  * first), joins it to its thread, applies STOP/START keywords to the opt-out ledger, queues
  * its forwarding to the assistant, and publishes it. Each item learns whether it was new.
  */
-async function receiveBatch(services: Services, items: { event: Inbound; number: OurNumber }[]): Promise<Received[]> {
+async function receiveBatch(services: ReceiveServices, items: { event: Inbound; number: OurNumber }[]): Promise<Received[]> {
   const now = new Date();
   const outcomes = await services.sql.transaction((tx) => storeInbound(tx, items, now));
   const fresh = outcomes.filter((o) => !o.duplicate).map((o) => o.message);
@@ -52,7 +55,7 @@ async function receiveBatch(services: Services, items: { event: Inbound; number:
     services.metrics.received.inc({ provider: message.provider });
     services.events.received(message);
   }
-  if (items.some((item, i) => !outcomes[i].duplicate && item.number.assistant?.smsWebhookUrl)) services.wakeForwarder();
+  if (items.some((item, i) => !outcomes[i].duplicate && item.number.assistant?.smsWebhookUrl)) services.signals.emit('forwardsQueued');
   return outcomes;
 }
 
@@ -207,7 +210,7 @@ function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[]
  * touch its own messages). A status moves only forward; every new provider word is kept in the
  * timeline, and a provider's retry of a word already recorded is ignored.
  */
-async function applyStatusBatch(services: Services, items: { event: StatusUpdate; number: OurNumber }[]): Promise<StatusOutcome[]> {
+async function applyStatusBatch(services: ReceiveServices, items: { event: StatusUpdate; number: OurNumber }[]): Promise<StatusOutcome[]> {
   const now = new Date();
   const { outcomes, changed } = await services.sql.transaction(function* (tx) {
     const outcomes: StatusOutcome[] = [];

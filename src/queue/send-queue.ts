@@ -40,6 +40,7 @@ export class SendQueue extends Worker<ClaimedMessage> {
   constructor(private readonly services: Services) {
     super('send queue', services.log, services.config.queue.concurrency, services.config.queue.pollIntervalMs);
     this.#reconciler = new InFlightReconciler(services);
+    services.signals.on('messagesQueued', () => this.wake());
   }
 
   override async stop() {
