@@ -3,7 +3,7 @@ import type { Services } from '../services';
 import { SwitchboardError } from '../errors';
 import { decodeId, idOrNone } from '../graphql/ids';
 import { authenticate } from '../tenancy/api-keys';
-import { messageWhere } from '../messaging/delivery-log';
+import { messageWhere } from '../messaging/message-filter';
 import { ENCODERS, exportChunks, parseFormat } from '../export/encoders';
 import { verifyExportToken } from '../export/signed-url';
 import { filterFromParams } from '../export/url-filter';

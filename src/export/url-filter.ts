@@ -1,15 +1,16 @@
 import { SwitchboardError } from '../errors';
-import type { MessageFilter } from '../messaging/delivery-log';
+import { Direction, MessageStatus, Provider } from '../db/client';
+import type { MessageFilter } from '../messaging/message-filter';
 
 // Filters in a URL: the same names as GraphQL's MessageFilter, IDs global, dates ISO 8601.
 
-export const FILTER_PARAMS = ['direction', 'status', 'provider', 'assistantId', 'conversationId', 'from', 'to', 'search', 'createdAfter', 'createdBefore'] as const;
+export const FILTER_PARAMS: readonly (keyof MessageFilter)[] = ['direction', 'status', 'provider', 'assistantId', 'conversationId', 'from', 'to', 'search', 'createdAfter', 'createdBefore'];
 
-const ENUMS = {
-  direction: ['INBOUND', 'OUTBOUND'],
-  status: ['SCHEDULED', 'QUEUED', 'SENDING', 'SENT', 'DELIVERED', 'UNDELIVERED', 'FAILED', 'CANCELED', 'RECEIVED'],
-  provider: ['TWILIO', 'TELNYX', 'VONAGE'],
-} as const;
+const ENUMS: Record<'direction' | 'status' | 'provider', readonly string[]> = {
+  direction: Object.values(Direction),
+  status: Object.values(MessageStatus),
+  provider: Object.values(Provider),
+};
 
 /** The filter a query string names; `decodeId` turns global IDs into raw ones (one that does not decode should find nothing). */
 export function filterFromParams(params: URLSearchParams, decodeId: (typename: string, globalId: string) => string): MessageFilter {
@@ -18,7 +19,7 @@ export function filterFromParams(params: URLSearchParams, decodeId: (typename: s
     const value = params.get(name);
     if (!value) continue;
     const upper = value.toUpperCase();
-    if (!(ENUMS[name] as readonly string[]).includes(upper)) {
+    if (!ENUMS[name].includes(upper)) {
       throw new SwitchboardError('INVALID_INPUT', `${name} must be one of ${ENUMS[name].join(', ')}`, name);
     }
     (filter as Record<string, string>)[name] = upper;
