@@ -23,7 +23,7 @@ import { releaseExpiredLeases } from './queue/claim';
 import { restSend } from './http/rest-send';
 import { handleExport, isExportPath } from './http/export';
 import { BodyTooLarge, readBodyBytes, sendJson, sendText } from './http/io';
-import { handleProviderWebhook, WEBHOOK_ROUTES } from './webhooks/routes';
+import { webhookRoutes } from './webhooks/routes';
 import { Forwarder } from './webhooks/forwarder';
 import { startTallyCompaction } from './messaging/stats';
 import { queryLimitPlugins } from './graphql/limits';
@@ -118,6 +118,8 @@ export async function buildApp(config: Config): Promise<App> {
     }),
   });
 
+  // The providers registered when the app is built (src/providers/index.ts), by path.
+  const webhooks = new Map(webhookRoutes().map((route) => [route.path, route]));
   const server: Server = createServer((req, res) => {
     route(req, res).catch((error) => {
       log.error({ err: error, path: req.url }, 'request failed');
@@ -138,9 +140,10 @@ export async function buildApp(config: Config): Promise<App> {
       if (config.metricsToken && !sameSecret(req.headers.authorization ?? '', `Bearer ${config.metricsToken}`)) return sendText(res, 401, 'metrics token required');
       return sendText(res, 200, await services.metrics.render(), services.metrics.contentType);
     }
-    if (WEBHOOK_ROUTES.has(path)) {
-      if (req.method !== 'POST') return sendText(res, 405, 'POST only');
-      return handleProviderWebhook(services, path, req, res);
+    const webhook = webhooks.get(path);
+    if (webhook) {
+      if (req.method !== webhook.method) return sendText(res, 405, `${webhook.method} only`);
+      return webhook.handler(services, req, res);
     }
     if (path === '/') {
       res.writeHead(302, { location: '/graphql' });

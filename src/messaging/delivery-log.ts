@@ -1,11 +1,12 @@
 import type { Services } from '../services';
-import { Prisma, type MessageStatus } from '../db/client';
+import { Prisma, type Direction, type MessageStatus } from '../db/client';
+import type { ProviderName } from '../providers/types';
 import { parseE164 } from './phone-number';
 
 export interface MessageFilter {
-  direction?: 'INBOUND' | 'OUTBOUND' | null;
+  direction?: Direction | null;
   status?: MessageStatus | null;
-  provider?: 'TWILIO' | 'TELNYX' | 'VONAGE' | null;
+  provider?: ProviderName | null;
   assistantId?: string;
   conversationId?: string;
   from?: string | null;

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import type { Prisma } from '../db/client';
+import { Direction, MessageStatus, type Prisma } from '../db/client';
+import { allProviders } from '../providers';
 import type { Services } from '../services';
 import { SwitchboardError } from '../errors';
 import type { MessageFilter } from './delivery-log';
@@ -242,11 +243,12 @@ export function parseFormat(value: string | null | undefined): ExportFormat {
 
 export const FILTER_PARAMS = ['direction', 'status', 'provider', 'assistantId', 'conversationId', 'from', 'to', 'search', 'createdAfter', 'createdBefore'] as const;
 
-const ENUMS = {
-  direction: ['INBOUND', 'OUTBOUND'],
-  status: ['SCHEDULED', 'QUEUED', 'SENDING', 'SENT', 'DELIVERED', 'UNDELIVERED', 'FAILED', 'CANCELED', 'RECEIVED'],
-  provider: ['TWILIO', 'TELNYX', 'VONAGE'],
-} as const;
+/** The values each enum filter takes: the Prisma enums', and the registered providers' names. */
+const ENUMS: Record<'direction' | 'status' | 'provider', () => readonly string[]> = {
+  direction: () => Object.values(Direction),
+  status: () => Object.values(MessageStatus),
+  provider: () => allProviders().map((provider) => provider.name),
+};
 
 /** The filter a query string names; `decodeId` turns global IDs into raw ones (one that does not decode should find nothing). */
 export function filterFromParams(params: URLSearchParams, decodeId: (typename: string, globalId: string) => string): MessageFilter {
@@ -255,9 +257,8 @@ export function filterFromParams(params: URLSearchParams, decodeId: (typename: s
     const value = params.get(name);
     if (!value) continue;
     const upper = value.toUpperCase();
-    if (!(ENUMS[name] as readonly string[]).includes(upper)) {
-      throw new SwitchboardError('INVALID_INPUT', `${name} must be one of ${ENUMS[name].join(', ')}`, name);
-    }
+    const values = ENUMS[name]();
+    if (!values.includes(upper)) throw new SwitchboardError('INVALID_INPUT', `${name} must be one of ${values.join(', ')}`, name);
     (filter as Record<string, string>)[name] = upper;
   }
   const assistantId = params.get('assistantId');
