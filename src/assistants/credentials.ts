@@ -34,12 +34,20 @@ export function configuredProviders(assistant: { credentials: Pick<ProviderCrede
 
 /** A stored credential, opened and checked against its provider's fields. */
 export function openCredential<C>(secrets: SecretBox, provider: ProviderDescriptor<C>, stored: StoredCredential): C {
-  const value = secrets.openJson<unknown>(stored.sealed);
-  if (!hasFields(provider.credentials, value)) throw new Error(`stored ${provider.name} credentials lack a required field`);
-  return value;
+  return openWithSecrets(secrets, provider, stored).credentials;
 }
 
-function hasFields<C>(schema: CredentialSchema<C>, value: unknown): value is C {
+/** The same, with the values of its secret fields (to keep them out of provider error texts). */
+export function openWithSecrets<C>(secrets: SecretBox, provider: ProviderDescriptor<C>, stored: StoredCredential): { credentials: C; secretValues: string[] } {
+  const value = secrets.openJson<unknown>(stored.sealed);
+  if (!hasFields(provider.credentials, value)) throw new Error(`stored ${provider.name} credentials lack a required field`);
+  const fields: Readonly<Record<string, { secret?: boolean }>> = provider.credentials.fields;
+  const record: Readonly<Record<string, unknown>> = value;
+  const secretValues = Object.entries(fields).flatMap(([name, field]) => (field.secret && typeof record[name] === 'string' ? [record[name]] : []));
+  return { credentials: value, secretValues };
+}
+
+function hasFields<C>(schema: CredentialSchema<C>, value: unknown): value is C & Readonly<Record<string, unknown>> {
   if (typeof value !== 'object' || value === null) return false;
   const fields: Readonly<Record<string, { required: boolean }>> = schema.fields;
   const record = value as Record<string, unknown>;

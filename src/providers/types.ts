@@ -151,7 +151,7 @@ export interface CredentialField {
   description?: string;
   /** A further check of a given value: the complaint, or null when it is fine. */
   check?(value: string): string | null;
-  /** Sealed with the rest, and also scrubbed from any provider error text that could echo it. */
+  /** A secret (all fields are sealed): its value is also scrubbed from a failed send's error text. */
   secret?: boolean;
 }
 

@@ -2,7 +2,8 @@ import type { Services } from '../services';
 import type { Message } from '../db/client';
 import { providerNamed } from '../providers';
 import type { ProviderDescriptor } from '../providers/types';
-import { credentialFor, openCredential } from '../assistants/credentials';
+import { credentialFor, openWithSecrets } from '../assistants/credentials';
+import { withoutSecrets } from '../providers/http-failure';
 import { recordQueueSteps, type QueueStep } from '../messaging/status';
 import { GroupCommit } from '../db/group-commit';
 import { setOptOut } from '../messaging/opt-outs';
@@ -91,7 +92,9 @@ export class SendQueue extends Worker<ClaimedMessage> {
         return;
       }
       const stopTimer = services.metrics.dispatchSeconds.startTimer({ provider: message.provider });
-      const result = await sendThrough(services, provider, openCredential(services.secrets, provider, credential), message);
+      const { credentials, secretValues } = openWithSecrets(services.secrets, provider, credential);
+      // Provider messages should never echo a secret, but a send result is stored and shown to users.
+      const result = withoutSecrets(await sendThrough(services, provider, credentials, message), secretValues);
       const retrying = !result.ok && result.retryable && message.attempts < services.config.queue.maxAttempts;
       stopTimer({ outcome: result.ok ? 'sent' : retrying ? 'retry' : 'failed' });
       if (!result.ok) {

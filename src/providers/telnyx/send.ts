@@ -3,7 +3,7 @@
  */
 import Telnyx, { APIError } from 'telnyx';
 import { ClientCache } from '../client-cache.js';
-import { clientFailure, networkFailure, refusal, withoutSecrets } from '../http-failure.js';
+import { clientFailure, networkFailure, refusal } from '../http-failure.js';
 import { isOptOutRefusal } from './status.js';
 import type { OutboundMessage, SendOptions, SendResult, TelnyxCredentials } from '../types.js';
 
@@ -55,7 +55,7 @@ export async function sendTelnyx(
   } catch (error) {
     result = describeFailure(error);
   }
-  return withoutSecrets(result, [credentials.apiKey]);
+  return result;
 }
 
 interface TelnyxErrorBody {

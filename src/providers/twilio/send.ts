@@ -5,7 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import twilio from 'twilio';
 import { ClientCache } from '../client-cache.js';
-import { clientFailure, networkFailure, refusal, withoutSecrets } from '../http-failure.js';
+import { clientFailure, networkFailure, refusal } from '../http-failure.js';
 import { isOptOutRefusal } from './status.js';
 import type { OutboundMessage, SendOptions, SendResult, TwilioCredentials } from '../types.js';
 
@@ -92,7 +92,7 @@ export async function sendTwilio(
       return describeFailure(error, call.retryAfter);
     }
   });
-  return withoutSecrets(result, [credentials.authToken]);
+  return result;
 }
 
 function describeFailure(error: unknown, retryAfter: string | undefined): SendResult {

@@ -4,7 +4,7 @@
  */
 import { Vonage } from '@vonage/server-sdk';
 import { ClientCache } from '../client-cache.js';
-import { clientFailure, networkFailure, refusal, withoutSecrets, type SendFailure } from '../http-failure.js';
+import { clientFailure, networkFailure, refusal, type SendFailure } from '../http-failure.js';
 import { isOptOutRefusal } from './status.js';
 import type { OutboundMessage, SendOptions, SendResult, VonageCredentials } from '../types.js';
 
@@ -70,7 +70,7 @@ export async function sendVonage(
   } catch (error) {
     result = await describeFailure(error);
   }
-  return withoutSecrets(result, [credentials.apiSecret, credentials.privateKey, credentials.signatureSecret]);
+  return result;
 }
 
 function refuseBeforeSending(credentials: VonageCredentials, message: OutboundMessage): SendFailure | undefined {
