@@ -1,5 +1,5 @@
 import type { Services } from '../services';
-import type { OptOut, Provider } from '../db/client';
+import type { OptOut } from '../db/client';
 import type { SqlTx, Work } from '../db/sql';
 import { reviveDates } from '../db/rows';
 import { newId } from '../db/ids';
@@ -47,16 +47,6 @@ export function* upsertOptOut(tx: SqlTx, entry: OptOutEntry, at = new Date()): W
 
 export function setOptOut(services: Services, entry: OptOutEntry): Promise<OptOut> {
   return services.sql.transaction((tx) => upsertOptOut(tx, entry));
-}
-
-/**
- * A provider's own refusal because the recipient opted out (Twilio 21610, Telnyx 40300, Vonage
- * "recipient-opted-out"), whether it comes back from the send call or in a status callback.
- */
-export function isOptOutRefusal(provider: Provider, errorCode: string | null | undefined, errorMessage?: string | null): boolean {
-  if (provider === 'TWILIO') return errorCode === '21610';
-  if (provider === 'TELNYX') return errorCode === '40300';
-  return /opted[-_ ]?out/i.test(errorCode ?? '') || /opt(?:ed)?[\s_-]?out|unsubscribed/i.test(errorMessage ?? '');
 }
 
 export interface OptOutFilter {

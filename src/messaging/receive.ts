@@ -1,5 +1,6 @@
 import type { Services } from '../services';
-import type { Assistant, Message, PhoneNumber } from '../db/client';
+import type { Message } from '../db/client';
+import type { SenderWithAssistant } from '../assistants/sender-directory';
 import type { NormalizedEvent } from '../providers/types';
 import type { Row, SqlTx, Work } from '../db/sql';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
@@ -7,14 +8,15 @@ import { GroupCommit } from '../db/group-commit';
 import { groupBy, insertRows, newMessage, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { countSegments } from './segments';
-import { isOptOutRefusal, keywordOf, upsertOptOut } from './opt-outs';
+import { keywordOf, upsertOptOut } from './opt-outs';
+import { providerNamed } from '../providers';
 import { announceStatusChanges, providerPayload, statusesBelow, statusIn } from './status';
 import { forwardPayload } from '../forwarding/payload';
 import { joinThreads, threadKey } from './conversations';
 
 export type Inbound = Extract<NormalizedEvent, { kind: 'inbound' }>;
 export type StatusUpdate = Extract<NormalizedEvent, { kind: 'status' }>;
-export type OurNumber = PhoneNumber & { assistant: Assistant | null };
+export type OurNumber = SenderWithAssistant;
 
 export interface Received {
   message: Message;
@@ -207,7 +209,7 @@ async function applyStatusBatch(services: ReceiveServices, items: { event: Statu
       }
       // The carrier refused because the customer opted out (Twilio 21610, Telnyx 40300…): later
       // sends from this number are refused here rather than by the provider.
-      if ((event.status === 'FAILED' || event.status === 'UNDELIVERED') && isOptOutRefusal(event.provider, event.errorCode, event.errorMessage)) {
+      if ((event.status === 'FAILED' || event.status === 'UNDELIVERED') && providerNamed(event.provider).isOptOutRefusal(event.errorCode, event.errorMessage)) {
         yield* upsertOptOut(tx, {
           organizationId: message.organizationId,
           phoneNumberId: number.id,
