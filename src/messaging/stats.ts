@@ -311,7 +311,7 @@ function sqlWhere(services: Services, organizationId: string, filter: MessageFil
   const conditions: Prisma.Sql[] = [Prisma.sql`"organizationId" = ${organizationId}`];
   if (filter.direction) conditions.push(Prisma.sql`"direction" = ${cast(filter.direction, 'Direction')}`);
   if (filter.status) conditions.push(Prisma.sql`"status" = ${cast(filter.status, 'MessageStatus')}`);
-  if (filter.provider) conditions.push(Prisma.sql`"provider" = ${cast(filter.provider, 'Provider')}`);
+  if (filter.provider) conditions.push(Prisma.sql`"provider" = ${filter.provider}`);
   if (filter.assistantId !== undefined) conditions.push(Prisma.sql`"assistantId" = ${filter.assistantId}`);
   if (filter.conversationId !== undefined) conditions.push(Prisma.sql`"conversationId" = ${filter.conversationId}`);
   if (filter.from) conditions.push(Prisma.sql`"from" = ${parseE164(filter.from) ?? filter.from}`);
