@@ -1,3 +1,5 @@
+import type { MessageStatus } from '../db/client.js';
+
 /**
  * What a provider is to Switchboard: one ProviderDescriptor (at the end of this file) that owns
  * every fact about it. The rest of the code loops over the registry in index.ts.
@@ -7,8 +9,7 @@
 export type ProviderName = string;
 
 /** Switchboard's own message statuses (the Prisma enum). */
-export type { MessageStatus } from '../db/client.js';
-import type { MessageStatus } from '../db/client.js';
+export type { MessageStatus };
 
 export interface OutboundMessage {
   from: string; // E.164
