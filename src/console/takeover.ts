@@ -4,7 +4,7 @@ import { notFound, SwitchboardError } from '../errors';
 import type { KeyCaller } from '../tenancy/api-keys';
 import { agentOf } from '../tenancy/agents';
 import type { ConversationChange } from '../realtime/events';
-import { queueConversationModeEvents } from '../webhooks/assistant-events';
+import { queueConversationModeEvents } from '../forwarding/events';
 
 /** At most a week: a thread left to a person longer than that is handed back by hand. */
 export const MAX_HAND_BACK_AFTER_MINUTES = 7 * 24 * 60;

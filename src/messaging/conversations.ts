@@ -1,6 +1,95 @@
 import type { Services } from '../services';
-import { Prisma } from '../db/client';
+import { Prisma, type Conversation } from '../db/client';
+import type { Row, SqlTx, Work } from '../db/sql';
+import { groupBy, insertRows, newConversation, reviveConversation } from '../db/rows';
+import { newId } from '../db/ids';
 import { notFound } from '../errors';
+
+/** The key of the open thread of (our number, customer): at most one thread per pair holds it (Conversation.openThreadKey). */
+export const threadKey = (phoneNumberId: string, customerPhoneNumber: string) => `${phoneNumberId}|${customerPhoneNumber}`;
+
+/** A message joining the thread of (our number, customer). */
+export interface ThreadJoin {
+  organizationId: string;
+  phoneNumberId: string;
+  customerPhoneNumber: string;
+  /** The number's assistant now (null: none); a thread follows its number when it is reassigned. */
+  assistantId: string | null;
+  /** Whether the message counts as unread (inbound messages, until markConversationRead). */
+  unread: boolean;
+}
+
+/** The open threads of these threadKeys, whole (their mode included), by threadKey: one look-up. */
+export function* openThreads(tx: SqlTx, keys: readonly string[]): Work<Map<string, Conversation>> {
+  if (keys.length === 0) return new Map();
+  const rows = yield* tx.all(`SELECT * FROM "Conversation" WHERE ${tx.inList('"openThreadKey"')}`, [tx.list([...new Set(keys)].sort())]);
+  return new Map(rows.map((row) => reviveConversation(row)).map((thread) => [thread.openThreadKey!, thread]));
+}
+
+/** A thread a batch joined: as it is after the batch, and whether the batch opened it. */
+export interface JoinedThread {
+  thread: Conversation;
+  created: boolean;
+}
+
+/**
+ * Joins each message to the open thread of its (our number, customer), opening one where there
+ * is none, for a whole batch (intake's and inbound's): one look-up of the open threads (none when
+ * the caller read them already: `open`), one insert of the new ones, and one update per
+ * (assistant, unread count) of the others, which move to the top and count their unread
+ * messages. Returns each thread, as it now is, by threadKey.
+ * Threads are written in key order (ids sorted within an update), like every writer of threads:
+ * two instances opening the same new threads at once then wait for each other instead of
+ * deadlocking.
+ */
+export function* joinThreads(tx: SqlTx, joins: readonly ThreadJoin[], now: Date, open?: Map<string, Conversation>): Work<Map<string, JoinedThread>> {
+  const byKey = new Map<string, { join: ThreadJoin; unread: number }>();
+  for (const join of joins) {
+    const k = threadKey(join.phoneNumberId, join.customerPhoneNumber);
+    const seen = byKey.get(k);
+    byKey.set(k, { join: seen && join.assistantId === null ? seen.join : join, unread: (seen?.unread ?? 0) + (join.unread ? 1 : 0) });
+  }
+  const keys = [...byKey.keys()].sort();
+  const joined = new Map<string, JoinedThread>();
+  if (keys.length === 0) return joined;
+  const known = open ?? (yield* openThreads(tx, keys));
+  const existing = keys.flatMap((k) => known.get(k) ?? []);
+  const newThreads: Conversation[] = [];
+  for (const k of keys) {
+    if (known.has(k)) continue;
+    const { join, unread } = byKey.get(k)!;
+    const thread = newConversation({
+      id: newId(),
+      organizationId: join.organizationId,
+      phoneNumberId: join.phoneNumberId,
+      assistantId: join.assistantId,
+      customerPhoneNumber: join.customerPhoneNumber,
+      openThreadKey: k,
+      unreadCount: unread,
+      lastMessageAt: now,
+      createdAt: now,
+    });
+    joined.set(k, { thread, created: true });
+    newThreads.push(thread);
+  }
+  yield* insertRows(tx, 'Conversation', newThreads as unknown as Row[]);
+  // A number without an assistant now leaves its thread's assistant as it was.
+  const moved = existing.map((thread) => {
+    const { join, unread } = byKey.get(thread.openThreadKey!)!;
+    const assistantId = join.assistantId ?? thread.assistantId;
+    joined.set(thread.openThreadKey!, { thread: { ...thread, assistantId, unreadCount: thread.unreadCount + unread, lastMessageAt: now }, created: false });
+    return { id: thread.id, assistantId, unread };
+  });
+  for (const threads of groupBy(moved, (thread) => `${thread.assistantId}|${thread.unread}`).values()) {
+    yield* tx.run(`UPDATE "Conversation" SET "lastMessageAt" = ?, "unreadCount" = "unreadCount" + ?, "assistantId" = ? WHERE ${tx.inList('"id"')}`, [
+      now,
+      threads[0].unread,
+      threads[0].assistantId,
+      tx.list(threads.map((thread) => thread.id).sort()),
+    ]);
+  }
+  return joined;
+}
 
 /**
  * Marks every inbound message of the thread read: readAt on each unread one, the thread's

@@ -1,11 +1,12 @@
 import type { Services } from '../services';
-import type { Conversation, Message } from '../db/client';
+import type { Message } from '../db/client';
 import { SwitchboardError } from '../errors';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
 import { type Row, type SqlTx, type Work } from '../db/sql';
-import { groupBy, insertRows, newConversation, newMessage, reviveConversation, reviveMessage } from '../db/rows';
+import { groupBy, insertRows, newMessage, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { GroupCommit } from '../db/group-commit';
+import { joinThreads, openThreads, threadKey } from './conversations';
 import type { ConversationUpdate } from '../realtime/events';
 import { handBackPushes, takenOverRefusal, threadUpdates } from '../console/batch-threads';
 
@@ -44,7 +45,10 @@ export interface Intake {
  * message (the earlier one for a repeated idempotency key), RECIPIENT_OPTED_OUT, or
  * CONVERSATION_TAKEN_OVER (the assistant's send into a thread a person handles).
  */
-export function createIntake(services: Services): GroupCommit<Intake, Message> {
+/** What intake uses of the services. */
+export type IntakeServices = Pick<Services, 'sql' | 'metrics' | 'events' | 'signals'>;
+
+export function createIntake(services: IntakeServices): GroupCommit<Intake, Message> {
   // Another instance created the same thread or used the same idempotency key in the meantime
   // (a unique violation: the next pass finds them), or the transaction hit a deadlock or a
   // timeout under load: the batch is written again.
@@ -53,7 +57,7 @@ export function createIntake(services: Services): GroupCommit<Intake, Message> {
 
 const key = (...parts: (string | null)[]) => parts.join('|');
 
-async function storeBatch(services: Services, items: Intake[]): Promise<(Message | Error)[]> {
+async function storeBatch(services: IntakeServices, items: Intake[]): Promise<(Message | Error)[]> {
   const outcomes: (Message | Error | undefined)[] = new Array(items.length);
   const { messages: stored, threads } = await services.sql.transaction((tx) => {
     outcomes.fill(undefined);
@@ -72,7 +76,7 @@ async function storeBatch(services: Services, items: Intake[]): Promise<(Message
     services.events.statusChanged(message);
   }
   for (const update of threads) services.events.conversationUpdated(update);
-  if (stored.some((m) => m.status === 'QUEUED')) services.wakeSendQueue();
+  if (stored.some((m) => m.status === 'QUEUED')) services.signals.emit('messagesQueued');
   return outcomes as (Message | Error)[];
 }
 
@@ -118,54 +122,24 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
   const pending = creators.filter((i) => outcomes[i] === undefined);
   if (pending.length === 0) return { messages: [], threads: [] };
 
-  // 3. Each message joins the open thread of (our number, customer), created when there is none.
-  //    The assistant's sends into a thread a person handles are refused.
+  // 3. Each message joins the open thread of (our number, customer), opened when there is none.
+  //    The open threads are read first: the assistant's sends into one a person handles are refused.
   const now = new Date();
-  const threadKeys = [...new Set(pending.map((i) => key(items[i].phoneNumberId, items[i].to)))];
-  const open = (yield* tx.all(`SELECT * FROM "Conversation" WHERE ${tx.inList('"openThreadKey"')}`, [tx.list(threadKeys)])).map(reviveConversation);
-  const openByKey = new Map(open.map((c) => [c.openThreadKey!, c]));
+  const open = yield* openThreads(tx, pending.map((i) => threadKey(items[i].phoneNumberId, items[i].to)));
   for (const i of pending) {
     const { phoneNumberId, to, sentBy, force } = items[i];
-    const refusal = takenOverRefusal(openByKey.get(key(phoneNumberId, to)), sentBy, force, to);
+    const refusal = takenOverRefusal(open.get(threadKey(phoneNumberId, to)), sentBy, force, to);
     if (refusal) outcomes[i] = refusal;
   }
   const toStore = pending.filter((i) => outcomes[i] === undefined);
   if (toStore.length === 0) return { messages: [], threads: [] };
-  const threadOf = new Map(open.map((c) => [c.openThreadKey!, c.id]));
-  const newThreads: Conversation[] = [];
-  for (const i of toStore) {
-    const item = items[i];
-    const k = key(item.phoneNumberId, item.to);
-    if (threadOf.has(k)) continue;
-    const id = newId();
-    threadOf.set(k, id);
-    newThreads.push(
-      newConversation({
-        id,
-        organizationId: item.organizationId,
-        phoneNumberId: item.phoneNumberId,
-        assistantId: item.assistantId,
-        customerPhoneNumber: item.to,
-        openThreadKey: k,
-        lastMessageAt: now,
-        createdAt: now,
-      }),
-    );
-  }
-  // In key order, like every writer of threads: two instances creating the same new threads
-  // at once then wait for each other instead of deadlocking.
-  newThreads.sort((a, b) => (a.openThreadKey! < b.openThreadKey! ? -1 : 1));
-  yield* insertRows(tx, 'Conversation', newThreads as unknown as Row[]);
-  // Existing threads move to the top; a number reassigned since takes its thread along.
-  const assistantOf = new Map(toStore.map((i) => [key(items[i].phoneNumberId, items[i].to), items[i].assistantId]));
-  const touched = open.filter((c) => assistantOf.has(c.openThreadKey!));
-  for (const [assistantId, threads] of groupBy(touched, (c) => assistantOf.get(c.openThreadKey!)!)) {
-    yield* tx.run(`UPDATE "Conversation" SET "lastMessageAt" = ?, "assistantId" = ? WHERE ${tx.inList('"id"')}`, [
-      now,
-      assistantId,
-      tx.list(threads.map((c) => c.id).sort()),
-    ]);
-  }
+  const joined = yield* joinThreads(
+    tx,
+    toStore.map((i) => ({ organizationId: items[i].organizationId, phoneNumberId: items[i].phoneNumberId, customerPhoneNumber: items[i].to, assistantId: items[i].assistantId, unread: false })),
+    now,
+    open,
+  );
+  const threadOf = (item: Intake) => joined.get(threadKey(item.phoneNumberId, item.to))!.thread;
 
   // 4. The messages and the first step of each timeline.
   const messages: Message[] = toStore.map((i) => {
@@ -175,7 +149,7 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
       organizationId: item.organizationId,
       assistantId: item.assistantId,
       phoneNumberId: item.phoneNumberId,
-      conversationId: threadOf.get(key(item.phoneNumberId, item.to))!,
+      conversationId: threadOf(item).id,
       direction: 'OUTBOUND',
       from: item.from,
       to: item.to,
@@ -198,23 +172,19 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
     outcomes[i] = message;
     return message;
   });
-  // An agent's reply moves the automatic hand-back of its thread on.
-  const agentReplied = new Set(toStore.filter((i) => items[i].sentBy?.kind === 'AGENT').map((i) => threadOf.get(key(items[i].phoneNumberId, items[i].to))!));
-  const pushes = handBackPushes(touched, agentReplied, now);
-  for (const [at, ids] of pushes) {
-    yield* tx.run(`UPDATE "Conversation" SET "handBackAt" = ? WHERE "mode" = 'HUMAN' AND ${tx.inList('"id"')}`, [new Date(at), tx.list(ids)]);
-  }
-  const handBackAt = new Map([...pushes].flatMap(([at, ids]) => ids.map((id) => [id, new Date(at)] as const)));
   yield* insertRows(tx, 'Message', messages as unknown as Row[]);
   yield* insertRows(
     tx,
     'MessageEvent',
     messages.map((m) => ({ id: newId(), messageId: m.id, status: m.status, at: now })),
   );
-  const threads = threadUpdates(
-    [...newThreads.map((thread) => ({ thread, created: true })), ...touched.map((thread) => ({ thread, created: false }))],
-    messages,
-    (thread) => ({ assistantId: assistantOf.get(thread.openThreadKey!) ?? thread.assistantId, handBackAt: handBackAt.get(thread.id) ?? thread.handBackAt }),
-  );
+  // An agent's reply moves the automatic hand-back of its thread on.
+  const agentReplied = new Set(toStore.filter((i) => items[i].sentBy?.kind === 'AGENT').map((i) => threadOf(items[i]).id));
+  const pushes = handBackPushes([...open.values()], agentReplied, now);
+  for (const [at, ids] of pushes) {
+    yield* tx.run(`UPDATE "Conversation" SET "handBackAt" = ? WHERE "mode" = 'HUMAN' AND ${tx.inList('"id"')}`, [new Date(at), tx.list(ids)]);
+  }
+  const handBackAt = new Map([...pushes].flatMap(([at, ids]) => ids.map((id) => [id, new Date(at)] as const)));
+  const threads = threadUpdates([...joined.values()], messages, (thread) => ({ handBackAt: handBackAt.get(thread.id) ?? thread.handBackAt }));
   return { messages, threads };
 }

@@ -4,7 +4,7 @@ import { retrying } from '../db/errors';
 import type { Message, MessageStatus } from '../db/client';
 import type { SqlTx, Work } from '../db/sql';
 import { insertRows, reviveMessage } from '../db/rows';
-import { queueStatusEvents } from '../webhooks/assistant-events';
+import { queueStatusEvents, type AssistantEventServices } from '../forwarding/events';
 
 /**
  * Where each status stands on a message's way. A status only ever moves to a higher rank
@@ -131,7 +131,7 @@ export function* moveMessages(
 }
 
 /** Publishes messageStatusChanged (and counts it) for messages whose status just changed. */
-export function announceStatusChanges(services: Services, messages: readonly Message[]) {
+export function announceStatusChanges(services: Pick<Services, 'metrics' | 'events'> & AssistantEventServices, messages: readonly Message[]) {
   for (const message of messages) {
     services.metrics.statusChanges.inc({ status: message.status, provider: message.provider });
     services.events.statusChanged(message);

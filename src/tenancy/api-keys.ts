@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Services } from '../services';
 import { notFound, SwitchboardError } from '../errors';
 import { randomToken } from '../security/secrets';
-import type { ExpiringCache } from '../expiring-cache';
+import type { ExpiringCache } from '../lib/expiring-cache';
 import type { MessageSender } from '../messaging/intake';
 import { formatScopes, parseScopes, type ApiKeyScope } from './scopes';
 import { agentOf } from './agents';

@@ -1,10 +1,12 @@
 import { builder } from '../builder';
 import { decodeId, idOrNone } from '../ids';
 import type { Assistant, PhoneNumber } from '../../db/client';
-import { configuredProviders, createAssistant, rotateWebhookSecret, updateAssistant } from '../../assistants/assistants';
+import { createAssistant, rotateWebhookSecret, updateAssistant } from '../../assistants/assistants';
+import { configuredProviders } from '../../assistants/credentials';
+import { providerConfigFields, providerConfigs } from './provider-configs';
 import { addPhoneNumber, assignPhoneNumber, updatePhoneNumber } from '../../assistants/phone-numbers';
 import { ProviderEnum } from './enums';
-import { webhookEventsOf } from '../../webhooks/assistant-events';
+import { webhookEventsOf } from '../../forwarding/events';
 import { effectiveRate } from '../../queue/pacing';
 import { senderQueue, type SenderQueue } from '../../queue/sender-queue';
 
@@ -27,8 +29,8 @@ export const AssistantNode = builder.prismaNode('Assistant', {
     configuredProviders: t.field({
       type: [ProviderEnum],
       description: 'Providers this assistant has credentials for. Credentials themselves are write-only.',
-      select: { twilioConfigSealed: true, telnyxConfigSealed: true, vonageConfigSealed: true },
-      resolve: (assistant) => configuredProviders(assistant as Assistant),
+      select: { credentials: { select: { provider: true } } },
+      resolve: (assistant) => configuredProviders(assistant),
     }),
     webhookEvents: t.field({
       type: [WebhookEventKindEnum],
@@ -81,38 +83,12 @@ export const PhoneNumberNode = builder.prismaNode('PhoneNumber', {
   }),
 });
 
-const TwilioConfigInput = builder.inputType('TwilioConfigInput', {
-  fields: (t) => ({
-    accountSid: t.string({ required: true }),
-    authToken: t.string({ required: true }),
-    messagingServiceSid: t.string(),
-  }),
-});
-const TelnyxConfigInput = builder.inputType('TelnyxConfigInput', {
-  fields: (t) => ({
-    apiKey: t.string({ required: true }),
-    publicKey: t.string({ required: true, description: 'The Telnyx webhook public key (base64 Ed25519), used to verify webhooks.' }),
-    messagingProfileId: t.string(),
-  }),
-});
-const VonageConfigInput = builder.inputType('VonageConfigInput', {
-  fields: (t) => ({
-    apiKey: t.string({ required: true }),
-    apiSecret: t.string({ required: true }),
-    applicationId: t.string(),
-    privateKey: t.string(),
-    signatureSecret: t.string({ required: true, description: "Verifies Vonage's signed webhooks (HS256 JWT)." }),
-  }),
-});
-
 const CreateAssistantInput = builder.inputType('CreateAssistantInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
     smsWebhookUrl: t.string({ description: 'Where inbound messages are forwarded: https (http only for localhost outside production).' }),
     webhookEvents: t.field({ type: [WebhookEventKindEnum], description: 'The events POSTed to smsWebhookUrl; [SMS_RECEIVED] when left out.' }),
-    twilioConfig: t.field({ type: TwilioConfigInput }),
-    telnyxConfig: t.field({ type: TelnyxConfigInput }),
-    vonageConfig: t.field({ type: VonageConfigInput }),
+    ...providerConfigFields(t),
   }),
 });
 const UpdateAssistantInput = builder.inputType('UpdateAssistantInput', {
@@ -122,9 +98,7 @@ const UpdateAssistantInput = builder.inputType('UpdateAssistantInput', {
     name: t.string(),
     smsWebhookUrl: t.string({ description: 'Where inbound messages are forwarded: https (http only for localhost outside production).' }),
     webhookEvents: t.field({ type: [WebhookEventKindEnum], description: 'The events POSTed to smsWebhookUrl.' }),
-    twilioConfig: t.field({ type: TwilioConfigInput }),
-    telnyxConfig: t.field({ type: TelnyxConfigInput }),
-    vonageConfig: t.field({ type: VonageConfigInput }),
+    ...providerConfigFields(t),
   }),
 });
 
@@ -199,7 +173,7 @@ builder.mutationFields((t) => ({
     type: CreateAssistantPayload,
     errors: {},
     args: { input: t.arg({ type: CreateAssistantInput, required: true }) },
-    resolve: (_root, { input }, ctx) => createAssistant(ctx.services, ctx.organizationId, input),
+    resolve: (_root, { input }, ctx) => createAssistant(ctx.services, ctx.organizationId, { ...input, configs: providerConfigs(input) }),
   }),
   updateAssistant: t.field({
     authScopes: { key: 'ADMIN' },
@@ -207,7 +181,7 @@ builder.mutationFields((t) => ({
     errors: {},
     args: { input: t.arg({ type: UpdateAssistantInput, required: true }) },
     resolve: async (_root, { input: { id, ...input } }, ctx) => ({
-      assistant: await updateAssistant(ctx.services, ctx.organizationId, decodeId('Assistant', id), input),
+      assistant: await updateAssistant(ctx.services, ctx.organizationId, decodeId('Assistant', id), { ...input, configs: providerConfigs(input) }),
     }),
   }),
   rotateWebhookSecret: t.field({

@@ -75,7 +75,10 @@ type ForwardRow = {
   updatedAt: Date;
 };
 
-async function queue(services: Services, rows: ForwardRow[]) {
+/** What queueing events for assistants uses of the services. */
+export type AssistantEventServices = Pick<Services, 'db' | 'senders' | 'signals' | 'log'>;
+
+async function queue(services: AssistantEventServices, rows: ForwardRow[]) {
   if (rows.length === 0) return;
   try {
     await services.db.webhookForward.createMany({ data: rows });
@@ -84,7 +87,7 @@ async function queue(services: Services, rows: ForwardRow[]) {
     if (!isUniqueViolation(error)) throw error;
     for (const row of rows) await services.db.webhookForward.create({ data: row }).catch((e) => (isUniqueViolation(e) ? null : Promise.reject(e)));
   }
-  services.wakeForwarder();
+  services.signals.emit('forwardsQueued');
 }
 
 /**
@@ -92,7 +95,7 @@ async function queue(services: Services, rows: ForwardRow[]) {
  * UNDELIVERED or FAILED, for assistants that asked for them. The assistant comes from the
  * sender directory (cached): no query unless one of them wants the event.
  */
-export async function queueStatusEvents(services: Services, messages: readonly Message[], now = new Date()) {
+export async function queueStatusEvents(services: AssistantEventServices, messages: readonly Message[], now = new Date()) {
   const rows: ForwardRow[] = [];
   for (const message of messages) {
     if (message.direction !== 'OUTBOUND' || !REPORTED.has(message.status)) continue;
@@ -119,7 +122,7 @@ export async function queueStatusEvents(services: Services, messages: readonly M
 
 /** conversation_mode events (taken over, handed back) for the threads' assistants that asked for them. */
 export async function queueConversationModeEvents(
-  services: Services,
+  services: AssistantEventServices,
   changes: readonly { conversation: Conversation; event: { id: string; kind: ConversationEventKind; at: Date } }[],
 ) {
   const assistantIds = [...new Set(changes.flatMap(({ conversation }) => conversation.assistantId ?? []))];
