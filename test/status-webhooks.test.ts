@@ -40,6 +40,16 @@ const Forwards = graphql(`
   }
 `);
 
+const StatusHooksSend = graphql(`
+  mutation StatusHooksSend($input: SendSmsInput!) {
+    sendSms(input: $input) {
+      __typename
+      ... on SendMessagePayload { outboundMessage { id } }
+      ... on Error { code message }
+    }
+  }
+`);
+
 const TakeOver = graphql(`
   mutation StatusHooksTakeOver($input: TakeOverConversationInput!) {
     takeOverConversation(input: $input) { __typename }
@@ -126,6 +136,18 @@ describe('sms_status', () => {
     const undelivered = statusEvents(sink, message.id).find((r) => r.json.data.status === 'undelivered')!;
     expect(undelivered.json.data).toMatchObject({ status: 'undelivered', error_code: '30003', error_message: 'Unknown destination handset' });
     expect(signed(undelivered, org.webhookSecret)).toBe(true);
+  });
+
+  it("carries the provider's error code when the provider refuses the message outright (failed)", async () => {
+    const to = nextCustomer();
+    server.fake.failFor(to, { kind: 'invalid-number' });
+    const sent = (await ok(org.request(StatusHooksSend, { input: { fromPhoneNumber: org.numbers.twilio.phoneNumber, toPhoneNumber: to, message: 'Hello' } }))).sendSms;
+    if (sent.__typename !== 'SendMessagePayload') throw new Error(JSON.stringify(sent));
+    const messageId = sent.outboundMessage.id;
+    await eventually(() => statusEvents(sink, messageId).length === 1);
+    const [failed] = statusEvents(sink, messageId);
+    expect(failed.json.data).toMatchObject({ status: 'failed', error_code: '21211', provider_message_id: null, to });
+    expect(signed(failed, org.webhookSecret)).toBe(true);
   });
 
   it('is retried while the endpoint fails, the same event each time, until it answers 2xx', async () => {
