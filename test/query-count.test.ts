@@ -39,6 +39,20 @@ const QueryCountConversationList = graphql(`
   }
 `);
 
+const QueryCountConsoleList = graphql(`
+  query QueryCountConsoleList($first: Int!) {
+    conversations(first: $first) {
+      totalCount
+      edges {
+        node {
+          id mode takenOverBy { id name } assignee { id name } timeline { kind agent { name } apiKeyName }
+          messages(first: 4) { edges { node { id sentBy { kind agent { name } apiKeyName } } } }
+        }
+      }
+    }
+  }
+`);
+
 const QueryCountAssistants = graphql(`
   query QueryCountAssistants($first: Int!) {
     assistants(first: $first) { edges { node { id name phoneNumbers { id phoneNumber assistant { id } } } } }
@@ -208,5 +222,40 @@ describe('database operations per request', () => {
     expect(total(fifty)).toBeLessThanOrEqual(3);
     const page = await ok(org.request(QueryCountThread, { id, last: 50 }));
     expect(page.conversation?.messages.edges).toHaveLength(50);
+  });
+
+  it('the console list with takeover, assignee, timeline and each message\'s sender: the same for 5 and 50 threads', async () => {
+    const { db } = server.app.services;
+    const organizationId = decodeGlobalID(org.organizationId).id;
+    const agents = ['Ana', 'Ben', 'Cy'].map((name) => ({ id: randomUUID(), organizationId, name }));
+    await db.agent.createMany({ data: agents });
+    const apiKey = await db.apiKey.findFirstOrThrow({ where: { organizationId } });
+    const threads = await db.conversation.findMany({ where: { organizationId }, select: { id: true } });
+    for (const [i, { id }] of threads.entries()) {
+      const agent = agents[i % agents.length];
+      await db.conversation.update({ where: { id }, data: { mode: 'HUMAN', takenOverByAgentId: agent.id, assigneeAgentId: agents[(i + 1) % agents.length].id } });
+      await db.conversationEvent.create({ data: { organizationId, conversationId: id, kind: 'TAKEN_OVER', agentId: agent.id, apiKeyId: apiKey.id, apiKeyName: apiKey.name } });
+      await db.message.updateMany({ where: { conversationId: id, direction: 'OUTBOUND' }, data: { sentByKind: 'AGENT', sentByAgentId: agent.id, sentByApiKeyId: apiKey.id } });
+    }
+    const consoleList = (first: number) => ok(org.request(QueryCountConsoleList, { first }));
+    const five = await cost(() => consoleList(5));
+    let page: Awaited<ReturnType<typeof consoleList>> | undefined;
+    const fifty = await cost(async () => {
+      page = await consoleList(50);
+    });
+    expect(fifty).toEqual(five);
+    // The threads with their timelines, the total, the page ids, the pages, the agents (one query for all of them).
+    expect(total(fifty)).toBeLessThanOrEqual(6);
+    expect(fifty['Agent.findMany']).toBe(1);
+    const nodes = page!.conversations.edges.map((e) => e.node);
+    expect(nodes).toHaveLength(50);
+    for (const node of nodes) {
+      expect(node.takenOverBy?.name).toMatch(/^(Ana|Ben|Cy)$/);
+      expect(node.assignee?.name).toMatch(/^(Ana|Ben|Cy)$/);
+      expect(node.timeline).toHaveLength(1);
+      const senders = node.messages.edges.flatMap((e) => (e.node.sentBy ? [e.node.sentBy] : []));
+      expect(senders.length).toBeGreaterThan(0);
+      for (const sender of senders) expect(sender).toMatchObject({ agent: { name: node.takenOverBy!.name }, apiKeyName: 'default' });
+    }
   });
 });
