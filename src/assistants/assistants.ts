@@ -3,6 +3,7 @@ import type { Assistant } from '../db/client';
 import { notFound, SwitchboardError } from '../errors';
 import { randomToken } from '../security/secrets';
 import { BlockedAddressError, checkUrlHost, ipLiteral, isLoopback } from '../security/outbound-policy';
+import { complianceColumns, type AssistantComplianceInput } from '../compliance/settings';
 import type { CredentialsByProvider, ProviderName, TelnyxCredentials, TwilioCredentials, VonageCredentials } from '../providers/types';
 
 export interface AssistantInput {
@@ -11,6 +12,8 @@ export interface AssistantInput {
   twilioConfig?: TwilioCredentials | null;
   telnyxConfig?: TelnyxCredentials | null;
   vonageConfig?: VonageCredentials | null;
+  /** Keyword replies, footer, sending window, frequency cap (src/compliance/settings.ts). */
+  compliance?: AssistantComplianceInput | null;
 }
 
 const SEALED_COLUMN = {
@@ -38,16 +41,15 @@ export async function createAssistant(services: Services, organizationId: string
 
 /** Fields left out stay as they are; a config given as null is removed. */
 export async function updateAssistant(services: Services, organizationId: string, id: string, input: AssistantInput) {
-  await findAssistant(services, organizationId, id);
+  const current = await findAssistant(services, organizationId, id);
+  const data = {
+    ...(input.name !== undefined && { name: requireName(input.name) }),
+    ...(input.smsWebhookUrl !== undefined && { smsWebhookUrl: checkWebhookUrl(services, input.smsWebhookUrl) }),
+    ...sealedConfigs(services, input),
+    ...(input.compliance && complianceColumns(current, input.compliance)),
+  };
   services.senders.forget();
-  return services.db.assistant.update({
-    where: { id },
-    data: {
-      ...(input.name !== undefined && { name: requireName(input.name) }),
-      ...(input.smsWebhookUrl !== undefined && { smsWebhookUrl: checkWebhookUrl(services, input.smsWebhookUrl) }),
-      ...sealedConfigs(services, input),
-    },
-  });
+  return services.db.assistant.update({ where: { id }, data });
 }
 
 export async function rotateWebhookSecret(services: Services, organizationId: string, id: string) {

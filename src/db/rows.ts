@@ -50,6 +50,7 @@ const UNSET = {
   leaseExpiresAt: null,
   handedOverAt: null,
   readAt: null,
+  category: null,
 } satisfies Partial<Message>;
 
 /** A new Message row with every column given (as the hot path inserts it and publishes it), the unset ones as they start. */

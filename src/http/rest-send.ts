@@ -5,6 +5,7 @@ import type { ErrorCode } from '../errors';
 import { SwitchboardError } from '../errors';
 import { authenticate } from '../tenancy/api-keys';
 import { sendMessage } from '../messaging/send';
+import type { MessageCategory } from '../compliance/rules';
 import { BodyTooLarge, failure, readBody, sendJson } from './io';
 
 /** HTTP status for each error a send can answer. */
@@ -13,7 +14,11 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   NO_ASSISTANT: 404,
   NOT_FOUND: 404,
   RECIPIENT_OPTED_OUT: 409,
+  CONSENT_REQUIRED: 409,
+  QUIET_HOURS: 409,
+  FREQUENCY_CAP: 409,
   PROVIDER_NOT_CONFIGURED: 422,
+  SENDER_NOT_REGISTERED: 422,
   RATE_LIMITED: 429,
 };
 
@@ -56,12 +61,18 @@ export async function restSend(services: Services, req: IncomingMessage, res: Se
       throw new SwitchboardError('INVALID_MEDIA', 'media_urls must be an array of https URLs', 'media_urls');
     }
     const isMms = Array.isArray(mediaUrls) && mediaUrls.length > 0;
+    const outsideQuietHours = stringField('outside_quiet_hours', false)?.toUpperCase();
+    if (outsideQuietHours !== undefined && outsideQuietHours !== 'REFUSE' && outsideQuietHours !== 'SCHEDULE') {
+      throw new SwitchboardError('INVALID_INPUT', 'outside_quiet_hours must be "refuse" or "schedule"', 'outside_quiet_hours');
+    }
     const message = await sendMessage(services, caller.organizationId, {
       fromPhoneNumber: stringField('from_phone_number', true)!,
       toPhoneNumber: stringField('to_phone_number', true)!,
       message: stringField('message', false),
       mediaUrls: isMms ? (mediaUrls as string[]) : undefined,
       idempotencyKey: stringField('idempotency_key', false),
+      category: stringField('category', false)?.toUpperCase() as MessageCategory | undefined,
+      outsideQuietHours,
     });
     return sendJson(res, 200, {
       success: true,
@@ -72,7 +83,8 @@ export async function restSend(services: Services, req: IncomingMessage, res: Se
     });
   } catch (error) {
     if (error instanceof SwitchboardError) {
-      return sendJson(res, HTTP_STATUS[error.code] ?? 400, failure(error.code, error.message));
+      const body = failure(error.code, error.message);
+      return sendJson(res, HTTP_STATUS[error.code] ?? 400, error.nextAllowedAt ? { ...body, next_allowed_at: error.nextAllowedAt.toISOString() } : body);
     }
     throw error;
   }

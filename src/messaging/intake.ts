@@ -1,11 +1,12 @@
 import type { Services } from '../services';
 import type { Message } from '../db/client';
-import { SwitchboardError } from '../errors';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
 import { type Row, type SqlTx, type Work } from '../db/sql';
 import { groupBy, insertRows, newMessage, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { GroupCommit } from '../db/group-commit';
+import { recipientRefusals, refusalError, type MessageCategory, type RecipientRules } from '../compliance/rules';
+import { withOptOutFooter } from '../compliance/footer';
 
 /** An outbound message that passed validation, ready to be stored. */
 export interface Intake {
@@ -23,13 +24,21 @@ export interface Intake {
   idempotencyKey: string | null;
   sendAt: Date | null;
   validUntil: Date | null;
+  category: MessageCategory | null;
+  /** When the message goes out (sendAt, else now): the time the recipient rules look at. */
+  at: Date;
+  /** The recipient rules (src/compliance/rules.ts) as set for this sender. */
+  rules: RecipientRules;
+  /** Appended to the message when it opens a new thread. */
+  optOutFooter: string | null;
 }
 
 /**
  * Stores accepted outbound messages, many requests per transaction (group commit): per batch
- * one look-up of idempotency keys, one of opt-outs, one of open threads, and bulk inserts of
- * threads, messages and their first timeline step. Each request gets its own outcome: its
- * message (the earlier one for a repeated idempotency key) or RECIPIENT_OPTED_OUT.
+ * one look-up of idempotency keys, one per recipient rule that is on (opt-outs always), one of
+ * open threads, and bulk inserts of threads, messages and their first timeline step. Each
+ * request gets its own outcome: its message (the earlier one for a repeated idempotency key)
+ * or the recipient rule's refusal (RECIPIENT_OPTED_OUT, CONSENT_REQUIRED, FREQUENCY_CAP).
  */
 export function createIntake(services: Services): GroupCommit<Intake, Message> {
   // Another instance created the same thread or used the same idempotency key in the meantime
@@ -86,21 +95,12 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
     }
   });
 
-  // 2. Opt-outs are checked in the same transaction that stores the message.
-  const blocked = new Set<string>();
-  for (const [phoneNumberId, sends] of groupBy(creators.map((i) => items[i]), (item) => item.phoneNumberId)) {
-    const rows = yield* tx.all<{ customerPhoneNumber: string }>(
-      `SELECT "customerPhoneNumber" FROM "OptOut" WHERE "phoneNumberId" = ? AND "optedOut" AND ${tx.inList('"customerPhoneNumber"')}`,
-      [phoneNumberId, tx.list(sends.map((item) => item.to))],
-    );
-    for (const row of rows) blocked.add(key(phoneNumberId, row.customerPhoneNumber));
-  }
-  for (const i of creators) {
-    const { phoneNumberId, from, to } = items[i];
-    if (blocked.has(key(phoneNumberId, to))) {
-      outcomes[i] = new SwitchboardError('RECIPIENT_OPTED_OUT', `${to} has opted out of messages from ${from}`, 'toPhoneNumber');
-    }
-  }
+  // 2. The recipient rules are checked in the same transaction that stores the message.
+  const refusals = yield* recipientRefusals(tx, creators.map((i) => items[i]), 'enforce');
+  creators.forEach((i, n) => {
+    const refused = refusals[n].find((r) => r.enforced);
+    if (refused) outcomes[i] = refusalError(refused);
+  });
   const toStore = creators.filter((i) => outcomes[i] === undefined);
   if (toStore.length === 0) return [];
 
@@ -113,10 +113,12 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
   );
   const threadOf = new Map(open.map((c) => [c.openThreadKey, c.id]));
   const newThreads: Row[] = [];
+  const opensThread = new Set<number>();
   for (const i of toStore) {
     const item = items[i];
     const k = key(item.phoneNumberId, item.to);
     if (threadOf.has(k)) continue;
+    opensThread.add(i);
     const id = newId();
     threadOf.set(k, id);
     newThreads.push({
@@ -162,6 +164,8 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
       status: item.status,
       segments: item.segments,
       encoding: item.encoding,
+      ...(item.optOutFooter && opensThread.has(i) && withOptOutFooter(item, item.optOutFooter)),
+      category: item.category,
       idempotencyKey: item.idempotencyKey,
       sendAt: item.sendAt,
       validUntil: item.validUntil,

@@ -5,6 +5,7 @@ import type { Assistant, PhoneNumber } from '../../db/client';
 import { configuredProviders, createAssistant, rotateWebhookSecret, updateAssistant } from '../../assistants/assistants';
 import { addPhoneNumber, assignPhoneNumber, updatePhoneNumber } from '../../assistants/phone-numbers';
 import { ProviderEnum } from './enums';
+import { ASSISTANT_COMPLIANCE_SELECT, AssistantComplianceInput, AssistantComplianceType } from './compliance';
 import { effectiveRate } from '../../queue/pacing';
 import { senderQueue, type SenderQueue } from '../../queue/sender-queue';
 
@@ -22,6 +23,7 @@ export const AssistantNode = builder.prismaNode('Assistant', {
       resolve: (assistant) => configuredProviders(assistant as Assistant),
     }),
     phoneNumbers: t.relation('phoneNumbers', { query: { orderBy: { createdAt: 'asc' } } }),
+    compliance: t.field({ type: AssistantComplianceType, select: ASSISTANT_COMPLIANCE_SELECT, resolve: (assistant) => assistant }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -61,6 +63,9 @@ export const PhoneNumberNode = builder.prismaNode('PhoneNumber', {
       type: 'DateTime',
       nullable: true,
       description: "When the provider confirmed that the assistant's account owns this number; null when it was added without the check (VERIFY_NUMBER_OWNERSHIP=false).",
+    }),
+    providerAnswersKeywords: t.exposeBoolean('providerAnswersKeywords', {
+      description: "The provider answers STOP, START and HELP itself, so the assistant's keyword replies are not sent from this number.",
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
@@ -108,6 +113,7 @@ const UpdateAssistantInput = builder.inputType('UpdateAssistantInput', {
     twilioConfig: t.field({ type: TwilioConfigInput }),
     telnyxConfig: t.field({ type: TelnyxConfigInput }),
     vonageConfig: t.field({ type: VonageConfigInput }),
+    compliance: t.field({ type: AssistantComplianceInput }),
   }),
 });
 
@@ -138,7 +144,7 @@ const AddPhoneNumberInput = builder.inputType('AddPhoneNumberInput', {
   }),
 });
 const UpdatePhoneNumberInput = builder.inputType('UpdatePhoneNumberInput', {
-  fields: (t) => ({ id: t.id({ required: true }), messagesPerSecond: t.float() }),
+  fields: (t) => ({ id: t.id({ required: true }), messagesPerSecond: t.float(), providerAnswersKeywords: t.boolean() }),
 });
 const AssignPhoneNumberInput = builder.inputType('AssignPhoneNumberInput', {
   fields: (t) => ({ phoneNumberId: t.id({ required: true }), assistantId: t.id({ required: true }) }),

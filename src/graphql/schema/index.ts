@@ -8,6 +8,7 @@ import './message';
 import './conversation';
 import './subscriptions';
 import './opt-out';
+import './compliance';
 import './forwarding';
 import './export';
 

@@ -6,6 +6,8 @@ import { cancelMessage, sendMessage } from '../../messaging/send';
 import { messagePageWhere, type MessageFilter } from '../../messaging/delivery-log';
 import { messageSeries, messageStats, type StatsBucket } from '../../messaging/stats';
 import { DirectionEnum, EncodingEnum, MessageStatusEnum, ProviderEnum } from './enums';
+import { MessageCategoryEnum, OutsideQuietHoursEnum } from './compliance';
+import type { MessageCategory } from '../../compliance/rules';
 
 export const MessageEventType = builder.prismaObject('MessageEvent', {
   description: "One step in a message's delivery timeline.",
@@ -46,6 +48,13 @@ export const MessageNode = builder.prismaNode('Message', {
     phoneNumber: t.relation('phoneNumber', { nullable: true }),
     events: t.relation('events', { query: { orderBy: [{ at: 'asc' }, { id: 'asc' }] } }),
     readAt: t.expose('readAt', { type: 'DateTime', nullable: true, description: 'Inbound: when its thread was marked read (markConversationRead).' }),
+    category: t.field({
+      type: MessageCategoryEnum,
+      nullable: true,
+      description: 'As given to sendSms / sendMms; COMPLIANCE for keyword replies.',
+      select: { category: true },
+      resolve: (m) => m.category as MessageCategory | null,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -157,6 +166,8 @@ const SendSmsInput = builder.inputType('SendSmsInput', {
     validityPeriodSeconds: t.int({
       description: 'If the message has not reached its provider this many seconds after sendAt (or now), it ends FAILED (VALIDITY_PERIOD_EXPIRED) instead of going out late. 1 to 259200.',
     }),
+    category: t.field({ type: MessageCategoryEnum, description: 'TRANSACTIONAL may be exempt from quiet hours and the frequency cap; COMPLIANCE is refused.' }),
+    outsideQuietHours: t.field({ type: OutsideQuietHoursEnum, defaultValue: 'REFUSE' }),
   }),
 });
 const SendMmsInput = builder.inputType('SendMmsInput', {
@@ -168,6 +179,8 @@ const SendMmsInput = builder.inputType('SendMmsInput', {
     idempotencyKey: t.string(),
     sendAt: t.field({ type: 'DateTime' }),
     validityPeriodSeconds: t.int(),
+    category: t.field({ type: MessageCategoryEnum }),
+    outsideQuietHours: t.field({ type: OutsideQuietHoursEnum, defaultValue: 'REFUSE' }),
   }),
 });
 
