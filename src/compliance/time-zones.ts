@@ -23,13 +23,16 @@ const SINGLE_ZONE: Record<string, string> = {
   FI: 'Europe/Helsinki',
   FR: 'Europe/Paris',
   GB: 'Europe/London',
+  GG: 'Europe/Guernsey',
   GR: 'Europe/Athens',
   HK: 'Asia/Hong_Kong',
   HU: 'Europe/Budapest',
   IE: 'Europe/Dublin',
   IL: 'Asia/Jerusalem',
+  IM: 'Europe/Isle_of_Man',
   IN: 'Asia/Kolkata',
   IT: 'Europe/Rome',
+  JE: 'Europe/Jersey',
   JM: 'America/Jamaica',
   JP: 'Asia/Tokyo',
   KE: 'Africa/Nairobi',
@@ -103,12 +106,16 @@ function offsetMs(at: Date, zone: string): number {
 
 /**
  * The instant a clock in `zone` shows `minutes` after midnight on the given day (the day may
- * overflow the month: Date.UTC carries it). A time skipped by a daylight-saving change (02:30
- * on the spring-forward night) gives the instant just after the gap, as clocks show it.
+ * overflow the month: Date.UTC carries it). Of a time shown twice (the fall-back night) the
+ * first; a time skipped by a spring-forward change (02:30) is moved on by the change, to 03:30
+ * the new time, as JavaScript's own Date does.
  */
 export function instantAt(zone: string, year: number, month: number, day: number, minutes: number): Date {
   const local = Date.UTC(year, month - 1, day) + minutes * 60_000;
-  const first = local - offsetMs(new Date(local), zone);
-  const second = local - offsetMs(new Date(first), zone);
-  return new Date(Math.max(first, second));
+  const guess = offsetMs(new Date(local), zone);
+  const first = local - guess;
+  const offset = offsetMs(new Date(first), zone);
+  if (offset === guess) return new Date(first);
+  const second = local - offset;
+  return new Date(offsetMs(new Date(second), zone) === offset ? second : Math.max(first, second));
 }
