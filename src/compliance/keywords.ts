@@ -76,6 +76,7 @@ export function* applyKeywords(tx: SqlTx, inbound: { message: Message; number: S
     .filter(({ number }) => number.assistant?.keywordReplies && !number.providerAnswersKeywords)
     .map(({ message, number, keyword }) => {
       const body = keywordReply(number.assistant!, keyword.kind);
+      const { encoding, segments } = countSegments(body);
       return newMessage({
         id: newId(),
         organizationId: message.organizationId,
@@ -89,7 +90,8 @@ export function* applyKeywords(tx: SqlTx, inbound: { message: Message; number: S
         mediaUrls: '[]',
         provider: number.provider,
         status: 'QUEUED',
-        ...countSegments(body),
+        encoding,
+        segments,
         category: 'COMPLIANCE',
         nextAttemptAt: now,
         createdAt: now,
