@@ -11,6 +11,9 @@ import { createOrganizationFixture, makeCredentials, type OrganizationFixture } 
 import { post, signedInbound, startInboundSuite, stopInboundSuite, type Sink } from './support/inbound';
 import { eventually, type TestServer } from './support/server';
 import { telnyxKeyPair } from './fakes/signing';
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import type { Statement, Work } from '../src/db/sql';
+import { recipientRefusals, type RecipientCheck } from '../src/compliance/rules';
 import {
   assistantCompliance,
   canSend,
@@ -343,5 +346,41 @@ describe('settings', () => {
       outboundMessage: { category: 'TRANSACTIONAL' },
     });
     expect((await messagesTo(who, to)).length).toBe(3);
+  });
+});
+
+describe('batched with the intake', () => {
+  /** Runs the recipient rules against the server's real database, statement by statement, counting them. */
+  async function run(checks: RecipientCheck[]) {
+    const { sql } = server.app.services;
+    // The dialect's statement builder, taken out of an empty transaction: the statements then run one by one.
+    const tx = await sql.transaction(function* (t) {
+      return t;
+    });
+    const work: Work<unknown> = recipientRefusals(tx, checks, 'enforce');
+    const statements: Statement[] = [];
+    let step = work.next();
+    while (!step.done) {
+      statements.push(step.value);
+      step = work.next(step.value.mode === 'all' ? await sql.all(step.value.sql, step.value.params) : await sql.run(step.value.sql, step.value.params));
+    }
+    return { refusals: step.value as { code: string }[][], statements };
+  }
+
+  it('one statement per rule that is on per batch, whatever its size; only the opt-out look-up when the rules are off', async () => {
+    const who = await newOrganization();
+    const id = (globalId: string) => decodeGlobalID(globalId).id;
+    const base = { organizationId: id(who.organizationId), phoneNumberId: id(who.numbers.twilio.id), assistantId: id(who.assistantId), from: who.numbers.twilio.phoneNumber, at: new Date() };
+    const customers = Array.from({ length: 50 }, (_, i) => `+1415555${4000 + i}`);
+    const off = await run(customers.map((to) => ({ ...base, to, rules: { requireOptIn: false, replyWindowMinutes: 1440, dailyCap: null } })));
+    expect(off.statements).toHaveLength(1);
+    expect(off.refusals.flat()).toEqual([]);
+
+    // Opt-out, consent history, the reply window (for those without an opt-in) and the cap.
+    await ok(who.request(ComplianceRecordOptIn, { input: { customerPhoneNumber: customers[0], source: 'form' } }));
+    const on = await run(customers.map((to) => ({ ...base, to, rules: { requireOptIn: true, replyWindowMinutes: 1440, dailyCap: 5 } })));
+    expect(on.statements).toHaveLength(4);
+    expect(on.refusals[0]).toEqual([]);
+    expect(on.refusals.slice(1).every((r) => r.length === 1 && r[0].code === 'CONSENT_REQUIRED')).toBe(true);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok } from './support/client';
-import type { OrganizationFixture } from './support/fixtures';
+import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
 import { post, signedInbound, startInboundSuite, stopInboundSuite, type ProviderKey, type Sink } from './support/inbound';
 import { bodyOf } from './support/queue';
 import { eventually, type TestServer } from './support/server';
@@ -131,6 +131,27 @@ describe('consent history', () => {
     expect(history[0]).toEqual(afterStop[0]);
     // Narrowed to a number: its own entries (and organization-wide ones).
     expect((await consentHistory(org, { customerPhoneNumber: customer, phoneNumberId: org.numbers.twilio.id })).map((e) => e.method)).toEqual(['API']);
+
+    // Exported oldest first, as CSV or JSON lines, with the API key; another organization's key exports none of it.
+    const exported = async (apiKey: string, format: string) => {
+      const response = await fetch(`${server.url}/export/consent?format=${format}&customerPhoneNumber=${encodeURIComponent(customer)}`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      expect(response.status).toBe(200);
+      return (await response.text()).trim().split(/\r?\n/);
+    };
+    const csv = await exported(org.apiKey, 'csv');
+    expect(csv[0]).toBe('id,customerPhoneNumber,kind,method,phoneNumberId,assistantId,keyword,source,evidence,messageId,at,createdAt');
+    expect(csv.slice(1).map((line) => line.split(',').slice(1, 4))).toEqual([
+      [customer, 'OPT_OUT', 'KEYWORD'],
+      [customer, 'OPT_IN', 'KEYWORD'],
+      [customer, 'OPT_IN', 'API'],
+    ]);
+    const jsonl = (await exported(org.apiKey, 'jsonl')).map((line) => JSON.parse(line));
+    expect(jsonl.map((e) => e.id)).toEqual(history.map((e) => e.id));
+    expect(jsonl[2]).toMatchObject({ source: 'web signup', evidence: 'I agree to receive appointment reminders', phoneNumberId: org.numbers.twilio.id });
+    const stranger = await createOrganizationFixture(server, { name: 'Stranger', numberOffset: 1 });
+    expect(await exported(stranger.apiKey, 'csv')).toHaveLength(1);
   });
 });
 
