@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql';
+import type { RecordOptInInput } from './gql/graphql';
 import { ok } from './support/client';
 import { SharedAddPhoneNumber, SharedCreateAssistant } from './support/documents';
 import { createOrganizationFixture, makeCredentials, type OrganizationFixture } from './support/fixtures';
@@ -258,13 +259,13 @@ describe('consent', () => {
     const who = await newOrganization();
     const stranger = await newOrganization();
     const customer = nextCustomer();
-    const cases = [
+    const cases: [RecordOptInInput, string][] = [
       [{ customerPhoneNumber: '+1555', source: 'form' }, 'INVALID_PHONE_NUMBER'],
       [{ customerPhoneNumber: customer, source: '  ' }, 'INVALID_INPUT'],
       [{ customerPhoneNumber: customer, source: 'form', at: new Date(Date.now() + 3600_000).toISOString() }, 'INVALID_INPUT'],
       [{ customerPhoneNumber: customer, source: 'form', phoneNumberIds: [stranger.numbers.twilio.id] }, 'NOT_FOUND'],
       [{ customerPhoneNumber: customer, source: 'form', assistantIds: [stranger.assistantId] }, 'NOT_FOUND'],
-    ] as const;
+    ];
     for (const [input, code] of cases) {
       expect((await ok(who.request(ComplianceRecordOptIn, { input: { ...input } }))).recordOptIn).toMatchObject({ __typename: 'ApiError', code });
     }

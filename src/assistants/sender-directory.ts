@@ -1,5 +1,5 @@
 import type { Db, Assistant, Organization, PhoneNumber } from '../db/client';
-import { ExpiringCache } from '../expiring-cache';
+import { ExpiringCache } from '../lib/expiring-cache';
 import { numbersForWebhook } from './phone-numbers';
 
 export type SenderWithAssistant = PhoneNumber & { assistant: Assistant | null };

@@ -2,7 +2,7 @@ import type { Services } from '../services';
 import type { ConsentEvent } from '../db/client';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { SwitchboardError } from '../errors';
-import { csvField, neutralizeFormula } from '../messaging/export';
+import { csvField, neutralizeFormula } from '../export/encoders';
 import { consentHistoryWhere, type ConsentHistoryFilter } from './consent';
 
 export const CONSENT_CSV_COLUMNS = [

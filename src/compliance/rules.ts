@@ -1,6 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Sender } from '../assistants/sender-directory';
 import type { SqlTx, Work } from '../db/sql';
+import { MessageCategory as MessageCategories } from '../db/client';
 import { SwitchboardError, type ErrorCode } from '../errors';
 import { groupBy } from '../db/rows';
 import { configuredProviders } from '../assistants/assistants';
@@ -21,7 +22,7 @@ import { sendingWindow } from './settings';
  * (`enforced: false`); the send path skips its query altogether.
  */
 
-export const MESSAGE_CATEGORIES = ['TRANSACTIONAL', 'MARKETING', 'CONVERSATIONAL', 'COMPLIANCE'] as const;
+export const MESSAGE_CATEGORIES = Object.values(MessageCategories);
 export type MessageCategory = (typeof MESSAGE_CATEGORIES)[number];
 
 export type RefusalCode = Extract<

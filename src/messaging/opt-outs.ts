@@ -1,4 +1,4 @@
-import type { OptOut } from '../db/client';
+import type { OptOut, Provider } from '../db/client';
 import type { SqlTx, Work } from '../db/sql';
 import { reviveDates } from '../db/rows';
 import { newId } from '../db/ids';
@@ -46,7 +46,7 @@ export function* upsertOptOut(tx: SqlTx, entry: OptOutEntry, at = new Date()): W
  * A provider's own refusal because the recipient opted out (Twilio 21610, Telnyx 40300, Vonage
  * "recipient-opted-out"), whether it comes back from the send call or in a status callback.
  */
-export function isOptOutRefusal(provider: 'TWILIO' | 'TELNYX' | 'VONAGE', errorCode: string | null | undefined, errorMessage?: string | null): boolean {
+export function isOptOutRefusal(provider: Provider, errorCode: string | null | undefined, errorMessage?: string | null): boolean {
   if (provider === 'TWILIO') return errorCode === '21610';
   if (provider === 'TELNYX') return errorCode === '40300';
   return /opted[-_ ]?out/i.test(errorCode ?? '') || /opt(?:ed)?[\s_-]?out|unsubscribed/i.test(errorMessage ?? '');

@@ -3,6 +3,7 @@ import type { Assistant, Message, PhoneNumber } from '../db/client';
 import type { SqlTx, Work } from '../db/sql';
 import { insertRows, reviveDates, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
+import { sqlDialect } from '../db/dialects';
 import { effectiveRate, reserveSlots } from './pacing';
 import { announceStatusChanges, moveMessages, statusIn } from '../messaging/status';
 
@@ -21,29 +22,12 @@ export const SLOT_HORIZON_MS = 1000;
 
 /**
  * Locks senders' rows while their pacing slots are reserved, in id order (no deadlock between
- * instances). NO KEY UPDATE: inserts of messages that reference these numbers take KEY SHARE
- * locks on them, which this lock must not wait for (nextSlotAt is no key). SQLite has one
- * writer and needs no lock.
+ * instances), where the dialect needs it (see SqlDialect.lockForUpdate).
  */
 function* lockSenders(tx: SqlTx, ids: string[]): Work<void> {
-  if (tx.dialect !== 'postgresql' || ids.length === 0) return;
-  yield* tx.all(`SELECT id FROM "PhoneNumber" WHERE ${tx.inList('id')} ORDER BY id FOR NO KEY UPDATE`, [tx.list([...ids].sort())]);
+  const lock = ids.length === 0 ? null : sqlDialect(tx.dialect).lockForUpdate('PhoneNumber', tx.inList('id'));
+  if (lock) yield* tx.all(lock, [tx.list([...ids].sort())]);
 }
-
-/** Due messages, oldest first, from senders with pacing budget within the horizon; PostgreSQL skips rows other instances hold. */
-const PICK = {
-  postgresql: `SELECT m.id, m."phoneNumberId" FROM "Message" m
-                 LEFT JOIN "PhoneNumber" p ON p.id = m."phoneNumberId"
-                WHERE m.status IN ('QUEUED', 'SCHEDULED') AND m."nextAttemptAt" <= ?
-                  AND (p."nextSlotAt" IS NULL OR p."nextSlotAt" <= ?)
-                ORDER BY m."nextAttemptAt" LIMIT ?
-                FOR UPDATE OF m SKIP LOCKED`,
-  sqlite: `SELECT m.id, m."phoneNumberId" FROM "Message" m
-             LEFT JOIN "PhoneNumber" p ON p.id = m."phoneNumberId"
-            WHERE m.status IN ('QUEUED', 'SCHEDULED') AND m."nextAttemptAt" <= ?
-              AND (p."nextSlotAt" IS NULL OR p."nextSlotAt" <= ?)
-            ORDER BY m."nextAttemptAt" LIMIT ?`,
-};
 
 /**
  * Claims due messages for this instance: QUEUED, or SCHEDULED and due, from senders that still
@@ -59,7 +43,7 @@ export async function claimDueMessages(services: Services, limit: number): Promi
   const now = Date.now();
   const horizon = new Date(now + SLOT_HORIZON_MS);
   const claimed = await services.sql.transaction(function* (tx) {
-    const picked = yield* tx.all<{ id: string; phoneNumberId: string | null }>(PICK[tx.dialect], [new Date(now), horizon, limit]);
+    const picked = yield* tx.all<{ id: string; phoneNumberId: string | null }>(sqlDialect(tx.dialect).pickDueMessages, [new Date(now), horizon, limit]);
     if (picked.length === 0) return [];
 
     const senderIds = [...new Set(picked.map((m) => m.phoneNumberId).filter((id): id is string => id !== null))].sort();

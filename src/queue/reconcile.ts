@@ -6,7 +6,7 @@ import { providerCredentials } from '../assistants/assistants';
 import { insertRows, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { announceStatusChanges, providerPayload, statusesBelow, statusIn } from '../messaging/status';
-import { backoffDelay } from './backoff';
+import { backoffDelay } from '../jobs/backoff';
 import { readSenders, type Sender } from './claim';
 
 /**

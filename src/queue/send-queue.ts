@@ -8,8 +8,8 @@ import { providerRefusal, recordConsent } from '../compliance/consent';
 import { claimDueMessages, expire, expireOverdueMessages, holdSender, LeaseKeeper, markHandedOver, releaseExpiredLeases, reserveSlotNow, type ClaimedMessage, type Sender } from './claim';
 import { InFlightReconciler } from './reconcile';
 import { effectiveRate } from './pacing';
-import { backoffDelay } from './backoff';
-import { Worker } from './worker';
+import { backoffDelay } from '../jobs/backoff';
+import { Worker } from '../jobs/worker';
 
 /**
  * The durable send queue. Messages wait in the database as QUEUED (or SCHEDULED until due);
@@ -40,6 +40,7 @@ export class SendQueue extends Worker<ClaimedMessage> {
   constructor(private readonly services: Services) {
     super('send queue', services.log, services.config.queue.concurrency, services.config.queue.pollIntervalMs);
     this.#reconciler = new InFlightReconciler(services);
+    services.signals.on('messagesQueued', () => this.wake());
   }
 
   override async stop() {

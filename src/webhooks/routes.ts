@@ -6,7 +6,7 @@ import { MalformedWebhookError } from '../providers/webhook-helpers';
 import { providerCredentials } from '../assistants/assistants';
 import { parseE164 } from '../messaging/phone-number';
 import type { Inbound, OurNumber, StatusUpdate } from '../messaging/receive';
-import { BodyTooLarge, readBody, sendJson, sendText } from '../http/io';
+import { BodyTooLarge, readBody, sendJson, sendText } from '../edge/io';
 
 type Route = { provider: ProviderName; kind: 'inbound' | 'status' };
 

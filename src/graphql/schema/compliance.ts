@@ -2,7 +2,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder';
 import { organizationOf } from '../context';
 import { decodeId, idOrNone } from '../ids';
-import type { Assistant, ConsentEvent } from '../../db/client';
+import { ConsentKind, type Assistant, type ConsentEvent, type ConsentMethod } from '../../db/client';
 import { ErrorCodeEnum } from './errors';
 import { MESSAGE_CATEGORIES, type Refusal } from '../../compliance/rules';
 import { canSend, type SendVerdict } from '../../compliance/can-send';
@@ -24,14 +24,14 @@ export const OutsideQuietHoursEnum = builder.enumType('OutsideQuietHours', {
   } as const,
 });
 
-const ConsentKindEnum = builder.enumType('ConsentKind', { values: ['OPT_IN', 'OPT_OUT'] as const });
+const ConsentKindEnum = builder.enumType('ConsentKind', { values: Object.values(ConsentKind) });
 const ConsentMethodEnum = builder.enumType('ConsentMethod', {
   values: {
     KEYWORD: { description: 'The customer texted a keyword (STOP, START, STOPALL…).' },
     PROVIDER_REFUSAL: { description: 'The provider refused a send: the customer opted out with the carrier.' },
     BY_HAND: { description: 'optOutRecipient / optInRecipient.' },
     API: { description: 'recordOptIn.' },
-  } as const,
+  } satisfies Record<ConsentMethod, { description: string }>,
 });
 
 export const AssistantComplianceType = builder.objectRef<AssistantCompliance>('AssistantCompliance').implement({

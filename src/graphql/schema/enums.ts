@@ -1,8 +1,8 @@
 import { builder } from '../builder';
+import { Direction, Encoding, MessageStatus, Provider } from '../../db/client';
 
-export const ProviderEnum = builder.enumType('Provider', { values: ['TWILIO', 'TELNYX', 'VONAGE'] as const });
-export const DirectionEnum = builder.enumType('Direction', { values: ['INBOUND', 'OUTBOUND'] as const });
-export const MessageStatusEnum = builder.enumType('MessageStatus', {
-  values: ['SCHEDULED', 'QUEUED', 'SENDING', 'SENT', 'DELIVERED', 'UNDELIVERED', 'FAILED', 'CANCELED', 'RECEIVED'] as const,
-});
-export const EncodingEnum = builder.enumType('Encoding', { values: ['GSM7', 'UCS2'] as const });
+// The values of the Prisma schema's enums, in their order there.
+export const ProviderEnum = builder.enumType('Provider', { values: Object.values(Provider) });
+export const DirectionEnum = builder.enumType('Direction', { values: Object.values(Direction) });
+export const MessageStatusEnum = builder.enumType('MessageStatus', { values: Object.values(MessageStatus) });
+export const EncodingEnum = builder.enumType('Encoding', { values: Object.values(Encoding) });
