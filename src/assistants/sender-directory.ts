@@ -1,8 +1,10 @@
-import type { Db, Assistant, Organization, PhoneNumber } from '../db/client';
+import type { Db, Organization, PhoneNumber } from '../db/client';
 import { ExpiringCache } from '../lib/expiring-cache';
-import { numbersForWebhook } from './phone-numbers';
+import { numbersForWebhook, WITH_ASSISTANT } from './phone-numbers';
+import type { AssistantWithCredentials } from './credentials';
 
-export type SenderWithAssistant = PhoneNumber & { assistant: Assistant | null };
+/** A number with its assistant and the assistant's credentials (credentialFor picks the number's provider's). */
+export type SenderWithAssistant = PhoneNumber & { assistant: AssistantWithCredentials | null };
 
 /** The organization's switches that the send path's compliance rules read (src/compliance/rules.ts). */
 export const ORGANIZATION_RULES = { requireOptIn: true, consentReplyWindowMinutes: true, enforceRegistration: true } as const;
@@ -12,8 +14,8 @@ export type OrganizationRules = Pick<Organization, keyof typeof ORGANIZATION_RUL
 export type Sender = SenderWithAssistant & { organization: OrganizationRules };
 
 /**
- * Which of an organization's numbers sends from `from`, with its assistant and its
- * organization's compliance switches: read on every send,
+ * Which of an organization's numbers sends from `from`, with its assistant and credentials and
+ * its organization's compliance switches: read on every send,
  * so kept for a moment; likewise which numbers a provider's webhook may be for. Changes made
  * through this instance clear it at once; another instance sees them within TTL_MS (a send
  * accepted in that window by a stale entry still fails visibly at dispatch, which reads the
@@ -32,7 +34,7 @@ export class SenderDirectory {
     if (hit !== undefined) return hit;
     const sender = await this.db.phoneNumber.findFirst({
       where: { phoneNumber, organizationId },
-      include: { assistant: true, organization: { select: ORGANIZATION_RULES } },
+      include: { ...WITH_ASSISTANT, organization: { select: ORGANIZATION_RULES } },
     });
     this.#entries.set(k, sender);
     return sender;

@@ -4,7 +4,8 @@ import type { SqlTx, Work } from '../db/sql';
 import { MessageCategory as MessageCategories } from '../db/client';
 import { SwitchboardError, type ErrorCode } from '../errors';
 import { groupBy } from '../db/rows';
-import { configuredProviders } from '../assistants/assistants';
+import { credentialFor } from '../assistants/credentials';
+import { providerNamed } from '../providers';
 import { nextAllowedTime } from './quiet-hours';
 import { recipientTimeZone } from './time-zones';
 import { sendingWindow } from './settings';
@@ -67,14 +68,9 @@ export function senderRefusals(sender: Sender): Refusal[] {
   const from = sender.phoneNumber;
   const reasons: Refusal[] = [];
   if (!sender.assistant) reasons.push(refusal('NO_ASSISTANT', `${from} is not assigned to an assistant`, 'fromPhoneNumber'));
-  else if (!configuredProviders(sender.assistant).includes(sender.provider)) {
-    reasons.push(
-      refusal(
-        'PROVIDER_NOT_CONFIGURED',
-        `${from} is a ${sender.provider} number but its assistant has no ${sender.provider.toLowerCase()}Config`,
-        'fromPhoneNumber',
-      ),
-    );
+  else if (!credentialFor(sender.assistant, sender.provider)) {
+    const provider = providerNamed(sender.provider);
+    reasons.push(refusal('PROVIDER_NOT_CONFIGURED', `${from} is a ${provider.name} number but its assistant has no ${provider.credentials.inputField}`, 'fromPhoneNumber'));
   }
   if (requiresRegistration(from) && sender.registrationStatus !== 'APPROVED') {
     reasons.push(

@@ -16,8 +16,8 @@ import { startCheckpointer } from './checkpointer';
 export type Db = SqliteClient;
 export { Prisma } from './generated/sqlite/client';
 export type * from './generated/sqlite/client';
-/** The schema's enums as values (the same in both dialects' clients): lists of statuses, providers… come from here, never by hand. */
-export { ConsentKind, ConsentMethod, Direction, Encoding, MessageCategory, MessageStatus, Provider } from './generated/sqlite/enums';
+/** The Prisma enums' values (the same in both dialects' clients): lists of statuses, directions… come from here, never by hand; providers from the registry (src/providers). */
+export { ConsentKind, ConsentMethod, Direction, Encoding, MessageCategory, MessageStatus } from './generated/sqlite/enums';
 
 export interface Database {
   db: Db;

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Services } from '../services';
-import { handleProviderWebhook, WEBHOOK_ROUTES } from '../webhooks/routes';
+import { webhookRoutes } from '../webhooks/routes';
 import { restSend } from './rest-send';
 import { EXPORT_ROUTES, handleExport } from './export';
 import { sendJson, sendText } from './io';
@@ -31,11 +31,12 @@ export function httpRoutes(services: Services): Route[] {
         sendText(res, 200, await metrics.render(), metrics.contentType);
       },
     },
-    ...[...WEBHOOK_ROUTES.keys()].map(
-      (path) =>
+    // The providers registered when the app is built (src/providers/index.ts), each its own routes.
+    ...webhookRoutes().map(
+      (webhook) =>
         ({
-          path,
-          handle: (req, res) => (req.method === 'POST' ? handleProviderWebhook(services, path, req, res) : sendText(res, 405, 'POST only')),
+          path: webhook.path,
+          handle: (req, res) => (req.method === webhook.method ? webhook.handler(services, req, res) : sendText(res, 405, `${webhook.method} only`)),
         }) satisfies Route,
     ),
     {

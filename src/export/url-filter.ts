@@ -1,15 +1,17 @@
 import { SwitchboardError } from '../errors';
-import { Direction, MessageStatus, Provider } from '../db/client';
+import { Direction, MessageStatus } from '../db/client';
+import { allProviders } from '../providers';
 import type { MessageFilter } from '../messaging/message-filter';
 
 // Filters in a URL: the same names as GraphQL's MessageFilter, IDs global, dates ISO 8601.
 
 export const FILTER_PARAMS: readonly (keyof MessageFilter)[] = ['direction', 'status', 'provider', 'assistantId', 'conversationId', 'from', 'to', 'search', 'createdAfter', 'createdBefore'];
 
-const ENUMS: Record<'direction' | 'status' | 'provider', readonly string[]> = {
-  direction: Object.values(Direction),
-  status: Object.values(MessageStatus),
-  provider: Object.values(Provider),
+/** The values each enum filter takes: the Prisma enums', and the registered providers' names. */
+const ENUMS: Record<'direction' | 'status' | 'provider', () => readonly string[]> = {
+  direction: () => Object.values(Direction),
+  status: () => Object.values(MessageStatus),
+  provider: () => allProviders().map((provider) => provider.name),
 };
 
 /** The filter a query string names; `decodeId` turns global IDs into raw ones (one that does not decode should find nothing). */
@@ -19,9 +21,8 @@ export function filterFromParams(params: URLSearchParams, decodeId: (typename: s
     const value = params.get(name);
     if (!value) continue;
     const upper = value.toUpperCase();
-    if (!ENUMS[name].includes(upper)) {
-      throw new SwitchboardError('INVALID_INPUT', `${name} must be one of ${ENUMS[name].join(', ')}`, name);
-    }
+    const values = ENUMS[name]();
+    if (!values.includes(upper)) throw new SwitchboardError('INVALID_INPUT', `${name} must be one of ${values.join(', ')}`, name);
     (filter as Record<string, string>)[name] = upper;
   }
   const assistantId = params.get('assistantId');

@@ -1,4 +1,5 @@
-import { Prisma, type Direction, type MessageStatus, type Provider } from '../db/client';
+import { Prisma, type Direction, type MessageStatus } from '../db/client';
+import type { ProviderName } from '../providers/types';
 import type { Services } from '../services';
 import { sqlDialect, type SqlDialect } from '../db/dialects';
 import { parseE164 } from './phone-number';
@@ -7,7 +8,7 @@ import { parseE164 } from './phone-number';
 export interface MessageFilter {
   direction?: Direction | null;
   status?: MessageStatus | null;
-  provider?: Provider | null;
+  provider?: ProviderName | null;
   /** undefined: any; "" (an ID that did not decode): none. */
   assistantId?: string;
   conversationId?: string;
@@ -27,7 +28,7 @@ export interface NormalizedFilter {
   organizationId: string;
   direction: Direction | null;
   status: MessageStatus | null;
-  provider: Provider | null;
+  provider: ProviderName | null;
   assistantId: string | undefined;
   conversationId: string | undefined;
   from: string | null;
@@ -95,7 +96,7 @@ export function filterSql(dialect: SqlDialect, filter: NormalizedFilter): Prisma
   const conditions: Prisma.Sql[] = [Prisma.sql`"organizationId" = ${filter.organizationId}`];
   if (filter.direction) conditions.push(Prisma.sql`"direction" = ${dialect.enumValue(filter.direction, 'Direction')}`);
   if (filter.status) conditions.push(Prisma.sql`"status" = ${dialect.enumValue(filter.status, 'MessageStatus')}`);
-  if (filter.provider) conditions.push(Prisma.sql`"provider" = ${dialect.enumValue(filter.provider, 'Provider')}`);
+  if (filter.provider) conditions.push(Prisma.sql`"provider" = ${filter.provider}`);
   if (filter.assistantId !== undefined) conditions.push(Prisma.sql`"assistantId" = ${filter.assistantId}`);
   if (filter.conversationId !== undefined) conditions.push(Prisma.sql`"conversationId" = ${filter.conversationId}`);
   if (filter.from) conditions.push(Prisma.sql`"from" = ${filter.from}`);

@@ -1,4 +1,4 @@
-import type { OptOut, Provider } from '../db/client';
+import type { OptOut } from '../db/client';
 import type { SqlTx, Work } from '../db/sql';
 import { reviveDates } from '../db/rows';
 import { newId } from '../db/ids';
@@ -40,16 +40,6 @@ export function* upsertOptOut(tx: SqlTx, entry: OptOutEntry, at = new Date()): W
   );
   // SQLite keeps booleans as 0 and 1.
   return { ...reviveDates(row, ['createdAt', 'updatedAt']), optedOut: Boolean(row.optedOut) } as unknown as OptOut;
-}
-
-/**
- * A provider's own refusal because the recipient opted out (Twilio 21610, Telnyx 40300, Vonage
- * "recipient-opted-out"), whether it comes back from the send call or in a status callback.
- */
-export function isOptOutRefusal(provider: Provider, errorCode: string | null | undefined, errorMessage?: string | null): boolean {
-  if (provider === 'TWILIO') return errorCode === '21610';
-  if (provider === 'TELNYX') return errorCode === '40300';
-  return /opted[-_ ]?out/i.test(errorCode ?? '') || /opt(?:ed)?[\s_-]?out|unsubscribed/i.test(errorMessage ?? '');
 }
 
 export interface OptOutFilter {

@@ -1,5 +1,6 @@
 import type { Services } from '../services';
-import type { Assistant, Message, PhoneNumber } from '../db/client';
+import type { Message } from '../db/client';
+import type { SenderWithAssistant } from '../assistants/sender-directory';
 import type { NormalizedEvent } from '../providers/types';
 import type { Row, SqlTx, Work } from '../db/sql';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
@@ -7,16 +8,16 @@ import { GroupCommit } from '../db/group-commit';
 import { groupBy, insertRows, newMessage, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { countSegments } from './segments';
-import { isOptOutRefusal } from './opt-outs';
 import { applyKeywords } from '../compliance/keywords';
 import { providerRefusal, recordConsent } from '../compliance/consent';
+import { providerNamed } from '../providers';
 import { announceStatusChanges, providerPayload, statusesBelow, statusIn } from './status';
 import { forwardPayload } from '../forwarding/payload';
 import { joinThreads, threadKey } from './conversations';
 
 export type Inbound = Extract<NormalizedEvent, { kind: 'inbound' }>;
 export type StatusUpdate = Extract<NormalizedEvent, { kind: 'status' }>;
-export type OurNumber = PhoneNumber & { assistant: Assistant | null };
+export type OurNumber = SenderWithAssistant;
 
 export interface Received {
   message: Message;
@@ -197,7 +198,7 @@ async function applyStatusBatch(services: ReceiveServices, items: { event: Statu
       }
       // The carrier refused because the customer opted out (Twilio 21610, Telnyx 40300…): later
       // sends from this number are refused here rather than by the provider.
-      if ((event.status === 'FAILED' || event.status === 'UNDELIVERED') && isOptOutRefusal(event.provider, event.errorCode, event.errorMessage)) {
+      if ((event.status === 'FAILED' || event.status === 'UNDELIVERED') && providerNamed(event.provider).isOptOutRefusal(event.errorCode, event.errorMessage)) {
         yield* recordConsent(tx, [providerRefusal(message, number.id, `${event.provider} ${event.providerStatus}: ${event.errorCode ?? 'opted out'}`, now)], now);
       }
       const status = event.status ?? message.status;

@@ -3,14 +3,14 @@ import type { Message } from '../db/client';
 import { SwitchboardError } from '../errors';
 import { invalidNumber } from '../assistants/phone-numbers';
 import { quietHoursRefusal, recipientRules, refusalError, senderRefusals, MESSAGE_CATEGORIES, type MessageCategory } from '../compliance/rules';
+import { providerNamed } from '../providers';
+import type { ProviderDescriptor } from '../providers/types';
 import { parseE164 } from './phone-number';
 import { countSegments } from './segments';
 import { announceStatusChanges, moveMessages } from './status';
 
 export const MAX_BODY_CHARACTERS = 1600;
 export const MAX_MEDIA = 10;
-/** Vonage's Messages API takes at most 1,000 characters of SMS text and one media item per MMS. */
-export const VONAGE_MAX_BODY_CHARACTERS = 1000;
 const MAX_SCHEDULE_AHEAD_MS = 365 * 24 * 3600_000;
 
 export interface SendRequest {
@@ -54,7 +54,7 @@ export async function sendMessage(services: Services, organizationId: string, re
   const refused = senderRefusals(sender).find((r) => r.enforced);
   if (refused) throw refusalError(refused);
   const assistant = sender.assistant!;
-  if (sender.provider === 'VONAGE') checkVonageLimits(body, mediaUrls);
+  checkProviderLimits(providerNamed(sender.provider), body, mediaUrls);
   const quiet = quietHoursRefusal(sender, to, category, sendAt ?? new Date());
   if (quiet && request.outsideQuietHours === 'SCHEDULE') sendAt = quiet.nextAllowedAt;
   else if (quiet) throw refusalError(quiet);
@@ -145,12 +145,15 @@ function checkMedia(urls: string[]): string[] {
   });
 }
 
-function checkVonageLimits(body: string, mediaUrls: string[]) {
-  if (mediaUrls.length > 1) {
-    throw new SwitchboardError('INVALID_MEDIA', 'Vonage carries one media item per MMS; send one message per media URL', 'mediaUrls');
+/** What the sending number's provider carries in one message, where it carries less than we do (Vonage). */
+function checkProviderLimits(provider: ProviderDescriptor, body: string, mediaUrls: string[]) {
+  const { maxMedia, maxBodyCharacters } = provider.limits;
+  if (maxMedia !== undefined && mediaUrls.length > maxMedia) {
+    const carries = maxMedia === 1 ? 'one media item per MMS; send one message per media URL' : `at most ${maxMedia} media items per MMS`;
+    throw new SwitchboardError('INVALID_MEDIA', `${provider.displayName} carries ${carries}`, 'mediaUrls');
   }
-  if (characters(body) > VONAGE_MAX_BODY_CHARACTERS) {
-    throw new SwitchboardError('MESSAGE_TOO_LONG', `Vonage accepts at most ${VONAGE_MAX_BODY_CHARACTERS} characters per message`, 'message');
+  if (maxBodyCharacters !== undefined && characters(body) > maxBodyCharacters) {
+    throw new SwitchboardError('MESSAGE_TOO_LONG', `${provider.displayName} accepts at most ${maxBodyCharacters} characters per message`, 'message');
   }
 }
 

@@ -1,5 +1,7 @@
 import type { Services } from '../services';
 import type { Assistant, Message, PhoneNumber } from '../db/client';
+import type { SenderWithAssistant } from '../assistants/sender-directory';
+import type { AssistantWithCredentials } from '../assistants/credentials';
 import type { SqlTx, Work } from '../db/sql';
 import { insertRows, reviveDates, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
@@ -7,7 +9,7 @@ import { sqlDialect } from '../db/dialects';
 import { effectiveRate, reserveSlots } from './pacing';
 import { announceStatusChanges, moveMessages, statusIn } from '../messaging/status';
 
-export type Sender = PhoneNumber & { assistant: Assistant | null };
+export type Sender = SenderWithAssistant;
 
 export interface ClaimedMessage {
   message: Message;
@@ -77,13 +79,35 @@ export async function claimDueMessages(services: Services, limit: number): Promi
   return claimed;
 }
 
-/** Sending numbers with their assistants, as dispatch needs them. */
+/**
+ * Sending numbers with their assistants and the assistants' credentials, as dispatch needs
+ * them: the credentials come joined to the assistants' rows (one row per credential), so
+ * reading them costs no query of its own.
+ */
 export function* readSenders(tx: SqlTx, ids: string[]): Work<Sender[]> {
   if (ids.length === 0) return [];
   const numbers = yield* tx.all(`SELECT * FROM "PhoneNumber" WHERE ${tx.inList('id')}`, [tx.list(ids)]);
   const assistantIds = [...new Set(numbers.map((n) => n.assistantId).filter((id): id is string => typeof id === 'string'))];
-  const assistants = assistantIds.length === 0 ? [] : yield* tx.all(`SELECT * FROM "Assistant" WHERE ${tx.inList('id')}`, [tx.list(assistantIds)]);
-  const assistantById = new Map(assistants.map((a) => [a.id as string, reviveDates(a, ['createdAt', 'updatedAt']) as unknown as Assistant]));
+  const rows =
+    assistantIds.length === 0
+      ? []
+      : yield* tx.all(
+          `SELECT a.*, c."provider" AS "credentialProvider", c."sealed" AS "credentialSealed"
+           FROM "Assistant" a LEFT JOIN "ProviderCredential" c ON c."assistantId" = a."id"
+           WHERE ${tx.inList('a."id"')}`,
+          [tx.list(assistantIds)],
+        );
+  const assistantById = new Map<string, AssistantWithCredentials>();
+  for (const { credentialProvider, credentialSealed, ...row } of rows) {
+    let assistant = assistantById.get(row.id as string);
+    if (!assistant) {
+      assistant = { ...(reviveDates(row, ['createdAt', 'updatedAt']) as unknown as Assistant), credentials: [] };
+      assistantById.set(assistant.id, assistant);
+    }
+    if (typeof credentialProvider === 'string' && typeof credentialSealed === 'string') {
+      assistant.credentials.push({ provider: credentialProvider, sealed: credentialSealed });
+    }
+  }
   return numbers.map((n) => {
     const number = reviveDates(n, ['nextSlotAt', 'createdAt']) as unknown as PhoneNumber;
     return { ...number, assistant: (number.assistantId && assistantById.get(number.assistantId)) || null };

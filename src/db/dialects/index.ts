@@ -16,7 +16,7 @@ export interface SqlDialect {
   /** The same match on Message, through the dialect's text index where it can serve it. */
   indexedMatch(text: string): Prisma.Sql;
   /** A bound value compared with a column of one of our enum types (PostgreSQL needs the cast). */
-  enumValue(value: string, type: 'Direction' | 'MessageStatus' | 'Provider'): Prisma.Sql;
+  enumValue(value: string, type: 'Direction' | 'MessageStatus'): Prisma.Sql;
   /** How many of the organization's newest `rows` messages `match` holds. */
   countNewestMatches(db: Db, organizationId: string, match: Prisma.Sql, rows: number): Promise<number>;
   /** The organization's messages with the text, from the text index where it helps (see TextLookUp). */

@@ -1,8 +1,9 @@
 import { builder } from '../builder';
-import { Direction, Encoding, MessageStatus, Provider } from '../../db/client';
+import { Direction, Encoding, MessageStatus } from '../../db/client';
+import { allProviders } from '../../providers';
 
-// The values of the Prisma schema's enums, in their order there.
-export const ProviderEnum = builder.enumType('Provider', { values: Object.values(Provider) });
-export const DirectionEnum = builder.enumType('Direction', { values: Object.values(Direction) });
-export const MessageStatusEnum = builder.enumType('MessageStatus', { values: Object.values(MessageStatus) });
-export const EncodingEnum = builder.enumType('Encoding', { values: Object.values(Encoding) });
+/** The registered providers (src/providers/index.ts), as they are when the schema is built. */
+export const ProviderEnum = builder.enumType('Provider', { values: allProviders().map((provider) => provider.name) });
+export const DirectionEnum = builder.enumType(Direction, { name: 'Direction' });
+export const MessageStatusEnum = builder.enumType(MessageStatus, { name: 'MessageStatus' });
+export const EncodingEnum = builder.enumType(Encoding, { name: 'Encoding' });
