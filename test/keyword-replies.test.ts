@@ -152,6 +152,12 @@ describe('consent history', () => {
     expect(jsonl[2]).toMatchObject({ source: 'web signup', evidence: 'I agree to receive appointment reminders', phoneNumberId: org.numbers.twilio.id });
     const stranger = await createOrganizationFixture(server, { name: 'Stranger', numberOffset: 1 });
     expect(await exported(stranger.apiKey, 'csv')).toHaveLength(1);
+
+    // The database itself refuses to change or remove an entry.
+    const { sql } = server.app.services;
+    await expect(sql.run(`UPDATE "ConsentEvent" SET "source" = 'rewritten' WHERE "customerPhoneNumber" = ?`, [customer])).rejects.toThrow(/append-only/);
+    await expect(sql.run(`DELETE FROM "ConsentEvent" WHERE "customerPhoneNumber" = ?`, [customer])).rejects.toThrow(/append-only/);
+    expect(await consentHistory(org, { customerPhoneNumber: customer })).toEqual(history);
   });
 });
 
