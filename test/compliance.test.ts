@@ -18,6 +18,7 @@ import { recipientRefusals, type RecipientCheck } from '../src/compliance/rules'
 import {
   assistantCompliance,
   canSend,
+  ComplianceCanSend,
   ComplianceRecordOptIn,
   ComplianceUpdateAssistant,
   consentHistory,
@@ -26,6 +27,16 @@ import {
   restSend,
   sendSms,
 } from './support/compliance';
+
+const ComplianceSendSmsWithKey = graphql(`
+  mutation ComplianceSendSmsWithKey($input: SendSmsInput!) {
+    sendSms(input: $input) {
+      __typename
+      ... on SendMessagePayload { outboundMessage { id status } }
+      ... on ApiError { code message }
+    }
+  }
+`);
 
 const OptOutByHand = graphql(`
   mutation ComplianceOptOutByHand($input: OptOutRecipientInput!) {
@@ -204,6 +215,30 @@ describe('off until switched on', () => {
       'AddPhoneNumberPayload',
     );
     expect(await sendSms(who, tollFree, to)).toMatchObject({ code: 'SENDER_NOT_REGISTERED' });
+  });
+});
+
+describe('canSend and sendSms agree', () => {
+  it('canSend answers typed errors for numbers that are not valid or not ours, changing nothing', async () => {
+    const invalid = (await ok(org.request(ComplianceCanSend, { input: { fromPhoneNumber: org.numbers.twilio.phoneNumber, toPhoneNumber: '+1555' } }))).canSend;
+    expect(invalid).toMatchObject({ __typename: 'ApiError', code: 'INVALID_PHONE_NUMBER' });
+    const stranger = (await ok(org.request(ComplianceCanSend, { input: { fromPhoneNumber: '+14155553999', toPhoneNumber: nextCustomer() } }))).canSend;
+    expect(stranger).toMatchObject({ __typename: 'ApiError', code: 'NUMBER_NOT_FOUND' });
+  });
+
+  it('a send repeated with its idempotency key after a rule was switched on answers with the first message', async () => {
+    const who = await newOrganization();
+    const to = nextCustomer();
+    const input = { fromPhoneNumber: who.numbers.twilio.phoneNumber, toPhoneNumber: to, message: 'Your order shipped', idempotencyKey: 'order-77-shipped' };
+    const first = (await ok(who.request(ComplianceSendSmsWithKey, { input }))).sendSms;
+    expect(first.__typename).toBe('SendMessagePayload');
+    await assistantCompliance(who, { sendingWindowStart: utcHourFromNow(2), sendingWindowEnd: utcHourFromNow(3), timeZone: 'UTC' });
+    await organizationSettings(who, { requireOptIn: true });
+    const again = (await ok(who.request(ComplianceSendSmsWithKey, { input }))).sendSms;
+    expect(again.__typename === 'SendMessagePayload' && first.__typename === 'SendMessagePayload' && again.outboundMessage.id === first.outboundMessage.id).toBe(true);
+    // Without the key the rules refuse it.
+    expect(await sendSms(who, who.numbers.twilio.phoneNumber, to)).toMatchObject({ code: 'QUIET_HOURS' });
+    expect(await messagesTo(who, to)).toHaveLength(1);
   });
 });
 

@@ -2,7 +2,7 @@ import type { Services } from '../services';
 import type { Message } from '../db/client';
 import { SwitchboardError } from '../errors';
 import { invalidNumber } from '../assistants/phone-numbers';
-import { quietHoursRefusal, recipientRules, refusalError, senderRefusals, MESSAGE_CATEGORIES, type MessageCategory } from '../compliance/rules';
+import { quietHoursRefusal, recipientRules, refusalError, senderRefusals, MESSAGE_CATEGORIES, type MessageCategory, type Refusal } from '../compliance/rules';
 import { providerNamed } from '../providers';
 import type { ProviderDescriptor } from '../providers/types';
 import { parseE164 } from './phone-number';
@@ -51,13 +51,20 @@ export async function sendMessage(services: Services, organizationId: string, re
   const category = checkCategory(request.category);
 
   const sender = await findSender(services, organizationId, from);
+  // A request repeated with its idempotency key after a rule was switched on (or its window
+  // closed) answers with the message the first one stored, like any repeat.
+  const refuse = async (refusal: Refusal) => {
+    const earlier = idempotencyKey && (await services.db.message.findFirst({ where: { organizationId, idempotencyKey } }));
+    if (earlier) return earlier;
+    throw refusalError(refusal);
+  };
   const refused = senderRefusals(sender).find((r) => r.enforced);
-  if (refused) throw refusalError(refused);
+  if (refused) return refuse(refused);
   const assistant = sender.assistant!;
   checkProviderLimits(providerNamed(sender.provider), body, mediaUrls);
   const quiet = quietHoursRefusal(sender, to, category, sendAt ?? new Date());
   if (quiet && request.outsideQuietHours === 'SCHEDULE') sendAt = quiet.nextAllowedAt;
-  else if (quiet) throw refusalError(quiet);
+  else if (quiet) return refuse(quiet);
   const validUntil = validityDeadline(request.validityPeriodSeconds, sendAt);
 
   const { encoding, segments } = countSegments(body);
