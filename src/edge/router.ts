@@ -26,12 +26,12 @@ export function createRouter(routes: readonly Route[], fallback: RouteHandler) {
     else patterns.push(route);
   }
   const accepts = (route: Route, method: string) => !route.methods || route.methods.includes(method);
-  return (req: IncomingMessage, res: ServerResponse): Promise<void> | void => {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
     const method = req.method ?? 'GET';
     const route =
       exact.get(path)?.find((candidate) => accepts(candidate, method)) ??
       patterns.find((candidate) => (candidate.path as RegExp).test(path) && accepts(candidate, method));
-    return (route?.handle ?? fallback)(req, res, path);
+    await (route?.handle ?? fallback)(req, res, path);
   };
 }

@@ -25,7 +25,7 @@ export function createEdge(services: Services, routes: readonly Route[]): Edge {
   const graphql = createGraphqlHttp(services);
   const route = createRouter(routes, (req, res) => graphql.handle(req, res));
   const server: Server = createServer((req, res) => {
-    Promise.resolve(route(req, res)).catch((error) => {
+    route(req, res).catch((error) => {
       log.error({ err: error, path: req.url }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.destroy();

@@ -54,7 +54,7 @@ export async function messagePageWhere(services: Services, organizationId: strin
     return where;
   }
   const limit = wildcards ? 10 * SEARCH_CANDIDATES : SEARCH_CANDIDATES;
-  const byId = wildcards || services.dialect === 'sqlite' || /\d{3}/.test(search);
+  const byId = wildcards || !dialect.likeUsesTextIndex || /\d{3}/.test(search);
   // The newest-matches probe stays a statement of its own: its planning, folded into the
   // look-up, would cost every search for common text a fifth of a millisecond, run or not.
   const found = await dialect.lookUpText(services.db, { organizationId, search, match, limit, idsUpTo: byId ? limit : FEW_MATCHES, readsPerMatch: READS_PER_MATCH });

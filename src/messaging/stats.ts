@@ -1,7 +1,6 @@
 import type { Services } from '../services';
 import { Prisma } from '../db/client';
-import type { SeriesRow } from '../db/dialects';
-import { sqlDialect } from '../db/dialects';
+import { sqlDialect, type SeriesRow } from '../db/dialects';
 import { bucketStart } from '../db/dialects/common';
 import { messagePageWhere } from './delivery-log';
 import { filterSql, filterWhere, kindOnly, kindWhere, normalizeFilter, type MessageFilter, type NormalizedFilter } from './message-filter';

@@ -18,6 +18,9 @@ const registry = new Map<ProviderName, ProviderDescriptor>();
  */
 export function registerProvider<C>(descriptor: ProviderDescriptor<C>): void {
   if (registry.has(descriptor.name)) throw new Error(`provider ${descriptor.name} is registered twice`);
+  const taken = new Set([...registry.values()].flatMap((provider) => provider.webhooks.map((route) => route.path)));
+  const clash = descriptor.webhooks.find((route) => taken.has(route.path));
+  if (clash) throw new Error(`provider ${descriptor.name}: webhook path ${clash.path} belongs to another provider`);
   registry.set(descriptor.name, descriptor);
 }
 

@@ -1,3 +1,5 @@
+import type { MessageStatus } from '../db/client.js';
+
 /**
  * What a provider is to Switchboard: one ProviderDescriptor (at the end of this file) that owns
  * every fact about it. The rest of the code loops over the registry in index.ts.
@@ -6,37 +8,8 @@
 /** A provider's name in the registry and in the database: TWILIO, TELNYX, VONAGE. */
 export type ProviderName = string;
 
-/** Switchboard's own message statuses. */
-export type MessageStatus =
-  | 'SCHEDULED'
-  | 'QUEUED'
-  | 'SENDING'
-  | 'SENT'
-  | 'DELIVERED'
-  | 'UNDELIVERED'
-  | 'FAILED'
-  | 'CANCELED'
-  | 'RECEIVED';
-
-export interface TwilioCredentials {
-  accountSid: string;
-  authToken: string;
-  messagingServiceSid?: string | null;
-}
-export interface TelnyxCredentials {
-  apiKey: string;
-  /** Telnyx webhook public key: raw 32-byte Ed25519 key, base64. */
-  publicKey: string;
-  messagingProfileId?: string | null;
-}
-export interface VonageCredentials {
-  apiKey: string;
-  apiSecret: string;
-  applicationId?: string | null;
-  privateKey?: string | null;
-  /** Signs the JWT on Vonage's webhooks (HS256). */
-  signatureSecret: string;
-}
+/** Switchboard's own message statuses (the Prisma enum). */
+export type { MessageStatus };
 
 export interface OutboundMessage {
   from: string; // E.164

@@ -13,6 +13,8 @@ export interface SqlDialect {
   containsText(text: string): Prisma.StringFilter;
   /** The text in the body (any case) or in either number, by LIKE, with % _ \ taken literally. */
   likeMatch(text: string): Prisma.Sql;
+  /** Whether the text index serves likeMatch itself (PostgreSQL's trigram index does; SQLite's FTS5 table needs MATCH). */
+  likeUsesTextIndex: boolean;
   /** The same match on Message, through the dialect's text index where it can serve it. */
   indexedMatch(text: string): Prisma.Sql;
   /** A bound value compared with a column of one of our enum types (PostgreSQL needs the cast). */

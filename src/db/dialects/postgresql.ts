@@ -15,6 +15,8 @@ export const postgresqlDialect: SqlDialect = {
     return Prisma.sql`("body" ILIKE ${pattern} ESCAPE '\\' OR "from" LIKE ${pattern} ESCAPE '\\' OR "to" LIKE ${pattern} ESCAPE '\\')`;
   },
 
+  likeUsesTextIndex: true,
+
   // The trigram index serves ILIKE and LIKE themselves.
   indexedMatch: (text) => postgresqlDialect.likeMatch(text),
 

@@ -18,6 +18,8 @@ export const sqliteDialect: SqlDialect = {
     return Prisma.sql`("body" LIKE ${pattern} ESCAPE '\\' OR "from" LIKE ${pattern} ESCAPE '\\' OR "to" LIKE ${pattern} ESCAPE '\\')`;
   },
 
+  likeUsesTextIndex: false,
+
   indexedMatch(text) {
     if ([...text].length < 3) return sqliteDialect.likeMatch(text);
     // The trigram index: a case-insensitive substring of the body or either number.

@@ -1,6 +1,7 @@
 /** Whether a Telnyx account holds a number: GET /v2/phone_numbers?filter[phone_number]= */
 import Telnyx from 'telnyx';
-import type { OwnershipOptions, TelnyxCredentials } from '../types.js';
+import type { OwnershipOptions } from '../types.js';
+import type { TelnyxCredentials } from './credentials.js';
 
 const digits = (number: string) => number.replace(/\D/g, '');
 

@@ -5,7 +5,8 @@ import Telnyx, { APIError } from 'telnyx';
 import { ClientCache } from '../client-cache.js';
 import { clientFailure, networkFailure, refusal } from '../http-failure.js';
 import { isOptOutRefusal } from './status.js';
-import type { OutboundMessage, SendOptions, SendResult, TelnyxCredentials } from '../types.js';
+import type { OutboundMessage, SendOptions, SendResult } from '../types.js';
+import type { TelnyxCredentials } from './credentials.js';
 
 const TELNYX_API = 'https://api.telnyx.com/v2';
 const RATE_LIMITED = '10011';

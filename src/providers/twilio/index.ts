@@ -1,5 +1,6 @@
 /** Twilio: form-encoded webhooks signed with X-Twilio-Signature, answered with empty TwiML. */
-import type { ProviderDescriptor, TwilioCredentials } from '../types.js';
+import type { ProviderDescriptor } from '../types.js';
+import type { TwilioCredentials } from './credentials.js';
 import { sendTwilio } from './send.js';
 import { findTwilioSent } from './lookup.js';
 import { twilioOwns } from './ownership.js';

@@ -1,6 +1,7 @@
 /** Whether a Twilio account owns a number: GET /2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json?PhoneNumber= */
 import { clientFor, currentCall } from './send.js';
-import type { OwnershipOptions, TwilioCredentials } from '../types.js';
+import type { OwnershipOptions } from '../types.js';
+import type { TwilioCredentials } from './credentials.js';
 
 export async function twilioOwns(credentials: TwilioCredentials, phoneNumber: string, options: OwnershipOptions): Promise<boolean> {
   const client = clientFor(credentials, options.baseUrl);

@@ -7,7 +7,8 @@ import twilio from 'twilio';
 import { ClientCache } from '../client-cache.js';
 import { clientFailure, networkFailure, refusal } from '../http-failure.js';
 import { isOptOutRefusal } from './status.js';
-import type { OutboundMessage, SendOptions, SendResult, TwilioCredentials } from '../types.js';
+import type { OutboundMessage, SendOptions, SendResult } from '../types.js';
+import type { TwilioCredentials } from './credentials.js';
 
 const TOO_MANY_REQUESTS = 20429;
 

@@ -1,5 +1,6 @@
 /** Vonage Messages API: JSON webhooks with an HS256 JWT bearer token; one media item per MMS. */
-import type { ProviderDescriptor, VonageCredentials } from '../types.js';
+import type { ProviderDescriptor } from '../types.js';
+import type { VonageCredentials } from './credentials.js';
 import { JSON_RECEIVED } from '../webhook-helpers.js';
 import { sendVonage, VONAGE_LIMITS } from './send.js';
 import { vonageOwns } from './ownership.js';

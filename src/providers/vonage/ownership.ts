@@ -1,6 +1,7 @@
 /** Whether a Vonage account owns a number: GET {restHost}/account/numbers?pattern= */
 import { Vonage } from '@vonage/server-sdk';
-import type { OwnershipOptions, VonageCredentials } from '../types.js';
+import type { OwnershipOptions } from '../types.js';
+import type { VonageCredentials } from './credentials.js';
 
 export async function vonageOwns(credentials: VonageCredentials, phoneNumber: string, options: OwnershipOptions): Promise<boolean> {
   const host = options.baseUrl?.replace(/\/+$/, '');

@@ -6,7 +6,8 @@ import { Vonage } from '@vonage/server-sdk';
 import { ClientCache } from '../client-cache.js';
 import { clientFailure, networkFailure, refusal, type SendFailure } from '../http-failure.js';
 import { isOptOutRefusal } from './status.js';
-import type { OutboundMessage, SendOptions, SendResult, VonageCredentials } from '../types.js';
+import type { OutboundMessage, SendOptions, SendResult } from '../types.js';
+import type { VonageCredentials } from './credentials.js';
 
 /** Vonage's Messages API takes at most 1,000 characters of SMS text and one media item per MMS. */
 export const VONAGE_LIMITS = { maxBodyCharacters: 1000, maxMedia: 1 } as const;
