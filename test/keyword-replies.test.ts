@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok } from './support/client';
 import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
-import { post, signedInbound, startInboundSuite, stopInboundSuite, type ProviderKey, type Sink } from './support/inbound';
+import { post, sendAndWaitSent, signedInbound, signedStatus, startInboundSuite, stopInboundSuite, type ProviderKey, type Sink } from './support/inbound';
 import { bodyOf } from './support/queue';
 import { eventually, type TestServer } from './support/server';
 import {
@@ -158,6 +158,25 @@ describe('consent history', () => {
     await expect(sql.run(`UPDATE "ConsentEvent" SET "source" = 'rewritten' WHERE "customerPhoneNumber" = ?`, [customer])).rejects.toThrow(/append-only/);
     await expect(sql.run(`DELETE FROM "ConsentEvent" WHERE "customerPhoneNumber" = ?`, [customer])).rejects.toThrow(/append-only/);
     expect(await consentHistory(org, { customerPhoneNumber: customer })).toEqual(history);
+  });
+});
+
+describe('provider refusals', () => {
+  it('a carrier opt-out reported in a status callback is appended to the history, with the provider’s words', async () => {
+    const customer = nextCustomer();
+    const sent = await sendAndWaitSent(org, org.numbers.twilio.phoneNumber, customer, 'Hello?');
+    const status = signedStatus(server, org, 'twilio', {
+      providerMessageId: sent.providerMessageId,
+      from: org.numbers.twilio.phoneNumber,
+      to: customer,
+      status: 'failed',
+      errorCode: '21610',
+      errorMessage: 'Attempt to send to unsubscribed recipient',
+    });
+    expect((await post(server, status.path, status.signed)).status).toBe(200);
+    expect(await consentHistory(org, { customerPhoneNumber: customer })).toMatchObject([
+      { kind: 'OPT_OUT', method: 'PROVIDER_REFUSAL', phoneNumberId: org.numbers.twilio.id, source: 'TWILIO failed: 21610' },
+    ]);
   });
 });
 
