@@ -33,7 +33,7 @@ export async function canSend(services: Services, organizationId: string, input:
   const at = input.at ?? new Date();
   const sender = await findSender(services, organizationId, from);
 
-  const reasons = senderRefusals(sender);
+  const reasons = senderRefusals(sender, 'report');
   if (sender.assistant) {
     const quiet = quietHoursRefusal(sender, to, category, at);
     if (quiet) reasons.push(quiet);

@@ -63,8 +63,11 @@ export function requiresRegistration(phoneNumber: string): boolean {
   return ['TOLL_FREE', 'FIXED_LINE', 'MOBILE', 'FIXED_LINE_OR_MOBILE', 'VOIP', 'PERSONAL_NUMBER'].includes(parsed.getType() ?? '');
 }
 
-/** What the sending number itself allows. */
-export function senderRefusals(sender: Sender): Refusal[] {
+/**
+ * What the sending number itself allows. `report` (canSend) also evaluates registration where
+ * the organization does not enforce it; the send path skips it then.
+ */
+export function senderRefusals(sender: Sender, mode: 'enforce' | 'report'): Refusal[] {
   const from = sender.phoneNumber;
   const reasons: Refusal[] = [];
   if (!sender.assistant) reasons.push(refusal('NO_ASSISTANT', `${from} is not assigned to an assistant`, 'fromPhoneNumber'));
@@ -72,7 +75,8 @@ export function senderRefusals(sender: Sender): Refusal[] {
     const provider = providerNamed(sender.provider);
     reasons.push(refusal('PROVIDER_NOT_CONFIGURED', `${from} is a ${provider.name} number but its assistant has no ${provider.credentials.inputField}`, 'fromPhoneNumber'));
   }
-  if (requiresRegistration(from) && sender.registrationStatus !== 'APPROVED') {
+  const checkRegistration = mode === 'report' || sender.organization.enforceRegistration;
+  if (checkRegistration && sender.registrationStatus !== 'APPROVED' && requiresRegistration(from)) {
     reasons.push(
       refusal(
         'SENDER_NOT_REGISTERED',

@@ -58,7 +58,7 @@ export async function sendMessage(services: Services, organizationId: string, re
     if (earlier) return earlier;
     throw refusalError(refusal);
   };
-  const refused = senderRefusals(sender).find((r) => r.enforced);
+  const refused = senderRefusals(sender, 'enforce').find((r) => r.enforced);
   if (refused) return refuse(refused);
   const assistant = sender.assistant!;
   checkProviderLimits(providerNamed(sender.provider), body, mediaUrls);
