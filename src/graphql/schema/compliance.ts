@@ -4,16 +4,19 @@ import { organizationOf } from '../context';
 import { decodeId, idOrNone } from '../ids';
 import { ConsentKind, type Assistant, type ConsentEvent, type ConsentMethod } from '../../db/client';
 import { ErrorCodeEnum } from './errors';
-import { MESSAGE_CATEGORIES, type Refusal } from '../../compliance/rules';
+import type { MessageCategory, Refusal } from '../../compliance/rules';
 import { canSend, type SendVerdict } from '../../compliance/can-send';
 import { consentHistoryWhere, recordOptIn } from '../../compliance/consent';
 import type { AssistantCompliance } from '../../compliance/settings';
 
 export const MessageCategoryEnum = builder.enumType('MessageCategory', {
   description: 'What a message is for. An assistant may exempt TRANSACTIONAL messages from quiet hours and its frequency cap.',
-  values: Object.fromEntries(
-    MESSAGE_CATEGORIES.map((c) => [c, { description: c === 'COMPLIANCE' ? "Switchboard's own keyword replies: never refused by the compliance rules, not chosen by callers." : undefined }]),
-  ) as Record<(typeof MESSAGE_CATEGORIES)[number], { description?: string }>,
+  values: {
+    TRANSACTIONAL: { description: 'One-time codes, receipts, appointment changes: what the customer is waiting for.' },
+    MARKETING: { description: 'Offers and promotions.' },
+    CONVERSATIONAL: { description: 'Replies in a conversation the customer is having.' },
+    COMPLIANCE: { description: "Switchboard's own keyword replies: never refused by the compliance rules, not chosen by callers." },
+  } satisfies Record<MessageCategory, { description: string }>,
 });
 
 export const OutsideQuietHoursEnum = builder.enumType('OutsideQuietHours', {
