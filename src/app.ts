@@ -30,6 +30,7 @@ import { queryLimitPlugins } from './graphql/limits';
 import { createRateLimiter } from './security/rate-limit';
 import type { Caller } from './tenancy/api-keys';
 import { createLiveServer, type ServerContext } from './realtime/ws-server';
+import { startRegistrationSync } from './compliance/registration';
 
 export interface App {
   services: Services;
@@ -183,6 +184,7 @@ export async function buildApp(config: Config): Promise<App> {
   const live = createLiveServer(server, services, yoga);
 
   let tallyCompaction: ReturnType<typeof startTallyCompaction> | null = null;
+  let registrationSync: ReturnType<typeof startRegistrationSync> | null = null;
   const app: App = {
     services,
     url: '',
@@ -203,6 +205,7 @@ export async function buildApp(config: Config): Promise<App> {
       await forwarder.start();
       live.start();
       tallyCompaction = startTallyCompaction(services, (error) => services.log.warn({ err: error }, 'message tallies: compaction failed'));
+      registrationSync = startRegistrationSync(services, config.registrationSyncIntervalMs);
     },
     async stop() {
       // Stop taking work, let provider calls under way finish, then close sockets and the database.
@@ -212,6 +215,7 @@ export async function buildApp(config: Config): Promise<App> {
       await sendQueue.stop();
       await forwarder.stop();
       await tallyCompaction?.stop();
+      await registrationSync?.stop();
       server.closeAllConnections();
       await closed;
       await events.close();

@@ -10,5 +10,6 @@ import './subscriptions';
 import './opt-out';
 import './forwarding';
 import './export';
+import './registration';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -25,7 +25,8 @@ CREATE TABLE "SenderRegistration" (
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" DATETIME NOT NULL,
     CONSTRAINT "SenderRegistration_organizationId_fkey" FOREIGN KEY ("organizationId") REFERENCES "Organization" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
-    CONSTRAINT "SenderRegistration_assistantId_fkey" FOREIGN KEY ("assistantId") REFERENCES "Assistant" ("id") ON DELETE SET NULL ON UPDATE CASCADE
+    CONSTRAINT "SenderRegistration_assistantId_fkey" FOREIGN KEY ("assistantId") REFERENCES "Assistant" ("id") ON DELETE SET NULL ON UPDATE CASCADE,
+    CONSTRAINT "SenderRegistration_brandRegistrationId_fkey" FOREIGN KEY ("brandRegistrationId") REFERENCES "SenderRegistration" ("id") ON DELETE SET NULL ON UPDATE CASCADE
 );
 
 -- CreateIndex

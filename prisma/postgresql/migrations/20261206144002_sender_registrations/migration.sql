@@ -43,3 +43,6 @@ ALTER TABLE "SenderRegistration" ADD CONSTRAINT "SenderRegistration_organization
 -- AddForeignKey
 ALTER TABLE "SenderRegistration" ADD CONSTRAINT "SenderRegistration_assistantId_fkey" FOREIGN KEY ("assistantId") REFERENCES "Assistant"("id") ON DELETE SET NULL ON UPDATE CASCADE;
 
+-- AddForeignKey
+ALTER TABLE "SenderRegistration" ADD CONSTRAINT "SenderRegistration_brandRegistrationId_fkey" FOREIGN KEY ("brandRegistrationId") REFERENCES "SenderRegistration"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
