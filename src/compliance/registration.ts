@@ -84,6 +84,9 @@ const TWILIO_SERVICE = /^MG[0-9a-fA-F]{32}$/;
 const USE_CASE = /^[A-Z0-9_]{2,50}$/;
 const OPT_IN_TYPES = ['VERBAL', 'WEB_FORM', 'PAPER_FORM', 'VIA_TEXT', 'MOBILE_QR_CODE'];
 
+/** How long an approved registration goes without being read again. */
+const RECHECK_APPROVED_MS = 24 * 3600_000;
+
 const invalid = (field: string, message: string) => new SwitchboardError('INVALID_INPUT', message, field);
 
 export function listSenderRegistrations(services: Services, organizationId: string) {
@@ -278,8 +281,9 @@ export async function syncSenderRegistration(services: Services, organizationId:
 
 /**
  * Syncs the registrations still in progress (pending themselves, or with numbers still pending),
- * of one organization or of all, least recently synced first. A provider failure on one is
- * reported and does not stop the others.
+ * and approved ones not read for a day (carriers suspend campaigns), of one organization or of
+ * all, least recently synced first. A provider failure on one is reported and does not stop the
+ * others.
  */
 export async function syncPendingRegistrations(
   services: Services,
@@ -296,7 +300,11 @@ export async function syncPendingRegistrations(
     where: {
       ...org,
       providerId: { not: null },
-      OR: [{ status: 'PENDING' }, { id: { in: withPendingNumbers.map((n) => n.registrationId!) } }],
+      OR: [
+        { status: 'PENDING' },
+        { id: { in: withPendingNumbers.map((n) => n.registrationId!) } },
+        { status: 'APPROVED', lastSyncedAt: { lt: new Date(Date.now() - RECHECK_APPROVED_MS) } },
+      ],
       ...(options.notSyncedSince && { AND: [{ OR: [{ lastSyncedAt: null }, { lastSyncedAt: { lt: options.notSyncedSince } }] }] }),
     },
     orderBy: [{ lastSyncedAt: { sort: 'asc', nulls: 'first' } }, { id: 'asc' }],
