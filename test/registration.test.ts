@@ -14,6 +14,7 @@ import { createOrganizationFixture, NUMBERS, shift, type OrganizationFixture } f
 import { eventually, startServer, type TestServer } from './support/server';
 import type { RecordedRequest } from './fakes/provider-server';
 import { ERROR_CODES } from '../src/errors';
+import { decodeId } from '../src/graphql/ids';
 
 const SubmitBrand = graphql(`
   mutation RegistrationSubmitBrand($input: SubmitBrandRegistrationInput!) {
@@ -665,7 +666,8 @@ const gateBuilt = (ERROR_CODES as readonly string[]).includes('SENDER_NOT_REGIST
 describe('the send gate follows the registration status', () => {
   it.skipIf(!gateBuilt)('refuses a +1 number while UNREGISTERED or PENDING and sends once it is APPROVED', async () => {
     const o = await createOrganizationFixture(server, { name: 'Gate', numberOffset: 3 });
-    await server.app.services.db.organization.update({ where: { id: o.organizationId }, data: { enforceRegistration: true } });
+    // The organization's switch, set in its row (its GraphQL setting is built beside this work).
+    await server.app.services.db.organization.update({ where: { id: decodeId('Organization', o.organizationId) }, data: { enforceRegistration: true } });
     const send = async () =>
       (await ok(o.request(SendFrom, { input: { fromPhoneNumber: o.numbers.vonage.phoneNumber, toPhoneNumber: NUMBERS.customer, message: 'Your appointment is tomorrow' } }))).sendSms;
 
