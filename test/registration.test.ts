@@ -105,6 +105,16 @@ const ImportRegistration = graphql(`
   }
 `);
 
+const AttachNumbers = graphql(`
+  mutation RegistrationAttachNumbers($input: AttachPhoneNumbersToRegistrationInput!) {
+    attachPhoneNumbersToRegistration(input: $input) {
+      __typename
+      ... on AttachPhoneNumbersToRegistrationPayload { registration { id phoneNumbers { id registrationStatus registrationUseCase } } }
+      ... on Error { code message }
+    }
+  }
+`);
+
 const NumberRegistration = graphql(`
   query RegistrationOfNumber($id: ID!) {
     node(id: $id) { ... on PhoneNumber { id registrationStatus registrationUseCase registration { id kind status } } }
@@ -394,6 +404,17 @@ describe('Telnyx: 10DLC brand, campaign builder, number assignment, toll-free ve
     });
   });
 
+  it('attaches another number to the campaign later', async () => {
+    const id = await addNumber(shift(NUMBERS.telnyx, 300), 'TELNYX');
+    const since = server.fake.requests.length;
+    const attached = (await ok(org.request(AttachNumbers, { input: { registrationId: campaignId, phoneNumberIds: [id] } }))).attachPhoneNumbersToRegistration;
+    expect(attached).toMatchObject({ registration: { id: campaignId, phoneNumbers: expect.arrayContaining([{ id, registrationStatus: 'PENDING', registrationUseCase: 'ACCOUNT_NOTIFICATION' }]) } });
+    const campaign = (await ok(org.request(RegistrationNode, { id: campaignId }))).node as { providerResponse: string };
+    expect(recorded(since, 'telnyx')).toEqual([
+      { method: 'POST', path: '/v2/10dlc/phone_number_campaigns', body: { phoneNumber: shift(NUMBERS.telnyx, 300), campaignId: JSON.parse(campaign.providerResponse).campaignId } },
+    ]);
+  });
+
   it('verifies a toll-free number', async () => {
     const since = server.fake.requests.length;
     const submitted = (await ok(org.request(SubmitTollFree, { input: { ...TOLL_FREE_INPUT, phoneNumberId: tollFree.telnyx } }))).submitTollFreeVerification;
@@ -499,6 +520,25 @@ describe('Vonage: 10DLC brand, campaign and number link through the SDK client',
     const reads = recorded(since, 'vonage').slice(3).map((c) => `${c.method} ${c.path}`);
     expect(reads).toContain(`GET /v1/10dlc/brands/${brandId}/campaigns/${campaignProviderId}`);
     expect(reads).toContain(`GET /v1/10dlc/brands/${brandId}/campaigns/${campaignProviderId}/numbers/${org.numbers.vonage.phoneNumber.slice(1)}`);
+  });
+
+  it('keeps a campaign the provider took when linking its number is refused, and says so', async () => {
+    const brand = (await ok(org.request(Registrations, { filter: { provider: 'VONAGE', kind: 'BRAND' } }))).senderRegistrations.edges[0].node;
+    // The number is linked to the first campaign already: Vonage answers 409.
+    const second = (
+      await ok(
+        org.request(SubmitCampaign, {
+          input: { brandRegistrationId: brand.id, useCase: 'MARKETING', description: 'Offers', sampleMessages: SAMPLES, messageFlow: 'Booking form', phoneNumberIds: [org.numbers.vonage.id] },
+        }),
+      )
+    ).submitCampaignRegistration;
+    expect(second).toMatchObject({ __typename: 'ApiError', code: 'PROVIDER_ERROR' });
+    const message = (second as { message: string }).message;
+    expect(message).toContain('The campaign was registered');
+    expect(message).toContain('The number requested has already been linked to another campaign');
+    const campaigns = (await ok(org.request(Registrations, { filter: { provider: 'VONAGE', kind: 'CAMPAIGN' } }))).senderRegistrations.edges;
+    expect(campaigns).toHaveLength(2);
+    expect(await numberStanding(org.numbers.vonage.id)).toMatchObject({ registrationStatus: 'APPROVED', registrationUseCase: 'CUSTOMER_CARE' });
   });
 
   it('has no toll-free verification API: INVALID_INPUT, nothing sent', async () => {

@@ -184,7 +184,20 @@ export async function submitCampaignRegistration(services: Services, organizatio
       details: JSON.stringify({ hasEmbeddedLinks: input.hasEmbeddedLinks ?? false, hasEmbeddedPhone: input.hasEmbeddedPhone ?? false, vertical: input.vertical ?? null }),
     },
   });
-  if (numbers.length > 0) await attach(services, campaign, credentials, numbers);
+  if (numbers.length > 0) {
+    try {
+      await attach(services, campaign, credentials, numbers);
+    } catch (error) {
+      if (!(error instanceof SwitchboardError)) throw error;
+      // The campaign exists at the provider: say so, so that the numbers are attached to it
+      // (attachPhoneNumbersToRegistration) rather than a second campaign submitted.
+      throw new SwitchboardError(
+        error.code,
+        `The campaign was registered (SenderRegistration ${campaign.id}, ${brand.provider} ${campaign.providerId}) but attaching its numbers failed: ${error.message}`,
+        error.field ?? 'phoneNumberIds',
+      );
+    }
+  }
   return campaign;
 }
 
@@ -510,7 +523,9 @@ function checkSamples(samples: string[], max: number): string[] {
 /** What the registries require of a business (Telnyx and Vonage take it on the brand). */
 function checkBusiness(business: BusinessDetails, provider: ProviderName) {
   const entityType = business.entityType ?? '';
-  if (!ENTITY_TYPES.includes(entityType)) throw invalid('business.entityType', `business.entityType must be one of ${ENTITY_TYPES.join(', ')}`);
+  // Vonage's 10DLC API registers companies and non-profits only.
+  const allowed = provider === 'VONAGE' ? ENTITY_TYPES.slice(0, 3) : ENTITY_TYPES;
+  if (!allowed.includes(entityType)) throw invalid('business.entityType', `business.entityType must be one of ${allowed.join(', ')} at ${provider}`);
   const needed: Array<keyof BusinessDetails> = ['displayName', 'email', 'vertical', 'country'];
   if (entityType !== 'SOLE_PROPRIETOR') needed.push('companyName', 'ein', 'phone', 'street', 'city', 'state', 'postalCode', 'website');
   if (entityType === 'PUBLIC_PROFIT') needed.push('stockSymbol', 'stockExchange');
