@@ -133,6 +133,15 @@ const RegistrationNode = graphql(`
   }
 `);
 
+const RegistrationsDeep = graphql(`
+  query RegistrationsDeep {
+    senderRegistrations(first: 100) {
+      edges { node { id kind brand { id } campaigns { id } phoneNumbers { id registrationStatus registration { id status } } } }
+    }
+    phoneNumbers(first: 100) { edges { node { id registration { id kind } } } }
+  }
+`);
+
 const SendFrom = graphql(`
   mutation RegistrationSendSms($input: SendSmsInput!) {
     sendSms(input: $input) {
@@ -670,6 +679,33 @@ describe('by hand, imported, refused, and other organizations', () => {
     ).submitCampaignRegistration;
     expect(stolen).toMatchObject({ code: 'NOT_FOUND' });
     expect(await numberStanding(org.numbers.vonage.id)).toMatchObject({ registrationStatus: 'APPROVED' });
+  });
+});
+
+describe('reading', () => {
+  /** Database operations one request costs, by model and operation, from /metrics. */
+  async function operations(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const line of (await (await fetch(`${server.url}/metrics`)).text()).split('\n')) {
+      const match = /^switchboard_db_operations_total\{model="(SenderRegistration|PhoneNumber)",operation="([^"]*)"\} (\d+)/.exec(line);
+      if (match) counts.set(`${match[1]}.${match[2]}`, Number(match[3]));
+    }
+    return counts;
+  }
+
+  it('lists registrations with their numbers, and numbers with their registration, in a few queries whatever the count', async () => {
+    const before = await operations();
+    const { senderRegistrations, phoneNumbers } = await ok(org.request(RegistrationsDeep));
+    const after = await operations();
+    const spent = Object.fromEntries([...after].filter(([k, v]) => v > (before.get(k) ?? 0)).map(([k, v]) => [k, v - (before.get(k) ?? 0)]));
+    expect(senderRegistrations.edges.length).toBeGreaterThan(5);
+    expect(phoneNumbers.edges.filter((e) => e.node.registration).length).toBeGreaterThan(3);
+    // One page of registrations (with brands and campaigns), one batch of their numbers, one of
+    // the numbers' registrations for each list; one page of numbers.
+    expect(spent).toEqual({ 'SenderRegistration.findMany': 3, 'PhoneNumber.findMany': 2 });
+    const campaign = senderRegistrations.edges.find((e) => e.node.kind === 'CAMPAIGN' && e.node.phoneNumbers.length > 0)!.node;
+    expect(campaign.brand).not.toBeNull();
+    expect(campaign.phoneNumbers.every((n) => n.registration?.id === campaign.id)).toBe(true);
   });
 });
 

@@ -1,6 +1,7 @@
 import { builder } from '../builder';
 import { organizationOf } from '../context';
 import { decodeId, idOrNone } from '../ids';
+import { loadBatched } from '../batch';
 import type { PhoneNumber, SenderRegistration } from '../../db/client';
 import {
   attachPhoneNumbersToRegistration,
@@ -53,6 +54,9 @@ const OptInEvidenceType = builder.objectRef<OptInEvidence>('OptInEvidence').impl
   }),
 });
 
+// Fields read scalars of their parent without `select`: the nodes load every scalar, and rows
+// handed over by the batched look-ups below are whole rows (a `select` would make Pothos fetch
+// each of them again).
 export const SenderRegistrationNode = builder.prismaNode('SenderRegistration', {
   id: { field: 'id' },
   nullable: true,
@@ -70,11 +74,10 @@ export const SenderRegistrationNode = builder.prismaNode('SenderRegistration', {
     failureReason: t.exposeString('failureReason', { nullable: true, description: 'Why the provider refused it, when it did.' }),
     useCase: t.exposeString('useCase', { nullable: true }),
     description: t.exposeString('description', { nullable: true }),
-    sampleMessages: t.stringList({ select: { sampleMessages: true }, resolve: (r) => JSON.parse(r.sampleMessages) as string[] }),
+    sampleMessages: t.stringList({ resolve: (r) => JSON.parse(r.sampleMessages) as string[] }),
     optInEvidence: t.field({
       type: OptInEvidenceType,
       nullable: true,
-      select: { optInEvidence: true },
       resolve: (r) => (r.optInEvidence ? (JSON.parse(r.optInEvidence) as OptInEvidence) : null),
     }),
     messagingServiceSid: t.exposeString('messagingServiceSid', { nullable: true, description: 'Twilio campaigns: the Messaging Service holding the campaign and its numbers.' }),
@@ -83,9 +86,16 @@ export const SenderRegistrationNode = builder.prismaNode('SenderRegistration', {
     phoneNumbers: t.field({
       type: [PhoneNumberNode],
       description: 'The numbers attached to this campaign or verification.',
-      select: { id: true, organizationId: true },
-      resolve: (r, _args, ctx) =>
-        ctx.services.db.phoneNumber.findMany({ where: { organizationId: r.organizationId, registrationId: r.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+      resolve: async (r, _args, ctx) =>
+        (await loadBatched(ctx, 'numbersOfRegistration', r.id, async (ids) => {
+          const numbers = await ctx.services.db.phoneNumber.findMany({
+            where: { organizationId: r.organizationId, registrationId: { in: ids } },
+            orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+          });
+          const byRegistration = new Map<string, PhoneNumber[]>();
+          for (const number of numbers) byRegistration.set(number.registrationId!, [...(byRegistration.get(number.registrationId!) ?? []), number]);
+          return byRegistration;
+        })) ?? [],
     }),
     assistant: t.relation('assistant', { nullable: true, description: 'Whose provider credentials submit and read it.' }),
     providerResponse: t.exposeString('providerResponse', { nullable: true, description: "The provider's last answer as JSON, credentials stripped." }),
@@ -105,9 +115,13 @@ builder.prismaObjectFields('PhoneNumber', (t) => ({
     type: SenderRegistrationNode,
     nullable: true,
     description: 'The campaign or toll-free verification it is attached to; null when none (or when marked registered by hand).',
-    select: { registrationId: true, organizationId: true },
-    resolve: (n, _args, ctx) =>
-      n.registrationId ? ctx.services.db.senderRegistration.findFirst({ where: { id: n.registrationId, organizationId: n.organizationId } }) : null,
+    resolve: async (n, _args, ctx) =>
+      n.registrationId
+        ? ((await loadBatched(ctx, 'registrationOfNumber', n.registrationId, async (ids) => {
+            const rows = await ctx.services.db.senderRegistration.findMany({ where: { id: { in: ids }, organizationId: n.organizationId } });
+            return new Map(rows.map((row) => [row.id, row]));
+          })) ?? null)
+        : null,
   }),
 }));
 
