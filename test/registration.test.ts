@@ -616,6 +616,13 @@ describe('by hand, imported, refused, and other organizations', () => {
     ).submitBrandRegistration;
     expect(twilioRefused).toMatchObject({ code: 'PROVIDER_ERROR', message: expect.stringContaining('The bundle is not approved') });
     expect((await ok(org.request(Registrations, { filter: null }))).senderRegistrations.edges.length).toBe(before);
+
+    // A number the Twilio account does not hold cannot join its Messaging Service.
+    const stray = await addNumber(shift(NUMBERS.twilio, 600), 'TWILIO');
+    const twilioCampaign = (await ok(org.request(Registrations, { filter: { provider: 'TWILIO', kind: 'CAMPAIGN' } }))).senderRegistrations.edges[0].node;
+    const attached = (await ok(org.request(AttachNumbers, { input: { registrationId: twilioCampaign.id, phoneNumberIds: [stray] } }))).attachPhoneNumbersToRegistration;
+    expect(attached).toMatchObject({ code: 'PROVIDER_ERROR', message: expect.stringContaining('is not a number of this Twilio account') });
+    expect(await numberStanding(stray)).toMatchObject({ registrationStatus: 'UNREGISTERED', registration: null });
   });
 
   it('refuses bad input with INVALID_INPUT before asking the provider', async () => {

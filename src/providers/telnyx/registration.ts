@@ -89,6 +89,7 @@ interface TelnyxErrorBody {
 }
 
 function refusedBy(error: unknown): RegistrationRefused {
+  if (error instanceof RegistrationRefused) return error;
   // APIConnectionError extends APIError but has no status: it is a network failure.
   if (error instanceof APIError && typeof error.status === 'number') {
     const errors = (error.error as TelnyxErrorBody | undefined)?.errors ?? [];

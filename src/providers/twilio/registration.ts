@@ -57,6 +57,7 @@ async function call<T>(credentials: TwilioCredentials, options: RegistrationOpti
 }
 
 function refusedBy(error: unknown): RegistrationRefused {
+  if (error instanceof RegistrationRefused) return error;
   // RestException (legacy body) and TwilioServiceException (RFC 9457) both carry status and code.
   const answer = error as { status?: unknown; code?: unknown; message?: string; detail?: string };
   if (typeof answer.status === 'number') {

@@ -99,6 +99,7 @@ async function call<T>(work: () => Promise<{ data: T }>): Promise<T> {
 }
 
 async function refusedBy(error: unknown): Promise<RegistrationRefused> {
+  if (error instanceof RegistrationRefused) return error;
   // The SDK throws VetchError with the unread fetch Response of any non-2xx answer (RFC 7807 body).
   const response = (error as { response?: { status?: unknown; text(): Promise<string> } }).response;
   if (response && typeof response.status === 'number') {
