@@ -63,7 +63,7 @@ export async function seedMessages(
   await db.$executeRawUnsafe(
     `INSERT INTO "Message" ("id", "organizationId", "conversationId", "direction", "provider", "status", "from", "to", "body", "mediaUrls",
                             "segments", "encoding", "attempts", "createdAt", "updatedAt")
-     SELECT $1 || lpad(i::text, 8, '0'), $2, $3, (CASE WHEN i % 3 = 0 THEN 'INBOUND' ELSE 'OUTBOUND' END)::"Direction", 'TWILIO'::"Provider",
+     SELECT $1 || lpad(i::text, 8, '0'), $2, $3, (CASE WHEN i % 3 = 0 THEN 'INBOUND' ELSE 'OUTBOUND' END)::"Direction", 'TWILIO',
             (CASE WHEN i % 3 = 0 THEN 'RECEIVED' ELSE 'DELIVERED' END)::"MessageStatus", $4, $5,
             'Message ' || i || ': your order, "#' || i || '", has shipped 📦 and will arrive tomorrow between 9 and 12.' || substr(repeat(' lorem ipsum', $6), 1, $7),
             '[]', 1, 'UCS2'::"Encoding", 0,

@@ -250,7 +250,7 @@ function parentRows(p: ReturnType<typeof plan>) {
   return {
     organizations: p.orgs.map((o) => [o.id, o.name, created]),
     apiKeys: p.orgs.map((o, i) => [`key${i}${o.id}`, o.id, 'bench', hashKey(o.apiKey), o.apiKey.slice(0, 12), created, null]),
-    assistants: p.orgs.map((o) => [o.assistantId, o.id, `${o.name} front desk`, null, 'sealed:unused-by-the-bench', null, null, null, created, created]),
+    assistants: p.orgs.map((o) => [o.assistantId, o.id, `${o.name} front desk`, null, 'sealed:unused-by-the-bench', created, created]),
     phoneNumbers: p.orgs.flatMap((o) => o.numbers.map((n) => [n.id, o.id, o.assistantId, n.phoneNumber, n.provider, null, null, created])),
     conversations: p.conversations.map((c) => {
       const org = p.orgs[c.org];
@@ -265,7 +265,7 @@ function parentRows(p: ReturnType<typeof plan>) {
 const PARENT_COLUMNS = {
   Organization: ['id', 'name', 'createdAt'],
   ApiKey: ['id', 'organizationId', 'name', 'keyHash', 'prefix', 'createdAt', 'revokedAt'],
-  Assistant: ['id', 'organizationId', 'name', 'smsWebhookUrl', 'webhookSecretSealed', 'twilioConfigSealed', 'telnyxConfigSealed', 'vonageConfigSealed', 'createdAt', 'updatedAt'],
+  Assistant: ['id', 'organizationId', 'name', 'smsWebhookUrl', 'webhookSecretSealed', 'createdAt', 'updatedAt'],
   PhoneNumber: ['id', 'organizationId', 'assistantId', 'phoneNumber', 'provider', 'messagesPerSecond', 'nextSlotAt', 'createdAt'],
   Conversation: ['id', 'organizationId', 'assistantId', 'phoneNumberId', 'customerPhoneNumber', 'archived', 'openThreadKey', 'lastMessageAt', 'unreadCount', 'lastReadAt', 'createdAt'],
 };
@@ -325,7 +325,7 @@ export function seedSqlite(file: string, p: ReturnType<typeof plan>) {
 }
 
 const PG_TYPES: Record<string, string> = {
-  direction: '"Direction"', provider: '"Provider"', status: '"MessageStatus"', encoding: '"Encoding"',
+  direction: '"Direction"', provider: 'text', status: '"MessageStatus"', encoding: '"Encoding"',
   segments: 'int', attempts: 'int', unreadCount: 'int', archived: 'boolean', messagesPerSecond: 'float8',
   sendAt: 'timestamp(3)', nextAttemptAt: 'timestamp(3)', leaseExpiresAt: 'timestamp(3)', readAt: 'timestamp(3)', createdAt: 'timestamp(3)',
   updatedAt: 'timestamp(3)', lastMessageAt: 'timestamp(3)', lastReadAt: 'timestamp(3)', nextSlotAt: 'timestamp(3)', revokedAt: 'timestamp(3)',

@@ -19,7 +19,8 @@ export interface Config {
   /** A WebSocket with more than this many bytes of events still unsent is closed (realtime/fan-out.ts). */
   wsMaxBufferedBytes: number;
   secretsKey: string;
-  providerBaseUrls: { TWILIO?: string; TELNYX?: string; VONAGE?: string };
+  /** <PROVIDER>_API_BASE_URL for each provider name (TWILIO_API_BASE_URL …): its API host, for tests and proxies. */
+  providerBaseUrls: Readonly<Record<string, string | undefined>>;
   production: boolean;
   /** ALLOW_PRIVATE_WEBHOOK_URLS: URLs the server calls may point at loopback and private addresses (never link-local or metadata). */
   allowPrivateWebhookUrls: boolean;
@@ -98,11 +99,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: env.METRICS_TOKEN || null,
     wsMaxBufferedBytes: integer(env.WS_MAX_BUFFERED_BYTES, 1024 * 1024, 'WS_MAX_BUFFERED_BYTES'),
     secretsKey: env.SECRETS_KEY || secretsKeyFromDataDir(databaseUrl, dialect, env),
-    providerBaseUrls: {
-      TWILIO: env.TWILIO_API_BASE_URL || undefined,
-      TELNYX: env.TELNYX_API_BASE_URL || undefined,
-      VONAGE: env.VONAGE_API_BASE_URL || undefined,
-    },
+    providerBaseUrls: providerBaseUrls(env),
     production: env.NODE_ENV === 'production',
     allowPrivateWebhookUrls: boolean(env.ALLOW_PRIVATE_WEBHOOK_URLS, false, 'ALLOW_PRIVATE_WEBHOOK_URLS'),
     verifyNumberOwnership: boolean(env.VERIFY_NUMBER_OWNERSHIP, true, 'VERIFY_NUMBER_OWNERSHIP'),
@@ -144,6 +141,16 @@ export function loadConfig(env: Env = process.env): Config {
       },
     },
   };
+}
+
+/** Every `<NAME>_API_BASE_URL` set, by provider name; read for any name so a provider needs no line here. */
+function providerBaseUrls(env: Env): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).flatMap(([key, value]) => {
+      const name = /^([A-Z][A-Z0-9]*)_API_BASE_URL$/.exec(key)?.[1];
+      return name && value ? [[name, value]] : [];
+    }),
+  );
 }
 
 function integer(value: string | undefined, fallback: number, name: string): number {

@@ -132,7 +132,7 @@ const SEND_SMS = `mutation ($input: SendSmsInput!) {
 }`;
 
 const MESSAGES = `query {
-  messages(first: 200, filter: { direction: OUTBOUND }) {
+  messages(first: 100, filter: { direction: OUTBOUND }) {
     edges { node { id status body provider providerMessageId errorCode events { status } } }
   }
 }`;

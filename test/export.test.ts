@@ -11,7 +11,8 @@ import { graphql } from './gql';
 import { graphqlClient, ok } from './support/client';
 import { createOrganizationFixture, NUMBERS, type OrganizationFixture } from './support/fixtures';
 import { eventually, startServer, usesServices, type TestServer } from './support/server';
-import { CSV_COLUMNS, neutralizeFormula, signedExportUrl } from '../src/messaging/export';
+import { CSV_COLUMNS, neutralizeFormula } from '../src/export/encoders';
+import { signedExportUrl } from '../src/export/signed-url';
 import { MAX_BODY_CHARACTERS } from '../src/messaging/send';
 import { seedMessages } from '../bench/export';
 

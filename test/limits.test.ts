@@ -150,12 +150,22 @@ describe('query limits', () => {
     expect((await post(server.url, key, `{ messages(first: 100) { edges { node { id } } } }`)).body.errors).toBeUndefined();
   });
 
-  it('serves a page over 100 as 100, and counts it as 100', async () => {
+  it('refuses a page over 100, a negative page and mixed paging directions with a typed error, before anything runs', async () => {
+    const codes = (body: { errors?: { extensions?: { code?: string; argument?: string } }[] }) =>
+      body.errors?.map((e) => `${e.extensions?.code}:${e.extensions?.argument}`);
     const big = await post(server.url, key, `query($n: Int) { messages(first: $n) { edges { node { id } } } }`, { n: 5000 });
-    expect(big.body.errors).toBeUndefined();
-    // 5000 × 5000 would be refused; 100 pages of 1 are not.
-    const nested = `query($n: Int) { conversations(first: $n) { edges { node { messages(first: 1) { edges { node { id } } } } } } }`;
-    expect((await post(server.url, key, nested, { n: 5000 })).body.errors).toBeUndefined();
+    expect(codes(big.body)).toEqual(['BAD_USER_INPUT:first']);
+    expect(big.body.errors![0].message).toMatch(/messages: first must be from 0 to 100; got 5000/);
+    expect(big.body.data ?? null).toBeNull();
+    // Nested connections are checked too, literal or variable.
+    const nested = `query($n: Int) { conversations(first: 1) { edges { node { messages(last: $n) { edges { node { id } } } } } } }`;
+    expect(codes((await post(server.url, key, nested, { n: 101 })).body)).toEqual(['BAD_USER_INPUT:last']);
+    expect(codes((await post(server.url, key, `{ messages(first: -1) { edges { node { id } } } }`)).body)).toEqual(['BAD_USER_INPUT:first']);
+    expect(codes((await post(server.url, key, `{ messages(first: 2, before: "x") { edges { node { id } } } }`)).body)).toEqual(['BAD_USER_INPUT:first']);
+    expect(codes((await post(server.url, key, `{ messages(first: 2, last: 2) { edges { node { id } } } }`)).body)).toEqual(['BAD_USER_INPUT:last']);
+    // A null variable is no argument at all.
+    const page = `query($n: Int, $before: String) { messages(first: $n, before: $before) { edges { node { id } } } }`;
+    expect((await post(server.url, key, page, { n: 100, before: null })).body.errors).toBeUndefined();
   });
 
   it('applies the same limits over WebSocket', async () => {
@@ -169,6 +179,8 @@ describe('query limits', () => {
       expect(tokens.errors?.[0].extensions?.limit).toBe('tokens');
       const costly = await overWs(client, `query($n: Int) { messages(first: $n) { edges { node { conversation { messages(first: $n) { edges { node { id } } } } } } } }`, { n: 100 });
       expect(costly.errors?.[0].extensions?.limit).toBe('cost');
+      const tooLarge = await overWs(client, `query($n: Int) { messages(first: $n) { edges { node { id } } } }`, { n: 101 });
+      expect(tooLarge.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
       const subscription = await overWs(client, `subscription { messageReceived { ${'id '.repeat(20_000)} } }`);
       expect(subscription.errors?.[0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
       // And what is within the limits runs.

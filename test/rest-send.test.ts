@@ -14,7 +14,7 @@ const RestMessage = graphql(`
 
 const RestDeliveryLog = graphql(`
   query RestDeliveryLog {
-    messages(first: 500) { edges { node { id } } }
+    messages(first: 100) { edges { node { id } } }
   }
 `);
 

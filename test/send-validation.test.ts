@@ -34,7 +34,7 @@ const ValidationMessage = graphql(`
 
 const ValidationDeliveryLog = graphql(`
   query ValidationDeliveryLog {
-    messages(first: 500) { edges { node { id status } } }
+    messages(first: 100) { edges { node { id status } } }
   }
 `);
 

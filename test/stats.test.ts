@@ -15,7 +15,7 @@ import { createOrganizationFixture, type OrganizationFixture } from './support/f
 import { eventually, startServer, type TestServer } from './support/server';
 import { post, sendAndWaitSent, signedInbound, signedStatus } from './support/inbound';
 import { compactMessageTallies, messageSeries, messageStats } from '../src/messaging/stats';
-import type { MessageFilter } from '../src/messaging/delivery-log';
+import type { MessageFilter } from '../src/messaging/message-filter';
 
 const StatsQuery = graphql(`
   query StatsQuery($filter: MessageFilter, $interval: StatsInterval!) {

@@ -3,34 +3,28 @@ import type { Assistant } from '../db/client';
 import { notFound, SwitchboardError } from '../errors';
 import { randomToken } from '../security/secrets';
 import { BlockedAddressError, checkUrlHost, ipLiteral, isLoopback } from '../security/outbound-policy';
-import type { CredentialsByProvider, ProviderName, TelnyxCredentials, TwilioCredentials, VonageCredentials } from '../providers/types';
+import type { ProviderName } from '../providers/types';
+import { credentialsCreate, credentialsUpdate, sealCredentialInputs, type CredentialInput } from './credentials';
 
 export interface AssistantInput {
   name?: string | null;
   smsWebhookUrl?: string | null;
-  twilioConfig?: TwilioCredentials | null;
-  telnyxConfig?: TelnyxCredentials | null;
-  vonageConfig?: VonageCredentials | null;
+  /** Credentials by provider (each its `<provider>Config` input); left out = unchanged, null = removed. */
+  configs?: Readonly<Record<ProviderName, CredentialInput | null | undefined>>;
 }
-
-const SEALED_COLUMN = {
-  TWILIO: 'twilioConfigSealed',
-  TELNYX: 'telnyxConfigSealed',
-  VONAGE: 'vonageConfigSealed',
-} as const satisfies Record<ProviderName, keyof Assistant>;
-
-const INPUT_FIELD = { TWILIO: 'twilioConfig', TELNYX: 'telnyxConfig', VONAGE: 'vonageConfig' } as const;
 
 export async function createAssistant(services: Services, organizationId: string, input: AssistantInput) {
   const name = requireName(input.name);
+  const smsWebhookUrl = checkWebhookUrl(services, input.smsWebhookUrl);
+  const credentials = sealCredentialInputs(services, input.configs ?? {});
   const webhookSecret = randomToken('whsec_');
   const assistant = await services.db.assistant.create({
     data: {
       organizationId,
       name,
-      smsWebhookUrl: checkWebhookUrl(services, input.smsWebhookUrl),
+      smsWebhookUrl,
       webhookSecretSealed: services.secrets.seal(webhookSecret),
-      ...sealedConfigs(services, input),
+      credentials: credentialsCreate(organizationId, credentials),
     },
   });
   return { assistant, webhookSecret };
@@ -38,16 +32,14 @@ export async function createAssistant(services: Services, organizationId: string
 
 /** Fields left out stay as they are; a config given as null is removed. */
 export async function updateAssistant(services: Services, organizationId: string, id: string, input: AssistantInput) {
-  await findAssistant(services, organizationId, id);
+  const assistant = await findAssistant(services, organizationId, id);
+  const data = {
+    ...(input.name !== undefined && { name: requireName(input.name) }),
+    ...(input.smsWebhookUrl !== undefined && { smsWebhookUrl: checkWebhookUrl(services, input.smsWebhookUrl) }),
+    credentials: credentialsUpdate(assistant, sealCredentialInputs(services, input.configs ?? {})),
+  };
   services.senders.forget();
-  return services.db.assistant.update({
-    where: { id },
-    data: {
-      ...(input.name !== undefined && { name: requireName(input.name) }),
-      ...(input.smsWebhookUrl !== undefined && { smsWebhookUrl: checkWebhookUrl(services, input.smsWebhookUrl) }),
-      ...sealedConfigs(services, input),
-    },
-  });
+  return services.db.assistant.update({ where: { id }, data });
 }
 
 export async function rotateWebhookSecret(services: Services, organizationId: string, id: string) {
@@ -64,21 +56,6 @@ export async function findAssistant(services: Services, organizationId: string, 
   const assistant = await services.db.assistant.findFirst({ where: { id, organizationId } });
   if (!assistant) throw notFound('Assistant');
   return assistant;
-}
-
-/** Which providers an assistant has credentials for (never the credentials themselves). */
-export function configuredProviders(assistant: Assistant): ProviderName[] {
-  return (Object.keys(SEALED_COLUMN) as ProviderName[]).filter((p) => assistant[SEALED_COLUMN[p]] !== null);
-}
-
-/** The assistant's decrypted credentials for a provider, or null when none are configured. */
-export function providerCredentials<P extends ProviderName>(
-  services: Services,
-  assistant: Assistant,
-  provider: P,
-): CredentialsByProvider[P] | null {
-  const sealed = assistant[SEALED_COLUMN[provider]];
-  return sealed ? services.secrets.openJson<CredentialsByProvider[P]>(sealed) : null;
 }
 
 export function webhookSecret(services: Services, assistant: Assistant): string {
@@ -123,36 +100,4 @@ export function checkWebhookUrl(services: Services, url: string | null | undefin
     services.config.production ? 'smsWebhookUrl must use https' : 'smsWebhookUrl must use https (http only for localhost)',
     'smsWebhookUrl',
   );
-}
-
-const REQUIRED_FIELDS = {
-  TWILIO: ['accountSid', 'authToken'],
-  TELNYX: ['apiKey', 'publicKey'],
-  VONAGE: ['apiKey', 'apiSecret', 'signatureSecret'],
-} as const;
-
-function sealedConfigs(services: Services, input: AssistantInput): Partial<Record<(typeof SEALED_COLUMN)[ProviderName], string | null>> {
-  const out: Partial<Record<(typeof SEALED_COLUMN)[ProviderName], string | null>> = {};
-  for (const provider of Object.keys(SEALED_COLUMN) as ProviderName[]) {
-    const field = INPUT_FIELD[provider];
-    const config = input[field];
-    if (config === undefined) continue;
-    if (config === null) {
-      out[SEALED_COLUMN[provider]] = null;
-      continue;
-    }
-    for (const key of REQUIRED_FIELDS[provider]) {
-      const value = (config as unknown as Record<string, unknown>)[key];
-      if (typeof value !== 'string' || value.trim() === '') {
-        throw new SwitchboardError('INVALID_INPUT', `${field}.${key} is required`, `${field}.${key}`);
-      }
-    }
-    if (provider === 'TELNYX' && Buffer.from((config as TelnyxCredentials).publicKey, 'base64').length !== 32) {
-      throw new SwitchboardError('INVALID_INPUT', 'telnyxConfig.publicKey must be the base64 Ed25519 public key from the Telnyx portal', `${field}.publicKey`);
-    }
-    // Keep only the known fields, without empty optional values.
-    const clean = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null && v !== undefined && v !== ''));
-    out[SEALED_COLUMN[provider]] = services.secrets.sealJson(clean);
-  }
-  return out;
 }

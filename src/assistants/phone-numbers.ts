@@ -1,11 +1,17 @@
 import type { Services } from '../services';
-import type { Assistant } from '../db/client';
 import { notFound, SwitchboardError } from '../errors';
 import { parseE164 } from '../messaging/phone-number';
 import type { ProviderName } from '../providers/types';
 import { accountOwnsNumber } from '../providers/ownership';
-import { configuredProviders, findAssistant, providerCredentials } from './assistants';
+import { findAssistant } from './assistants';
+import { credentialFor, openCredential, type AssistantWithCredentials } from './credentials';
+import { providerNamed } from '../providers';
 import { isUniqueViolation } from '../db/errors';
+
+/** An assistant's credential rows, read with it. */
+export const WITH_CREDENTIALS = { credentials: { select: { provider: true, sealed: true } } } as const;
+/** A number's assistant with its credential rows, read with the number in one operation. */
+export const WITH_ASSISTANT = { assistant: { include: WITH_CREDENTIALS } } as const;
 
 export interface AddPhoneNumberInput {
   phoneNumber: string;
@@ -26,12 +32,17 @@ export async function addPhoneNumber(services: Services, organizationId: string,
   const phoneNumber = parseE164(input.phoneNumber);
   if (!phoneNumber) throw invalidNumber('phoneNumber', input.phoneNumber);
   const assistant = input.assistantId ? await findAssistant(services, organizationId, input.assistantId) : null;
+  const provider = providerNamed(input.provider);
   const messagesPerSecond = checkRate(input.messagesPerSecond);
   const { db, config } = services;
   if (await db.phoneNumber.findFirst({ where: { organizationId, phoneNumber }, select: { id: true } })) throw numberTaken(phoneNumber);
   if (config.verifyNumberOwnership) {
-    const candidates = assistant ? [assistant] : await db.assistant.findMany({ where: { organizationId }, orderBy: { createdAt: 'asc' } });
-    await proveOwnership(services, candidates, input.provider, phoneNumber, assistant !== null);
+    const candidates = await db.assistant.findMany({
+      where: { organizationId, ...(assistant && { id: assistant.id }) },
+      include: WITH_CREDENTIALS,
+      orderBy: { createdAt: 'asc' },
+    });
+    await proveOwnership(services, candidates, provider.name, phoneNumber, assistant !== null);
   } else if (await db.phoneNumber.findFirst({ where: { phoneNumber, organizationId: { not: organizationId } }, select: { id: true } })) {
     // Unproven, a number stays in one organization. The answer names no one; it can only be
     // had with the provider's word (VERIFY_NUMBER_OWNERSHIP).
@@ -47,7 +58,7 @@ export async function addPhoneNumber(services: Services, organizationId: string,
       data: {
         organizationId,
         phoneNumber,
-        provider: input.provider,
+        provider: provider.name,
         assistantId: assistant?.id ?? null,
         messagesPerSecond,
         ownershipVerifiedAt: config.verifyNumberOwnership ? new Date() : null,
@@ -65,9 +76,9 @@ export async function addPhoneNumber(services: Services, organizationId: string,
  * the number. Throws PROVIDER_NOT_CONFIGURED when no candidate has credentials, NUMBER_NOT_FOUND
  * when none owns it, PROVIDER_ERROR when the provider could not answer.
  */
-async function proveOwnership(services: Services, candidates: Assistant[], provider: ProviderName, phoneNumber: string, named: boolean) {
-  const configured = candidates.filter((a) => configuredProviders(a).includes(provider));
-  if (configured.length === 0) {
+async function proveOwnership(services: Services, candidates: AssistantWithCredentials[], provider: ProviderName, phoneNumber: string, named: boolean) {
+  const stored = candidates.flatMap((a) => credentialFor(a, provider) ?? []);
+  if (stored.length === 0) {
     throw new SwitchboardError(
       'PROVIDER_NOT_CONFIGURED',
       named
@@ -78,9 +89,9 @@ async function proveOwnership(services: Services, candidates: Assistant[], provi
   }
   let unanswered: 'credentials-refused' | 'unavailable' | null = null;
   // A few accounts at most: an organization rarely has many for one provider.
-  for (const assistant of configured.slice(0, 5)) {
-    const credentials = providerCredentials(services, assistant, provider)!;
-    const answer = await accountOwnsNumber(provider, credentials, phoneNumber, {
+  const descriptor = providerNamed(provider);
+  for (const credential of stored.slice(0, 5)) {
+    const answer = await accountOwnsNumber(descriptor, openCredential(services.secrets, descriptor, credential), phoneNumber, {
       baseUrl: services.config.providerBaseUrls[provider],
       timeoutMs: services.config.queue.providerTimeoutMs,
     });
@@ -109,7 +120,7 @@ function numberTaken(phoneNumber: string) {
 export function numbersForWebhook(services: Pick<Services, 'db'>, phoneNumber: string, provider: ProviderName) {
   return services.db.phoneNumber.findMany({
     where: { phoneNumber, provider },
-    include: { assistant: true },
+    include: WITH_ASSISTANT,
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
 }
@@ -129,7 +140,8 @@ export async function assignPhoneNumber(services: Services, organizationId: stri
   // Webhooks for the number are checked with its assistant's credentials, and sends use them:
   // with verification on, the new assistant's account must own the number too.
   if (services.config.verifyNumberOwnership && number.assistantId !== assistant.id) {
-    await proveOwnership(services, [assistant], number.provider, number.phoneNumber, true);
+    const credentials = await services.db.providerCredential.findMany({ where: { assistantId: assistant.id } });
+    await proveOwnership(services, [{ ...assistant, credentials }], number.provider, number.phoneNumber, true);
   }
   services.senders.forget();
   return services.db.phoneNumber.update({ where: { id: phoneNumberId }, data: { assistantId } });

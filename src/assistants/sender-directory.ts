@@ -1,11 +1,13 @@
-import type { Db, Assistant, PhoneNumber } from '../db/client';
-import { ExpiringCache } from '../expiring-cache';
-import { numbersForWebhook } from './phone-numbers';
+import type { Db, PhoneNumber } from '../db/client';
+import { ExpiringCache } from '../lib/expiring-cache';
+import { numbersForWebhook, WITH_ASSISTANT } from './phone-numbers';
+import type { AssistantWithCredentials } from './credentials';
 
-export type SenderWithAssistant = PhoneNumber & { assistant: Assistant | null };
+/** A number with its assistant and the assistant's credentials (credentialFor picks the number's provider's). */
+export type SenderWithAssistant = PhoneNumber & { assistant: AssistantWithCredentials | null };
 
 /**
- * Which of an organization's numbers sends from `from`, with its assistant: read on every send,
+ * Which of an organization's numbers sends from `from`, with its assistant and credentials: read on every send,
  * so kept for a moment; likewise which numbers a provider's webhook may be for. Changes made
  * through this instance clear it at once; another instance sees them within TTL_MS (a send
  * accepted in that window by a stale entry still fails visibly at dispatch, which reads the
@@ -22,7 +24,7 @@ export class SenderDirectory {
     const k = `${organizationId}|${phoneNumber}`;
     const hit = this.#entries.get(k);
     if (hit !== undefined) return hit;
-    const sender = await this.db.phoneNumber.findFirst({ where: { phoneNumber, organizationId }, include: { assistant: true } });
+    const sender = await this.db.phoneNumber.findFirst({ where: { phoneNumber, organizationId }, include: WITH_ASSISTANT });
     this.#entries.set(k, sender);
     return sender;
   }

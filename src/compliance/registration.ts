@@ -7,19 +7,20 @@
  * services.senders.forget(), so the gate sees the new standing on the next send.
  */
 import type { Services } from '../services';
-import type { Assistant, PhoneNumber, SenderRegistration } from '../db/client';
+import type { PhoneNumber, SenderRegistration } from '../db/client';
 import { notFound, SwitchboardError } from '../errors';
-import { findAssistant, providerCredentials } from '../assistants/assistants';
+import { credentialFor, openCredential } from '../assistants/credentials';
 import { findPhoneNumber } from '../assistants/phone-numbers';
 import { NORTH_AMERICAN_TOLL_FREE } from '../queue/pacing';
-import type { CredentialsByProvider, ProviderName } from '../providers/types';
-import { registrationProviders } from '../providers/registration';
+import type { ProviderName } from '../providers/types';
+import { providerNamed } from '../providers';
 import {
   combineStatus,
   RegistrationRefused,
   type BusinessDetails,
   type NumberRegistration,
   type ProviderRegistration,
+  type RegistrationAdapter,
   type RegistrationKind,
   type RegistrationOptions,
   type RegistrationRef,
@@ -101,8 +102,7 @@ export async function findSenderRegistration(services: Services, organizationId:
 
 /** Registers the business behind the messages (a 10DLC brand) with the provider. */
 export async function submitBrandRegistration(services: Services, organizationId: string, input: SubmitBrandInput): Promise<SenderRegistration> {
-  const assistant = await findAssistant(services, organizationId, input.assistantId);
-  const credentials = credentialsOf(services, assistant, input.provider);
+  const account = await accountOf(services, organizationId, input.assistantId, input.provider);
   const business = input.business ?? {};
   if (input.provider === 'TWILIO') {
     const bundles = input.twilio;
@@ -113,12 +113,12 @@ export async function submitBrandRegistration(services: Services, organizationId
     checkBusiness(business, input.provider);
   }
   const submitted = await atProvider(input.provider, () =>
-    registrationProviders[input.provider].submitBrand(credentials as never, { business, twilio: input.twilio ?? null }, optionsOf(services, input.provider)),
+    account.adapter.submitBrand(account.credentials, { business, twilio: input.twilio ?? null }, account.options),
   );
   return services.db.senderRegistration.create({
     data: {
       organizationId,
-      assistantId: assistant.id,
+      assistantId: account.assistantId,
       provider: input.provider,
       kind: 'BRAND',
       ...fromProvider(submitted),
@@ -141,9 +141,9 @@ export async function submitCampaignRegistration(services: Services, organizatio
   const messageFlow = required('messageFlow', input.messageFlow, 2048);
   const sampleMessages = checkSamples(input.sampleMessages, 5);
   const numbers = await numbersFor(services, organizationId, input.phoneNumberIds ?? [], brand.provider, 'long-code');
-  const assistant = await registrationAssistant(services, organizationId, brand);
-  const credentials = credentialsOf(services, assistant, brand.provider);
-  const messagingServiceSid = input.messagingServiceSid || (brand.provider === 'TWILIO' ? (credentials as CredentialsByProvider['TWILIO']).messagingServiceSid : null);
+  const account = await registrationAccount(services, brand);
+  // Twilio credentials may name the Messaging Service its campaigns go in.
+  const messagingServiceSid = input.messagingServiceSid || (account.credentials as { messagingServiceSid?: string | null }).messagingServiceSid || null;
   if (messagingServiceSid && !TWILIO_SERVICE.test(messagingServiceSid)) throw invalid('messagingServiceSid', 'messagingServiceSid must be an MG… sid');
   const optIn = {
     messageFlow,
@@ -153,8 +153,8 @@ export async function submitCampaignRegistration(services: Services, organizatio
     optInKeywords: input.optInKeywords ?? [],
   };
   const submitted = await atProvider(brand.provider, () =>
-    registrationProviders[brand.provider].submitCampaign(
-      credentials as never,
+    account.adapter.submitCampaign(
+      account.credentials,
       {
         brandProviderId: brand.providerId!,
         useCase,
@@ -166,13 +166,13 @@ export async function submitCampaignRegistration(services: Services, organizatio
         vertical: input.vertical ?? null,
         messagingServiceSid: messagingServiceSid ?? null,
       },
-      optionsOf(services, brand.provider),
+      account.options,
     ),
   );
   const campaign = await services.db.senderRegistration.create({
     data: {
       organizationId,
-      assistantId: assistant.id,
+      assistantId: account.assistantId,
       provider: brand.provider,
       kind: 'CAMPAIGN',
       brandRegistrationId: brand.id,
@@ -186,7 +186,7 @@ export async function submitCampaignRegistration(services: Services, organizatio
   });
   if (numbers.length > 0) {
     try {
-      await attach(services, campaign, credentials, numbers);
+      await attach(services, campaign, account, numbers);
     } catch (error) {
       if (!(error instanceof SwitchboardError)) throw error;
       // The campaign exists at the provider: say so, so that the numbers are attached to it
@@ -205,20 +205,19 @@ export async function submitCampaignRegistration(services: Services, organizatio
 export async function submitTollFreeVerification(services: Services, organizationId: string, input: SubmitTollFreeInput): Promise<SenderRegistration> {
   const number = await findPhoneNumber(services, organizationId, input.phoneNumberId);
   if (!NORTH_AMERICAN_TOLL_FREE.test(number.phoneNumber)) throw invalid('phoneNumberId', `${number.phoneNumber} is not a US or Canadian toll-free number`);
-  const adapter = registrationProviders[number.provider];
-  if (!adapter.submitTollFreeVerification) throw invalid('phoneNumberId', `${number.provider} has no toll-free verification API; verify the number with ${number.provider} and mark it registered`);
   if (!number.assistantId) throw new SwitchboardError('NO_ASSISTANT', 'The number is not assigned to an assistant, whose credentials would submit it', 'phoneNumberId');
-  const assistant = await findAssistant(services, organizationId, number.assistantId);
-  const credentials = credentialsOf(services, assistant, number.provider);
+  const account = await accountOf(services, organizationId, number.assistantId, number.provider);
+  const submitTollFree = account.adapter.submitTollFreeVerification?.bind(account.adapter);
+  if (!submitTollFree) throw invalid('phoneNumberId', `${number.provider} has no toll-free verification API; verify the number with ${number.provider} and mark it registered`);
   checkTollFree(input);
   const sampleMessages = checkSamples(input.sampleMessages, 5);
   const submitted = await atProvider(number.provider, () =>
-    adapter.submitTollFreeVerification!(credentials as never, { ...input, phoneNumber: number.phoneNumber, sampleMessages }, optionsOf(services, number.provider)),
+    submitTollFree(account.credentials, { ...input, phoneNumber: number.phoneNumber, sampleMessages }, account.options),
   );
   const verification = await services.db.senderRegistration.create({
     data: {
       organizationId,
-      assistantId: assistant.id,
+      assistantId: account.assistantId,
       provider: number.provider,
       kind: 'TOLL_FREE_VERIFICATION',
       ...fromProvider(submitted),
@@ -244,21 +243,20 @@ export async function submitTollFreeVerification(services: Services, organizatio
  * or before Switchboard), by the provider's id, with the numbers that belong to it; then syncs it.
  */
 export async function importSenderRegistration(services: Services, organizationId: string, input: ImportRegistrationInput): Promise<SenderRegistration> {
-  const assistant = await findAssistant(services, organizationId, input.assistantId);
-  const credentials = credentialsOf(services, assistant, input.provider);
+  const account = await accountOf(services, organizationId, input.assistantId, input.provider);
   const providerId = required('providerId', input.providerId, 200);
   if (input.kind === 'CAMPAIGN' && input.provider === 'VONAGE' && !input.brandProviderId) throw invalid('brandProviderId', 'A Vonage campaign is found through its brand: give brandProviderId');
   if (input.kind === 'CAMPAIGN' && input.provider === 'TWILIO' && !input.messagingServiceSid) throw invalid('messagingServiceSid', 'A Twilio campaign is found through its Messaging Service: give messagingServiceSid');
-  if (input.kind === 'TOLL_FREE_VERIFICATION' && !registrationProviders[input.provider].submitTollFreeVerification) {
+  if (input.kind === 'TOLL_FREE_VERIFICATION' && !account.adapter.submitTollFreeVerification) {
     throw invalid('kind', `${input.provider} has no toll-free verification API`);
   }
   const numbers = await numbersFor(services, organizationId, input.phoneNumberIds ?? [], input.provider, input.kind === 'TOLL_FREE_VERIFICATION' ? 'toll-free' : 'long-code');
   const ref: RegistrationRef = { kind: input.kind, providerId, brandProviderId: input.brandProviderId ?? null, messagingServiceSid: input.messagingServiceSid ?? null };
-  const found = await atProvider(input.provider, () => registrationProviders[input.provider].fetchRegistration(credentials as never, ref, optionsOf(services, input.provider)));
+  const found = await atProvider(input.provider, () => account.adapter.fetchRegistration(account.credentials, ref, account.options));
   const registration = await services.db.senderRegistration.create({
     data: {
       organizationId,
-      assistantId: assistant.id,
+      assistantId: account.assistantId,
       provider: input.provider,
       kind: input.kind,
       ...fromProvider({ ...found, messagingServiceSid: found.messagingServiceSid ?? input.messagingServiceSid ?? null }),
@@ -268,7 +266,7 @@ export async function importSenderRegistration(services: Services, organizationI
   });
   if (numbers.length > 0) {
     const standing = await atProvider(input.provider, () =>
-      registrationProviders[input.provider].syncNumbers(credentials as never, ref, numbers.map((n) => n.phoneNumber), optionsOf(services, input.provider)),
+      account.adapter.syncNumbers(account.credentials, ref, numbers.map((n) => n.phoneNumber), account.options),
     );
     await applyNumbers(services, registration, standing, numbers);
   }
@@ -282,8 +280,7 @@ export async function attachPhoneNumbersToRegistration(services: Services, organ
   if (!registration.providerId) throw new SwitchboardError('INVALID_STATE', 'The registration has no provider id yet', 'registrationId');
   if (phoneNumberIds.length === 0) throw invalid('phoneNumberIds', 'Give at least one phone number');
   const numbers = await numbersFor(services, organizationId, phoneNumberIds, registration.provider, registration.kind === 'CAMPAIGN' ? 'long-code' : 'toll-free');
-  const assistant = await registrationAssistant(services, organizationId, registration);
-  await attach(services, registration, credentialsOf(services, assistant, registration.provider), numbers);
+  await attach(services, registration, await registrationAccount(services, registration), numbers);
   return registration;
 }
 
@@ -391,11 +388,9 @@ export function startRegistrationSync(services: Services, intervalMs: number): {
 // ---------------------------------------------------------------------------------------------
 
 async function sync(services: Services, registration: SenderRegistration): Promise<SenderRegistration> {
-  const assistant = await registrationAssistant(services, registration.organizationId, registration);
-  const credentials = credentialsOf(services, assistant, registration.provider);
-  const adapter = registrationProviders[registration.provider];
+  const account = await registrationAccount(services, registration);
   const ref = await refOf(services, registration);
-  const found = await atProvider(registration.provider, () => adapter.fetchRegistration(credentials as never, ref, optionsOf(services, registration.provider)));
+  const found = await atProvider(registration.provider, () => account.adapter.fetchRegistration(account.credentials, ref, account.options));
   const updated = await services.db.senderRegistration.update({
     where: { id: registration.id },
     data: { ...fromProvider({ ...found, messagingServiceSid: found.messagingServiceSid ?? registration.messagingServiceSid }) },
@@ -403,17 +398,17 @@ async function sync(services: Services, registration: SenderRegistration): Promi
   const numbers = await services.db.phoneNumber.findMany({ where: { organizationId: registration.organizationId, registrationId: registration.id } });
   if (numbers.length > 0) {
     const standing = await atProvider(registration.provider, () =>
-      adapter.syncNumbers(credentials as never, ref, numbers.map((n) => n.phoneNumber), optionsOf(services, registration.provider)),
+      account.adapter.syncNumbers(account.credentials, ref, numbers.map((n) => n.phoneNumber), account.options),
     );
     await applyNumbers(services, updated, standing, numbers);
   }
   return updated;
 }
 
-async function attach(services: Services, registration: SenderRegistration, credentials: unknown, numbers: PhoneNumber[]) {
+async function attach(services: Services, registration: SenderRegistration, account: ProviderAccount, numbers: PhoneNumber[]) {
   const ref = await refOf(services, registration);
   const linked = await atProvider(registration.provider, () =>
-    registrationProviders[registration.provider].attachNumbers(credentials as never, ref, numbers.map((n) => n.phoneNumber), optionsOf(services, registration.provider)),
+    account.adapter.attachNumbers(account.credentials, ref, numbers.map((n) => n.phoneNumber), account.options),
   );
   await applyNumbers(services, registration, linked, numbers);
 }
@@ -465,21 +460,34 @@ async function atProvider<T>(provider: ProviderName, work: () => Promise<T>): Pr
   }
 }
 
-async function registrationAssistant(services: Services, organizationId: string, registration: SenderRegistration): Promise<Assistant> {
+/** A provider account to register with: an assistant's credentials, opened, and the provider's registration API. */
+interface ProviderAccount {
+  assistantId: string;
+  adapter: RegistrationAdapter;
+  credentials: unknown;
+  options: RegistrationOptions;
+}
+
+async function accountOf(services: Services, organizationId: string, assistantId: string, provider: ProviderName): Promise<ProviderAccount> {
+  const assistant = await services.db.assistant.findFirst({ where: { id: assistantId, organizationId }, include: { credentials: true } });
+  if (!assistant) throw notFound('Assistant');
+  const descriptor = providerNamed(provider);
+  if (!descriptor.registration) throw invalid('provider', `${descriptor.displayName} sender registration is not available through Switchboard`);
+  const stored = credentialFor(assistant, provider);
+  if (!stored) throw new SwitchboardError('PROVIDER_NOT_CONFIGURED', `The assistant has no ${descriptor.displayName} credentials`, 'assistantId');
+  return {
+    assistantId: assistant.id,
+    adapter: descriptor.registration,
+    credentials: openCredential(services.secrets, descriptor, stored),
+    options: { baseUrl: services.config.providerBaseUrls[provider], timeoutMs: services.config.queue.providerTimeoutMs },
+  };
+}
+
+/** The account a stored registration was submitted with. */
+function registrationAccount(services: Services, registration: SenderRegistration): Promise<ProviderAccount> {
   if (!registration.assistantId) throw new SwitchboardError('NO_ASSISTANT', 'The assistant whose credentials held this registration was deleted');
-  return findAssistant(services, organizationId, registration.assistantId);
+  return accountOf(services, registration.organizationId, registration.assistantId, registration.provider);
 }
-
-function credentialsOf(services: Services, assistant: Assistant, provider: ProviderName) {
-  const credentials = providerCredentials(services, assistant, provider);
-  if (!credentials) throw new SwitchboardError('PROVIDER_NOT_CONFIGURED', `The assistant has no ${provider} credentials`, 'assistantId');
-  return credentials;
-}
-
-const optionsOf = (services: Services, provider: ProviderName): RegistrationOptions => ({
-  baseUrl: services.config.providerBaseUrls[provider],
-  timeoutMs: services.config.queue.providerTimeoutMs,
-});
 
 /** The organization's numbers by id, at this provider, of the kind the registration covers. */
 async function numbersFor(services: Services, organizationId: string, ids: string[], provider: ProviderName, kind: 'long-code' | 'toll-free'): Promise<PhoneNumber[]> {

@@ -34,8 +34,8 @@ export interface QueryLimits {
   /** Objects the query may resolve, lists multiplied by their page size (see estimateCost). */
   maxCost: number;
   /**
-   * The most items a connection returns: a larger `first`/`last` is served (and counted) as
-   * this many. Pothos relay's maxSize, which clamps the pages; kept here for the cost.
+   * The most items a connection returns: a larger `first`/`last` is refused with a typed
+   * BAD_USER_INPUT error before anything runs (see checkCost).
    */
   maxPageSize: number;
 }
@@ -98,17 +98,47 @@ export function checkCost(
   variables: Record<string, unknown> | null | undefined,
   limits: Pick<QueryLimits, 'maxCost' | 'maxPageSize'>,
 ): GraphQLError | null {
-  const cost = estimateCost(schema, document, operationName, variables ?? {}, limits.maxPageSize);
+  let cost: number;
+  try {
+    cost = estimateCost(schema, document, operationName, variables ?? {}, limits.maxPageSize);
+  } catch (error) {
+    if (error instanceof GraphQLError) return error;
+    throw error;
+  }
   if (cost <= limits.maxCost) return null;
   return tooComplex('cost', `Query cost ${cost} is over the limit of ${limits.maxCost}: ask for smaller pages (first/last) or fewer nested lists`);
+}
+
+function badPage(field: string, argument: string, message: string) {
+  return new GraphQLError(`${field}: ${message}`, { extensions: { code: 'BAD_USER_INPUT', argument, http: { status: 400 } } });
+}
+
+/**
+ * A connection's paging arguments: `first`/`last` from 0 to the page limit, and one direction
+ * at a time (Relay's rules, which the resolvers would otherwise refuse with an untyped error).
+ */
+function checkPage(
+  field: string,
+  page: { first: number | null; last: number | null; after: boolean; before: boolean },
+  maxPageSize: number,
+) {
+  for (const [argument, value] of [['first', page.first], ['last', page.last]] as const) {
+    if (value !== null && (value < 0 || value > maxPageSize)) {
+      throw badPage(field, argument, `${argument} must be from 0 to ${maxPageSize}; got ${value}. Page through larger sets with after/before.`);
+    }
+  }
+  if (page.first !== null && page.last !== null) throw badPage(field, 'last', 'give first or last, not both');
+  if (page.after && page.before) throw badPage(field, 'before', 'give after or before, not both');
+  if (page.before && page.first !== null) throw badPage(field, 'first', 'before pages backwards: give it with last, not first');
+  if (page.after && page.last !== null) throw badPage(field, 'last', 'after pages forwards: give it with first, not last');
 }
 
 /**
  * How many objects an operation may resolve: every object field counts once per parent it is
  * resolved for, and a list multiplies what is below it by its size — a connection's
  * `first`/`last` (the default page when neither is given), `nodes(ids:)`'s length, or an
- * estimate for plain lists; a page is at most `maxPageSize`. Scalars are free (the alias and
- * token limits bound them).
+ * estimate for plain lists. Scalars are free (the alias and token limits bound them). Paging
+ * arguments out of bounds throw checkPage's typed error.
  */
 export function estimateCost(
   schema: GraphQLSchema,
@@ -135,6 +165,12 @@ export function estimateCost(
       return definition?.defaultValue?.kind === Kind.INT ? Number(definition.defaultValue.value) : null;
     }
     return null;
+  };
+  const isGiven = (value: ValueNode | undefined): boolean => {
+    if (!value || value.kind === Kind.NULL) return false;
+    if (value.kind !== Kind.VARIABLE) return true;
+    const given = variables[value.name.value];
+    return given !== undefined && given !== null;
   };
   const listArgumentLength = (value: ValueNode | undefined): number | null => {
     if (!value) return null;
@@ -172,6 +208,7 @@ export function estimateCost(
       const first = intArgument(argument('first'));
       const last = intArgument(argument('last'));
       const isConnection = field.args.some((a) => a.name === 'first' || a.name === 'last');
+      if (isConnection) checkPage(name, { first, last, after: isGiven(argument('after')), before: isGiven(argument('before')) }, maxPageSize);
       let size = 1;
       if (isListType(getNullableType(field.type))) {
         size = pageSize ?? listArgumentLength(argument('ids')) ?? PLAIN_LIST_ESTIMATE;

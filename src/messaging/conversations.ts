@@ -1,6 +1,82 @@
 import type { Services } from '../services';
 import { Prisma } from '../db/client';
+import type { Row, SqlTx, Work } from '../db/sql';
+import { groupBy, insertRows } from '../db/rows';
+import { newId } from '../db/ids';
 import { notFound } from '../errors';
+
+/** The key of the open thread of (our number, customer): at most one thread per pair holds it (Conversation.openThreadKey). */
+export const threadKey = (phoneNumberId: string, customerPhoneNumber: string) => `${phoneNumberId}|${customerPhoneNumber}`;
+
+/** A message joining the thread of (our number, customer). */
+export interface ThreadJoin {
+  organizationId: string;
+  phoneNumberId: string;
+  customerPhoneNumber: string;
+  /** The number's assistant now (null: none); a thread follows its number when it is reassigned. */
+  assistantId: string | null;
+  /** Whether the message counts as unread (inbound messages, until markConversationRead). */
+  unread: boolean;
+}
+
+/**
+ * Joins each message to the open thread of its (our number, customer), opening one where there
+ * is none, for a whole batch (intake's and inbound's): one look-up of the open threads, one
+ * insert of the new ones, and one update per (assistant, unread count) of the others, which move
+ * to the top and count their unread messages. Returns each thread's id by threadKey.
+ * Threads are written in key order (ids sorted within an update), like every writer of threads:
+ * two instances opening the same new threads at once then wait for each other instead of
+ * deadlocking.
+ */
+export function* joinThreads(tx: SqlTx, joins: readonly ThreadJoin[], now: Date): Work<Map<string, string>> {
+  const byKey = new Map<string, { join: ThreadJoin; unread: number }>();
+  for (const join of joins) {
+    const k = threadKey(join.phoneNumberId, join.customerPhoneNumber);
+    const seen = byKey.get(k);
+    byKey.set(k, { join: seen && join.assistantId === null ? seen.join : join, unread: (seen?.unread ?? 0) + (join.unread ? 1 : 0) });
+  }
+  const keys = [...byKey.keys()].sort();
+  const threadOf = new Map<string, string>();
+  if (keys.length === 0) return threadOf;
+  const open = yield* tx.all<{ id: string; openThreadKey: string; assistantId: string | null }>(
+    `SELECT "id", "openThreadKey", "assistantId" FROM "Conversation" WHERE ${tx.inList('"openThreadKey"')}`,
+    [tx.list(keys)],
+  );
+  for (const thread of open) threadOf.set(thread.openThreadKey, thread.id);
+  const newThreads: Row[] = [];
+  for (const k of keys) {
+    if (threadOf.has(k)) continue;
+    const { join, unread } = byKey.get(k)!;
+    const id = newId();
+    threadOf.set(k, id);
+    newThreads.push({
+      id,
+      organizationId: join.organizationId,
+      phoneNumberId: join.phoneNumberId,
+      assistantId: join.assistantId,
+      customerPhoneNumber: join.customerPhoneNumber,
+      openThreadKey: k,
+      unreadCount: unread,
+      lastMessageAt: now,
+      createdAt: now,
+    });
+  }
+  yield* insertRows(tx, 'Conversation', newThreads);
+  // A number without an assistant now leaves its thread's assistant as it was.
+  const moved = open.map((thread) => {
+    const { join, unread } = byKey.get(thread.openThreadKey)!;
+    return { id: thread.id, assistantId: join.assistantId ?? thread.assistantId, unread };
+  });
+  for (const threads of groupBy(moved, (thread) => `${thread.assistantId}|${thread.unread}`).values()) {
+    yield* tx.run(`UPDATE "Conversation" SET "lastMessageAt" = ?, "unreadCount" = "unreadCount" + ?, "assistantId" = ? WHERE ${tx.inList('"id"')}`, [
+      now,
+      threads[0].unread,
+      threads[0].assistantId,
+      tx.list(threads.map((thread) => thread.id).sort()),
+    ]);
+  }
+  return threadOf;
+}
 
 export async function archiveConversation(services: Services, organizationId: string, id: string) {
   const { count } = await services.db.conversation.updateMany({

@@ -6,6 +6,7 @@ import { type Row, type SqlTx, type Work } from '../db/sql';
 import { groupBy, insertRows, newMessage, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { GroupCommit } from '../db/group-commit';
+import { joinThreads, threadKey } from './conversations';
 
 /** An outbound message that passed validation, ready to be stored. */
 export interface Intake {
@@ -31,7 +32,10 @@ export interface Intake {
  * threads, messages and their first timeline step. Each request gets its own outcome: its
  * message (the earlier one for a repeated idempotency key) or RECIPIENT_OPTED_OUT.
  */
-export function createIntake(services: Services): GroupCommit<Intake, Message> {
+/** What intake uses of the services. */
+export type IntakeServices = Pick<Services, 'sql' | 'metrics' | 'events' | 'signals'>;
+
+export function createIntake(services: IntakeServices): GroupCommit<Intake, Message> {
   // Another instance created the same thread or used the same idempotency key in the meantime
   // (a unique violation: the next pass finds them), or the transaction hit a deadlock or a
   // timeout under load: the batch is written again.
@@ -40,7 +44,7 @@ export function createIntake(services: Services): GroupCommit<Intake, Message> {
 
 const key = (...parts: (string | null)[]) => parts.join('|');
 
-async function storeBatch(services: Services, items: Intake[]): Promise<(Message | Error)[]> {
+async function storeBatch(services: IntakeServices, items: Intake[]): Promise<(Message | Error)[]> {
   const outcomes: (Message | Error | undefined)[] = new Array(items.length);
   const stored = await services.sql.transaction((tx) => {
     outcomes.fill(undefined);
@@ -58,7 +62,7 @@ async function storeBatch(services: Services, items: Intake[]): Promise<(Message
     services.metrics.accepted.inc({ provider: message.provider });
     services.events.statusChanged(message);
   }
-  if (stored.some((m) => m.status === 'QUEUED')) services.wakeSendQueue();
+  if (stored.some((m) => m.status === 'QUEUED')) services.signals.emit('messagesQueued');
   return outcomes as (Message | Error)[];
 }
 
@@ -104,45 +108,13 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
   const toStore = creators.filter((i) => outcomes[i] === undefined);
   if (toStore.length === 0) return [];
 
-  // 3. Each message joins the open thread of (our number, customer), created when there is none.
+  // 3. Each message joins the open thread of (our number, customer), opened when there is none.
   const now = new Date();
-  const threadKeys = [...new Set(toStore.map((i) => key(items[i].phoneNumberId, items[i].to)))];
-  const open = yield* tx.all<{ id: string; openThreadKey: string }>(
-    `SELECT "id", "openThreadKey" FROM "Conversation" WHERE ${tx.inList('"openThreadKey"')}`,
-    [tx.list(threadKeys)],
+  const threadOf = yield* joinThreads(
+    tx,
+    toStore.map((i) => ({ organizationId: items[i].organizationId, phoneNumberId: items[i].phoneNumberId, customerPhoneNumber: items[i].to, assistantId: items[i].assistantId, unread: false })),
+    now,
   );
-  const threadOf = new Map(open.map((c) => [c.openThreadKey, c.id]));
-  const newThreads: Row[] = [];
-  for (const i of toStore) {
-    const item = items[i];
-    const k = key(item.phoneNumberId, item.to);
-    if (threadOf.has(k)) continue;
-    const id = newId();
-    threadOf.set(k, id);
-    newThreads.push({
-      id,
-      organizationId: item.organizationId,
-      phoneNumberId: item.phoneNumberId,
-      assistantId: item.assistantId,
-      customerPhoneNumber: item.to,
-      openThreadKey: k,
-      lastMessageAt: now,
-      createdAt: now,
-    });
-  }
-  // In key order, like every writer of threads: two instances creating the same new threads
-  // at once then wait for each other instead of deadlocking.
-  newThreads.sort((a, b) => ((a.openThreadKey as string) < (b.openThreadKey as string) ? -1 : 1));
-  yield* insertRows(tx, 'Conversation', newThreads);
-  // Existing threads move to the top; a number reassigned since takes its thread along.
-  const assistantOf = new Map(toStore.map((i) => [key(items[i].phoneNumberId, items[i].to), items[i].assistantId]));
-  for (const [assistantId, threads] of groupBy(open, (c) => assistantOf.get(c.openThreadKey)!)) {
-    yield* tx.run(`UPDATE "Conversation" SET "lastMessageAt" = ?, "assistantId" = ? WHERE ${tx.inList('"id"')}`, [
-      now,
-      assistantId,
-      tx.list(threads.map((c) => c.id).sort()),
-    ]);
-  }
 
   // 4. The messages and the first step of each timeline.
   const messages: Message[] = toStore.map((i) => {
@@ -152,7 +124,7 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
       organizationId: item.organizationId,
       assistantId: item.assistantId,
       phoneNumberId: item.phoneNumberId,
-      conversationId: threadOf.get(key(item.phoneNumberId, item.to))!,
+      conversationId: threadOf.get(threadKey(item.phoneNumberId, item.to))!,
       direction: 'OUTBOUND',
       from: item.from,
       to: item.to,

@@ -49,16 +49,6 @@ export function setOptOut(services: Services, entry: OptOutEntry): Promise<OptOu
   return services.sql.transaction((tx) => upsertOptOut(tx, entry));
 }
 
-/**
- * A provider's own refusal because the recipient opted out (Twilio 21610, Telnyx 40300, Vonage
- * "recipient-opted-out"), whether it comes back from the send call or in a status callback.
- */
-export function isOptOutRefusal(provider: 'TWILIO' | 'TELNYX' | 'VONAGE', errorCode: string | null | undefined, errorMessage?: string | null): boolean {
-  if (provider === 'TWILIO') return errorCode === '21610';
-  if (provider === 'TELNYX') return errorCode === '40300';
-  return /opted[-_ ]?out/i.test(errorCode ?? '') || /opt(?:ed)?[\s_-]?out|unsubscribed/i.test(errorMessage ?? '');
-}
-
 export interface OptOutFilter {
   phoneNumberId?: string;
   customerPhoneNumber?: string;

@@ -1,5 +1,6 @@
 import type { Services } from '../services';
-import type { Assistant, Message, PhoneNumber } from '../db/client';
+import type { Message } from '../db/client';
+import type { SenderWithAssistant } from '../assistants/sender-directory';
 import type { NormalizedEvent } from '../providers/types';
 import type { Row, SqlTx, Work } from '../db/sql';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
@@ -7,13 +8,15 @@ import { GroupCommit } from '../db/group-commit';
 import { groupBy, insertRows, newMessage, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { countSegments } from './segments';
-import { isOptOutRefusal, keywordOf, upsertOptOut } from './opt-outs';
+import { keywordOf, upsertOptOut } from './opt-outs';
+import { providerNamed } from '../providers';
 import { announceStatusChanges, providerPayload, statusesBelow, statusIn } from './status';
-import { forwardPayload } from '../webhooks/forward-payload';
+import { forwardPayload } from '../forwarding/payload';
+import { joinThreads, threadKey } from './conversations';
 
 export type Inbound = Extract<NormalizedEvent, { kind: 'inbound' }>;
 export type StatusUpdate = Extract<NormalizedEvent, { kind: 'status' }>;
-export type OurNumber = PhoneNumber & { assistant: Assistant | null };
+export type OurNumber = SenderWithAssistant;
 
 export interface Received {
   message: Message;
@@ -27,24 +30,25 @@ export type StatusOutcome = 'applied' | 'duplicate' | 'unknown';
  * while a batch is being written wait and go together in the next one, one short transaction
  * for many webhooks. The provider is answered once its webhook's batch has committed.
  */
-export function createInbound(services: Services): GroupCommit<{ event: Inbound; number: OurNumber }, Received> {
+/** What inbound messages and delivery statuses use of the services. */
+export type ReceiveServices = Pick<Services, 'sql' | 'metrics' | 'events' | 'signals'>;
+
+export function createInbound(services: ReceiveServices): GroupCommit<{ event: Inbound; number: OurNumber }, Received> {
   // A unique violation: another instance stored the same message or opened the same thread in
   // the meantime; the next pass finds them.
   return new GroupCommit((items) => retrying(() => receiveBatch(services, items), (error) => isUniqueViolation(error) || isTransient(error)));
 }
 
-export function createDeliveryStatuses(services: Services): GroupCommit<{ event: StatusUpdate; number: OurNumber }, StatusOutcome> {
+export function createDeliveryStatuses(services: ReceiveServices): GroupCommit<{ event: StatusUpdate; number: OurNumber }, StatusOutcome> {
   return new GroupCommit((items) => retrying(() => applyStatusBatch(services, items)));
 }
-
-const threadKey = (phoneNumberId: string, customer: string) => `${phoneNumberId}|${customer}`;
 
 /**
  * Stores each inbound message once (a provider's retry of the same message id finds the
  * first), joins it to its thread, applies STOP/START keywords to the opt-out ledger, queues
  * its forwarding to the assistant, and publishes it. Each item learns whether it was new.
  */
-async function receiveBatch(services: Services, items: { event: Inbound; number: OurNumber }[]): Promise<Received[]> {
+async function receiveBatch(services: ReceiveServices, items: { event: Inbound; number: OurNumber }[]): Promise<Received[]> {
   const now = new Date();
   const outcomes = await services.sql.transaction((tx) => storeInbound(tx, items, now));
   const fresh = outcomes.filter((o) => !o.duplicate).map((o) => o.message);
@@ -52,7 +56,7 @@ async function receiveBatch(services: Services, items: { event: Inbound; number:
     services.metrics.received.inc({ provider: message.provider });
     services.events.received(message);
   }
-  if (items.some((item, i) => !outcomes[i].duplicate && item.number.assistant?.smsWebhookUrl)) services.wakeForwarder();
+  if (items.some((item, i) => !outcomes[i].duplicate && item.number.assistant?.smsWebhookUrl)) services.signals.emit('forwardsQueued');
   return outcomes;
 }
 
@@ -86,49 +90,16 @@ function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[]
     }
   });
 
-  // 2. Threads: the open one of (our number, customer), created on the first message; every new
+  // 2. Threads: the open one of (our number, customer), opened on the first message; every new
   //    inbound message is unread until markConversationRead.
-  const keys = [...new Set(fresh.map((i) => threadKey(items[i].number.id, items[i].event.from)))].sort();
-  const open = keys.length === 0 ? [] : yield* tx.all<{ id: string; openThreadKey: string; assistantId: string | null }>(
-    `SELECT "id", "openThreadKey", "assistantId" FROM "Conversation" WHERE ${tx.inList('"openThreadKey"')}`,
-    [tx.list(keys)],
+  const threadOf = yield* joinThreads(
+    tx,
+    fresh.map((i) => {
+      const { event, number } = items[i];
+      return { organizationId: number.organizationId, phoneNumberId: number.id, customerPhoneNumber: event.from, assistantId: number.assistantId, unread: true };
+    }),
+    now,
   );
-  const threadOf = new Map(open.map((c) => [c.openThreadKey, c]));
-  const unread = new Map<string, number>();
-  for (const i of fresh) {
-    const k = threadKey(items[i].number.id, items[i].event.from);
-    unread.set(k, (unread.get(k) ?? 0) + 1);
-  }
-  const newThreads: Row[] = [];
-  for (const k of keys) {
-    const { number, event } = items[fresh.find((i) => threadKey(items[i].number.id, items[i].event.from) === k)!];
-    const existing = threadOf.get(k);
-    if (existing) {
-      // A number reassigned since takes its thread along.
-      const assistantId = number.assistantId && existing.assistantId !== number.assistantId ? number.assistantId : existing.assistantId;
-      yield* tx.run(`UPDATE "Conversation" SET "lastMessageAt" = ?, "unreadCount" = "unreadCount" + ?, "assistantId" = ? WHERE id = ?`, [
-        now,
-        unread.get(k),
-        assistantId,
-        existing.id,
-      ]);
-      continue;
-    }
-    const id = newId();
-    threadOf.set(k, { id, openThreadKey: k, assistantId: number.assistantId });
-    newThreads.push({
-      id,
-      organizationId: number.organizationId,
-      phoneNumberId: number.id,
-      assistantId: number.assistantId,
-      customerPhoneNumber: event.from,
-      openThreadKey: k,
-      unreadCount: unread.get(k),
-      lastMessageAt: now,
-      createdAt: now,
-    });
-  }
-  yield* insertRows(tx, 'Conversation', newThreads);
 
   // 3. The messages, the first step of each timeline, keywords and forwarding jobs.
   const messages: Message[] = [];
@@ -141,7 +112,7 @@ function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[]
       organizationId: number.organizationId,
       assistantId: number.assistantId,
       phoneNumberId: number.id,
-      conversationId: threadOf.get(threadKey(number.id, event.from))!.id,
+      conversationId: threadOf.get(threadKey(number.id, event.from))!,
       direction: 'INBOUND',
       from: event.from,
       to: event.to,
@@ -207,7 +178,7 @@ function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[]
  * touch its own messages). A status moves only forward; every new provider word is kept in the
  * timeline, and a provider's retry of a word already recorded is ignored.
  */
-async function applyStatusBatch(services: Services, items: { event: StatusUpdate; number: OurNumber }[]): Promise<StatusOutcome[]> {
+async function applyStatusBatch(services: ReceiveServices, items: { event: StatusUpdate; number: OurNumber }[]): Promise<StatusOutcome[]> {
   const now = new Date();
   const { outcomes, changed } = await services.sql.transaction(function* (tx) {
     const outcomes: StatusOutcome[] = [];
@@ -238,7 +209,7 @@ async function applyStatusBatch(services: Services, items: { event: StatusUpdate
       }
       // The carrier refused because the customer opted out (Twilio 21610, Telnyx 40300…): later
       // sends from this number are refused here rather than by the provider.
-      if ((event.status === 'FAILED' || event.status === 'UNDELIVERED') && isOptOutRefusal(event.provider, event.errorCode, event.errorMessage)) {
+      if ((event.status === 'FAILED' || event.status === 'UNDELIVERED') && providerNamed(event.provider).isOptOutRefusal(event.errorCode, event.errorMessage)) {
         yield* upsertOptOut(tx, {
           organizationId: message.organizationId,
           phoneNumberId: number.id,

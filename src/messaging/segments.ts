@@ -1,10 +1,12 @@
+import type { Encoding } from '../db/client';
+
 /**
  * How many SMS segments a body costs and in which encoding.
  * GSM-7: 160 septets in one segment, 153 per part when split; extension characters
  * (^ { } [ ] ~ \ | €, form feed) take two septets. Anything outside GSM-7 forces UCS-2:
  * 70 UTF-16 code units in one segment, 67 per part.
  */
-export type Encoding = 'GSM7' | 'UCS2';
+export type { Encoding };
 
 const GSM7_BASIC =
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +

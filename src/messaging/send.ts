@@ -2,15 +2,15 @@ import type { Services } from '../services';
 import type { Message } from '../db/client';
 import { SwitchboardError } from '../errors';
 import { invalidNumber } from '../assistants/phone-numbers';
-import { configuredProviders } from '../assistants/assistants';
+import { credentialFor } from '../assistants/credentials';
+import { providerNamed } from '../providers';
+import type { ProviderDescriptor } from '../providers/types';
 import { parseE164 } from './phone-number';
 import { countSegments } from './segments';
 import { announceStatusChanges, moveMessages } from './status';
 
 export const MAX_BODY_CHARACTERS = 1600;
 export const MAX_MEDIA = 10;
-/** Vonage's Messages API takes at most 1,000 characters of SMS text and one media item per MMS. */
-export const VONAGE_MAX_BODY_CHARACTERS = 1000;
 const MAX_SCHEDULE_AHEAD_MS = 365 * 24 * 3600_000;
 
 export interface SendRequest {
@@ -49,14 +49,15 @@ export async function sendMessage(services: Services, organizationId: string, re
   const sender = await services.senders.find(organizationId, from);
   if (!sender) throw new SwitchboardError('NUMBER_NOT_FOUND', `No phone number ${from} in this organization`, 'fromPhoneNumber');
   if (!sender.assistant) throw new SwitchboardError('NO_ASSISTANT', `${from} is not assigned to an assistant`, 'fromPhoneNumber');
-  if (!configuredProviders(sender.assistant).includes(sender.provider)) {
+  const provider = providerNamed(sender.provider);
+  if (!credentialFor(sender.assistant, provider.name)) {
     throw new SwitchboardError(
       'PROVIDER_NOT_CONFIGURED',
-      `${from} is a ${sender.provider} number but its assistant has no ${sender.provider.toLowerCase()}Config`,
+      `${from} is a ${provider.name} number but its assistant has no ${provider.credentials.inputField}`,
       'fromPhoneNumber',
     );
   }
-  if (sender.provider === 'VONAGE') checkVonageLimits(body, mediaUrls);
+  checkProviderLimits(provider, body, mediaUrls);
 
   const { encoding, segments } = countSegments(body);
   // Stored with other sends arriving at the same moment, in one transaction that also checks
@@ -123,12 +124,15 @@ function checkMedia(urls: string[]): string[] {
   });
 }
 
-function checkVonageLimits(body: string, mediaUrls: string[]) {
-  if (mediaUrls.length > 1) {
-    throw new SwitchboardError('INVALID_MEDIA', 'Vonage carries one media item per MMS; send one message per media URL', 'mediaUrls');
+/** What the sending number's provider carries in one message, where it carries less than we do (Vonage). */
+function checkProviderLimits(provider: ProviderDescriptor, body: string, mediaUrls: string[]) {
+  const { maxMedia, maxBodyCharacters } = provider.limits;
+  if (maxMedia !== undefined && mediaUrls.length > maxMedia) {
+    const carries = maxMedia === 1 ? 'one media item per MMS; send one message per media URL' : `at most ${maxMedia} media items per MMS`;
+    throw new SwitchboardError('INVALID_MEDIA', `${provider.displayName} carries ${carries}`, 'mediaUrls');
   }
-  if (characters(body) > VONAGE_MAX_BODY_CHARACTERS) {
-    throw new SwitchboardError('MESSAGE_TOO_LONG', `Vonage accepts at most ${VONAGE_MAX_BODY_CHARACTERS} characters per message`, 'message');
+  if (maxBodyCharacters !== undefined && characters(body) > maxBodyCharacters) {
+    throw new SwitchboardError('MESSAGE_TOO_LONG', `${provider.displayName} accepts at most ${maxBodyCharacters} characters per message`, 'message');
   }
 }
 

@@ -1,7 +1,9 @@
 import type { Services } from '../services';
 import { Prisma } from '../db/client';
-import { parseE164 } from './phone-number';
-import { ftsPhrase, messageKindWhere, messagePageWhere, messageWhere, type MessageFilter } from './delivery-log';
+import { sqlDialect, type SeriesRow } from '../db/dialects';
+import { bucketStart } from '../db/dialects/common';
+import { messagePageWhere } from './delivery-log';
+import { filterSql, filterWhere, kindOnly, kindWhere, normalizeFilter, type MessageFilter, type NormalizedFilter } from './message-filter';
 
 /** Messages of one (status, provider, direction): how many, and their segments. */
 interface Group {
@@ -18,7 +20,8 @@ interface Group {
  * messages themselves; `source: 'messages'` forces the latter (tests compare the two).
  */
 export async function messageStats(services: Services, organizationId: string, filter: MessageFilter = {}, options: { source?: 'messages' } = {}) {
-  const ranges = options.source === 'messages' ? null : tallyRanges(filter);
+  const normalized = normalizeFilter(organizationId, filter);
+  const ranges = options.source === 'messages' ? null : tallyRanges(normalized);
   if (!ranges) {
     return summarize(await messageGroups(services, await messagePageWhere(services, organizationId, filter)));
   }
@@ -26,11 +29,11 @@ export async function messageStats(services: Services, organizationId: string, f
     ranges.hours
       ? services.db.messageTally.groupBy({
           by: ['status', 'provider', 'direction'],
-          where: tallyWhere(organizationId, filter, ranges.hours),
+          where: tallyWhere(normalized, ranges.hours),
           _sum: { messages: true, segments: true },
         })
       : [],
-    ...ranges.edges.map((edge) => edgeGroups(services, organizationId, filter, edge)),
+    ...ranges.edges.map((edge) => edgeGroups(services, normalized, edge)),
   ]);
   const fromTallies = tallied.map((row) => ({ ...row, messages: row._sum.messages ?? 0, segments: row._sum.segments ?? 0 }));
   return summarize([...fromTallies, ...edges.flat()]);
@@ -69,8 +72,8 @@ async function messageGroups(services: Services, where: Prisma.MessageWhereInput
 }
 
 /** The messages of one part of an hour at the edge of the filter's date range. */
-function edgeGroups(services: Services, organizationId: string, filter: MessageFilter, edge: TimeRange): Promise<Group[]> {
-  return messageGroups(services, messageWhere(services, organizationId, { ...filter, createdAfter: edge.from, createdBefore: edge.to }));
+function edgeGroups(services: Services, filter: NormalizedFilter, edge: TimeRange): Promise<Group[]> {
+  return messageGroups(services, filterWhere(sqlDialect(services.dialect), { ...filter, createdAfter: edge.from, createdBefore: edge.to }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -92,10 +95,10 @@ interface TimeRange {
  * null when the filter names something the tallies do not keep: a conversation, a number,
  * search text, or an assistant ID that did not decode ("").
  */
-function tallyRanges(filter: MessageFilter): { hours: { from: Date | null; to: Date | null } | null; edges: TimeRange[] } | null {
-  if (filter.conversationId !== undefined || filter.from || filter.to || filter.search?.trim() || filter.assistantId === '') return null;
-  const after = filter.createdAfter ?? null;
-  const before = filter.createdBefore ?? null;
+function tallyRanges(filter: NormalizedFilter): { hours: { from: Date | null; to: Date | null } | null; edges: TimeRange[] } | null {
+  if (filter.conversationId !== undefined || filter.from || filter.to || filter.search || filter.assistantId === '') return null;
+  const after = filter.createdAfter;
+  const before = filter.createdBefore;
   if (after && before && after >= before) return { hours: null, edges: [] };
   const from = after && ceilHour(after);
   const to = before && floorHour(before);
@@ -110,9 +113,9 @@ function tallyRanges(filter: MessageFilter): { hours: { from: Date | null; to: D
   return { hours: { from, to }, edges };
 }
 
-function tallyWhere(organizationId: string, filter: MessageFilter, hours: { from: Date | null; to: Date | null }): Prisma.MessageTallyWhereInput {
+function tallyWhere(filter: NormalizedFilter, hours: { from: Date | null; to: Date | null }): Prisma.MessageTallyWhereInput {
   return {
-    ...messageKindWhere(organizationId, filter),
+    ...kindWhere(filter),
     ...((hours.from || hours.to) && { hour: { ...(hours.from && { gte: hours.from }), ...(hours.to && { lt: hours.to }) } }),
   };
 }
@@ -146,12 +149,9 @@ export async function messageSeries(
   interval: StatsInterval,
   options: { source?: 'messages' } = {},
 ): Promise<StatsBucket[]> {
-  const ranges = options.source === 'messages' ? null : tallyRanges(filter);
-  const rows = ranges
-    ? await talliedSeries(services, organizationId, filter, interval, ranges)
-    : services.dialect === 'postgresql'
-      ? await postgresSeries(services, organizationId, filter, interval)
-      : await sqliteSeries(services, organizationId, filter, interval);
+  const normalized = normalizeFilter(organizationId, filter);
+  const ranges = options.source === 'messages' ? null : tallyRanges(normalized);
+  const rows = ranges ? await talliedSeries(services, normalized, interval, ranges) : await seriesOfMessages(services, normalized, interval);
   return rows.flatMap(({ start, counts: [total, inbound, delivered, undelivered, failed, segments] }) =>
     total > 0 ? [{ start, total, inbound, outbound: total - inbound, delivered, undelivered, failed, segments }] : [],
   );
@@ -163,14 +163,13 @@ export async function messageSeries(
  */
 async function talliedSeries(
   services: Services,
-  organizationId: string,
-  filter: MessageFilter,
+  filter: NormalizedFilter,
   interval: StatsInterval,
   ranges: NonNullable<ReturnType<typeof tallyRanges>>,
 ): Promise<SeriesRow[]> {
   const [tallied, ...edges] = await Promise.all([
-    ranges.hours ? tallySeries(services, organizationId, filter, interval, ranges.hours) : [],
-    ...ranges.edges.map((edge) => edgeGroups(services, organizationId, filter, edge)),
+    ranges.hours ? tallySeries(services, filter, interval, ranges.hours) : [],
+    ...ranges.edges.map((edge) => edgeGroups(services, filter, edge)),
   ]);
   const buckets = new Map(tallied.map((row) => [row.start.getTime(), row]));
   const startOf = (at: Date) => (interval === 'HOUR' ? floorHour(at) : new Date(Math.floor(at.getTime() / 86_400_000) * 86_400_000));
@@ -192,23 +191,15 @@ async function talliedSeries(
 }
 
 /** The tallies of the whole hours, summed per hour or day (UTC). */
-async function tallySeries(
-  services: Services,
-  organizationId: string,
-  filter: MessageFilter,
-  interval: StatsInterval,
-  hours: { from: Date | null; to: Date | null },
-): Promise<SeriesRow[]> {
-  const pg = services.dialect === 'postgresql';
+async function tallySeries(services: Services, filter: NormalizedFilter, interval: StatsInterval, hours: { from: Date | null; to: Date | null }): Promise<SeriesRow[]> {
+  const dialect = sqlDialect(services.dialect);
   const conditions = [
-    sqlWhere(services, organizationId, { direction: filter.direction, status: filter.status, provider: filter.provider, assistantId: filter.assistantId }),
+    filterSql(dialect, kindOnly(filter)),
     ...(hours.from ? [Prisma.sql`"hour" >= ${hours.from}`] : []),
     ...(hours.to ? [Prisma.sql`"hour" < ${hours.to}`] : []),
   ];
-  // SQLite keeps "hour" as ISO 8601 text: its first 10 characters are the day.
-  const bucket = Prisma.raw(interval === 'HOUR' ? '"hour"' : pg ? `date_trunc('day', "hour")` : `substr("hour", 1, 10)`);
   const rows = await services.db.$queryRaw<{ start: Date | string; total: unknown; inbound: unknown; delivered: unknown; undelivered: unknown; failed: unknown; segments: unknown }[]>`
-    SELECT ${bucket} AS "start",
+    SELECT ${dialect.tallyBucket(interval)} AS "start",
            SUM("messages") AS "total",
            SUM(CASE WHEN "direction" = 'INBOUND' THEN "messages" ELSE 0 END) AS "inbound",
            SUM(CASE WHEN "status" = 'DELIVERED' THEN "messages" ELSE 0 END) AS "delivered",
@@ -219,119 +210,24 @@ async function tallySeries(
     WHERE ${Prisma.join(conditions, ' AND ')}
     GROUP BY 1`;
   return rows.map((row) => ({
-    start: typeof row.start === 'string' && row.start.length === 10 ? new Date(`${row.start}T00:00:00Z`) : toUtcDate(row.start),
+    start: bucketStart(row.start),
     counts: [row.total, row.inbound, row.delivered, row.undelivered, row.failed, row.segments].map(Number),
   }));
 }
 
-/** Per bucket: total, inbound, delivered, undelivered, failed, outbound segments. */
-type SeriesRow = { start: Date; counts: number[] };
-
 /**
- * PostgreSQL: like SQLite below, the buckets between the first and the last matching message,
- * each counted over its range of the covering index (organizationId, createdAt, id, status,
- * provider, direction, segments), index-only. (GROUP BY date_trunc(…) reads the same rows but
- * then sorts them all: the planner cannot tell that a day has thousands of messages.)
+ * The series from the messages themselves: the buckets between the first and the last matching
+ * message, each counted over its own range of the createdAt index (the dialect's messageSeries).
  */
-async function postgresSeries(services: Services, organizationId: string, filter: MessageFilter, interval: StatsInterval): Promise<SeriesRow[]> {
-  const where = () => sqlWhere(services, organizationId, filter);
-  const unit = interval === 'HOUR' ? 'hour' : 'day';
-  const step = Prisma.raw(`interval '1 ${unit}'`);
-  // As on SQLite: the filter's date range folded into each bucket's bounds.
-  const inner = sqlWhere(services, organizationId, { ...filter, createdAfter: null, createdBefore: null });
-  const from = filter.createdAfter ? Prisma.sql`GREATEST("buckets"."start", ${filter.createdAfter})` : Prisma.sql`"buckets"."start"`;
-  const to = filter.createdBefore
-    ? Prisma.sql`LEAST("buckets"."start" + ${step}, ${filter.createdBefore})`
-    : Prisma.sql`"buckets"."start" + ${step}`;
-  const rows = await services.db.$queryRaw<{ start: Date; c: unknown[] }[]>`
-    SELECT "buckets"."start", "counts"."c"
-    FROM (SELECT MIN("createdAt") AS "first", MAX("createdAt") AS "last" FROM "Message" WHERE ${where()}) AS "bounds",
-         generate_series(date_trunc(${Prisma.raw(`'${unit}'`)}, "bounds"."first"), "bounds"."last", ${step}) AS "buckets"("start"),
-         LATERAL (
-           SELECT ARRAY[COUNT(*),
-                        COUNT(*) FILTER (WHERE "direction" = 'INBOUND'),
-                        COUNT(*) FILTER (WHERE "status" = 'DELIVERED'),
-                        COUNT(*) FILTER (WHERE "status" = 'UNDELIVERED'),
-                        COUNT(*) FILTER (WHERE "status" = 'FAILED'),
-                        COALESCE(SUM("segments") FILTER (WHERE "direction" = 'OUTBOUND'), 0)] AS "c"
-           FROM "Message"
-           WHERE ${inner} AND "createdAt" >= ${from} AND "createdAt" < ${to}) AS "counts"
-    ORDER BY 1`;
-  return rows.map((row) => ({ start: toUtcDate(row.start), counts: row.c.map(Number) }));
-}
-
-/**
- * SQLite keeps a DateTime as UTC text, `toISOString()` with "+00:00" for "Z" (Prisma's
- * better-sqlite3 adapter), so a bucket is a prefix of it: "2026-11-27" (day), "2026-11-27T10"
- * (hour), and the messages of a bucket are a range of the index on (organizationId,
- * createdAt, …). Grouping by an expression would sort every message in a temporary B-tree;
- * instead the buckets between the first and the last matching message are generated, and
- * each is counted over its own index range: one statement, no sort, every row read once.
- */
-async function sqliteSeries(services: Services, organizationId: string, filter: MessageFilter, interval: StatsInterval): Promise<SeriesRow[]> {
-  const where = () => sqlWhere(services, organizationId, filter);
-  // Inside a bucket the date range of the filter is folded into the bucket's own bounds, so
-  // that each count seeks its bucket's range rather than the filter's.
-  const inner = sqlWhere(services, organizationId, { ...filter, createdAfter: null, createdBefore: null });
-  const from = filter.createdAfter ? Prisma.sql`max("buckets"."start", ${filter.createdAfter})` : Prisma.sql`"buckets"."start"`;
-  const to = filter.createdBefore ? Prisma.sql`min("buckets"."end", ${filter.createdBefore})` : Prisma.sql`"buckets"."end"`;
-  const [length, next] = interval === 'HOUR' ? [13, `strftime('%Y-%m-%dT%H', "start" || ':00:00', '+1 hour')`] : [10, `date("start", '+1 day')`];
-  const rows = await services.db.$queryRaw<{ start: string; counts: string }[]>`
-    WITH RECURSIVE
-      "bounds"("first", "last") AS (
-        SELECT substr((SELECT MIN("createdAt") FROM "Message" WHERE ${where()}), 1, ${length}),
-               substr((SELECT MAX("createdAt") FROM "Message" WHERE ${where()}), 1, ${length})),
-      "buckets"("start", "end") AS (
-        SELECT "first", ${Prisma.raw(next.replaceAll('"start"', '"first"'))} FROM "bounds" WHERE "first" IS NOT NULL
-        UNION ALL
-        SELECT "end", ${Prisma.raw(next.replaceAll('"start"', '"end"'))} FROM "buckets", "bounds" WHERE "end" <= "last")
-    SELECT "start",
-           (SELECT json_array(COUNT(*), SUM("direction" = 'INBOUND'), SUM("status" = 'DELIVERED'), SUM("status" = 'UNDELIVERED'),
-                              SUM("status" = 'FAILED'), SUM(CASE WHEN "direction" = 'OUTBOUND' THEN "segments" ELSE 0 END))
-            FROM "Message"
-            WHERE ${inner} AND "createdAt" >= ${from} AND "createdAt" < ${to}) AS "counts"
-    FROM "buckets"
-    ORDER BY "start"`;
-  return rows.map((row) => ({
-    start: new Date(`${row.start}${interval === 'HOUR' ? ':00:00' : 'T00:00:00'}Z`),
-    counts: (JSON.parse(row.counts) as (number | null)[]).map((n) => n ?? 0),
-  }));
-}
-
-/** A timestamp without time zone (PostgreSQL) or ISO text (SQLite) as the UTC instant it stands for. */
-function toUtcDate(value: Date | string): Date {
-  if (value instanceof Date) return value;
-  return new Date(/(Z|[+-]\d\d:?\d\d)$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
-}
-
-/** The WHERE clause of messageWhere as parameterized SQL, for the queries Prisma cannot express. */
-function sqlWhere(services: Services, organizationId: string, filter: MessageFilter): Prisma.Sql {
-  const pg = services.dialect === 'postgresql';
-  const cast = (value: string, type: string) => (pg ? Prisma.sql`CAST(${value} AS ${Prisma.raw(`"${type}"`)})` : Prisma.sql`${value}`);
-  const conditions: Prisma.Sql[] = [Prisma.sql`"organizationId" = ${organizationId}`];
-  if (filter.direction) conditions.push(Prisma.sql`"direction" = ${cast(filter.direction, 'Direction')}`);
-  if (filter.status) conditions.push(Prisma.sql`"status" = ${cast(filter.status, 'MessageStatus')}`);
-  if (filter.provider) conditions.push(Prisma.sql`"provider" = ${cast(filter.provider, 'Provider')}`);
-  if (filter.assistantId !== undefined) conditions.push(Prisma.sql`"assistantId" = ${filter.assistantId}`);
-  if (filter.conversationId !== undefined) conditions.push(Prisma.sql`"conversationId" = ${filter.conversationId}`);
-  if (filter.from) conditions.push(Prisma.sql`"from" = ${parseE164(filter.from) ?? filter.from}`);
-  if (filter.to) conditions.push(Prisma.sql`"to" = ${parseE164(filter.to) ?? filter.to}`);
-  if (filter.createdAfter) conditions.push(Prisma.sql`"createdAt" >= ${filter.createdAfter}`);
-  if (filter.createdBefore) conditions.push(Prisma.sql`"createdAt" < ${filter.createdBefore}`);
-  const search = filter.search?.trim();
-  if (search && !pg && [...search].length >= 3) {
-    // SQLite: the trigram index (case-insensitive substring of the body or either number).
-    conditions.push(Prisma.sql`rowid IN (SELECT rowid FROM "MessageSearch" WHERE "MessageSearch" MATCH ${ftsPhrase(search)})`);
-  } else if (search) {
-    // Like messageWhere's search: the body case-insensitively, the numbers as typed.
-    const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    conditions.push(
-      pg
-        ? Prisma.sql`("body" ILIKE ${pattern} ESCAPE '\\' OR "from" LIKE ${pattern} ESCAPE '\\' OR "to" LIKE ${pattern} ESCAPE '\\')`
-        : Prisma.sql`("body" LIKE ${pattern} ESCAPE '\\' OR "from" LIKE ${pattern} ESCAPE '\\' OR "to" LIKE ${pattern} ESCAPE '\\')`,
-    );
-  }
-  return Prisma.join(conditions, ' AND ');
+function seriesOfMessages(services: Services, filter: NormalizedFilter, interval: StatsInterval): Promise<SeriesRow[]> {
+  const dialect = sqlDialect(services.dialect);
+  return dialect.messageSeries(services.db, {
+    where: filterSql(dialect, filter),
+    inner: filterSql(dialect, { ...filter, createdAfter: null, createdBefore: null }),
+    createdAfter: filter.createdAfter,
+    createdBefore: filter.createdBefore,
+    interval,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

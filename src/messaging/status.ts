@@ -130,7 +130,7 @@ export function* moveMessages(
 }
 
 /** Publishes messageStatusChanged (and counts it) for messages whose status just changed. */
-export function announceStatusChanges(services: Services, messages: readonly Message[]) {
+export function announceStatusChanges(services: Pick<Services, 'metrics' | 'events'>, messages: readonly Message[]) {
   for (const message of messages) {
     services.metrics.statusChanges.inc({ status: message.status, provider: message.provider });
     services.events.statusChanged(message);

@@ -77,8 +77,15 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(sources: { activeSubscriptions: () => number; queueDepth: () => Promise<{ status: string; count: number }[]> }) {
+  constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
+  }
+
+  /**
+   * The gauges read at scrape time, from the sources that hold their state. Given once, after
+   * the database (whose operations this registry counts) and the events are open.
+   */
+  observe(sources: { activeSubscriptions: () => number; queueDepth: () => Promise<{ status: string; count: number }[]> }) {
     new Gauge({
       name: 'switchboard_subscriptions_active',
       help: 'GraphQL subscriptions live on this instance',

@@ -1,9 +1,9 @@
 /**
  * Sender registration at the providers: US 10DLC brands and campaigns, toll-free verification.
- * Each provider folder has a registration.ts exporting the same functions (RegistrationAdapter);
- * src/compliance/registration.ts keeps our rows in step with what they answer.
+ * Each provider folder has a registration.ts exporting the same functions (RegistrationAdapter),
+ * which its descriptor carries as `registration`; src/compliance/registration.ts keeps our rows
+ * in step with what they answer.
  */
-import type { CredentialsByProvider, ProviderName } from './types.js';
 
 /** Where a sender stands with the carriers (the RegistrationStatus enum of the schema). */
 export type RegistrationState = 'UNREGISTERED' | 'PENDING' | 'APPROVED' | 'REJECTED';
@@ -126,18 +126,18 @@ export class RegistrationRefused extends Error {
   }
 }
 
-/** The same functions in every provider folder's registration.ts. */
-export interface RegistrationAdapter<P extends ProviderName = ProviderName> {
-  submitBrand(credentials: CredentialsByProvider[P], brand: BrandSubmission, options: RegistrationOptions): Promise<ProviderRegistration>;
-  submitCampaign(credentials: CredentialsByProvider[P], campaign: CampaignSubmission, options: RegistrationOptions): Promise<ProviderRegistration>;
+/** The same functions in every provider folder's registration.ts; `C` is its credentials. */
+export interface RegistrationAdapter<C = unknown> {
+  submitBrand(credentials: C, brand: BrandSubmission, options: RegistrationOptions): Promise<ProviderRegistration>;
+  submitCampaign(credentials: C, campaign: CampaignSubmission, options: RegistrationOptions): Promise<ProviderRegistration>;
   /** Absent where the provider has no toll-free verification API. */
-  submitTollFreeVerification?(credentials: CredentialsByProvider[P], verification: TollFreeSubmission, options: RegistrationOptions): Promise<ProviderRegistration>;
+  submitTollFreeVerification?(credentials: C, verification: TollFreeSubmission, options: RegistrationOptions): Promise<ProviderRegistration>;
   /** Links numbers (E.164) to a campaign; answers how each stands. */
-  attachNumbers(credentials: CredentialsByProvider[P], registration: RegistrationRef, phoneNumbers: string[], options: RegistrationOptions): Promise<NumberRegistration[]>;
+  attachNumbers(credentials: C, registration: RegistrationRef, phoneNumbers: string[], options: RegistrationOptions): Promise<NumberRegistration[]>;
   /** Reads the registration's status. */
-  fetchRegistration(credentials: CredentialsByProvider[P], registration: RegistrationRef, options: RegistrationOptions): Promise<ProviderRegistration>;
+  fetchRegistration(credentials: C, registration: RegistrationRef, options: RegistrationOptions): Promise<ProviderRegistration>;
   /** How each of these numbers stands under the registration. */
-  syncNumbers(credentials: CredentialsByProvider[P], registration: RegistrationRef, phoneNumbers: string[], options: RegistrationOptions): Promise<NumberRegistration[]>;
+  syncNumbers(credentials: C, registration: RegistrationRef, phoneNumbers: string[], options: RegistrationOptions): Promise<NumberRegistration[]>;
 }
 
 /**

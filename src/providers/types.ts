@@ -1,46 +1,16 @@
+import type { MessageStatus } from '../db/client.js';
+import type { RegistrationAdapter } from './registration-types.js';
+
 /**
- * The one interface every provider folder implements. A provider is: send, verify a
- * webhook, normalize an inbound event or a delivery status, map a status.
- * Adding a provider means a folder beside twilio/, telnyx/, vonage/ and one line in index.ts.
+ * What a provider is to Switchboard: one ProviderDescriptor (at the end of this file) that owns
+ * every fact about it. The rest of the code loops over the registry in index.ts.
  */
-export type ProviderName = 'TWILIO' | 'TELNYX' | 'VONAGE';
 
-/** Switchboard's own message statuses. */
-export type MessageStatus =
-  | 'SCHEDULED'
-  | 'QUEUED'
-  | 'SENDING'
-  | 'SENT'
-  | 'DELIVERED'
-  | 'UNDELIVERED'
-  | 'FAILED'
-  | 'CANCELED'
-  | 'RECEIVED';
+/** A provider's name in the registry and in the database: TWILIO, TELNYX, VONAGE. */
+export type ProviderName = string;
 
-export interface TwilioCredentials {
-  accountSid: string;
-  authToken: string;
-  messagingServiceSid?: string | null;
-}
-export interface TelnyxCredentials {
-  apiKey: string;
-  /** Telnyx webhook public key: raw 32-byte Ed25519 key, base64. */
-  publicKey: string;
-  messagingProfileId?: string | null;
-}
-export interface VonageCredentials {
-  apiKey: string;
-  apiSecret: string;
-  applicationId?: string | null;
-  privateKey?: string | null;
-  /** Signs the JWT on Vonage's webhooks (HS256). */
-  signatureSecret: string;
-}
-export interface CredentialsByProvider {
-  TWILIO: TwilioCredentials;
-  TELNYX: TelnyxCredentials;
-  VONAGE: VonageCredentials;
-}
+/** Switchboard's own message statuses (the Prisma enum). */
+export type { MessageStatus };
 
 export interface OutboundMessage {
   from: string; // E.164
@@ -62,7 +32,7 @@ export type SendResult =
       errorMessage: string;
       /** From Retry-After where the provider gave one. */
       retryAfterMs?: number;
-      /** The provider refused because the recipient opted out (Twilio 21610, Telnyx 40300, Vonage rejected-for-STOP). */
+      /** The provider refused because the recipient opted out (its descriptor's isOptOutRefusal). */
       recipientOptedOut?: boolean;
     };
 
@@ -134,20 +104,89 @@ export interface FoundMessage {
   raw: unknown;
 }
 
-export interface ProviderAdapter<P extends ProviderName = ProviderName> {
-  name: P;
-  send(credentials: CredentialsByProvider[P], message: OutboundMessage, options?: SendOptions): Promise<SendResult>;
+export type WebhookKind = 'inbound' | 'status';
+
+/** One URL a provider posts webhooks to; Telnyx posts both kinds to one route, told apart by event type. */
+export interface WebhookRoute {
+  /** Path under PUBLIC_URL, e.g. /webhooks/twilio/messages. */
+  path: string;
+  kind: WebhookKind;
+}
+
+/** What a verified, stored webhook is answered with (Twilio wants TwiML, the others JSON). */
+export interface WebhookReply {
+  contentType: string;
+  body: string;
+}
+
+/** One field of a provider's credentials, as the GraphQL `<provider>Config` input carries it. */
+export interface CredentialField {
+  required: boolean;
+  description?: string;
+  /** A further check of a given value: the complaint, or null when it is fine. */
+  check?(value: string): string | null;
+  /** A secret (all fields are sealed): its value is also scrubbed from a failed send's error text. */
+  secret?: boolean;
+}
+
+/** A provider's credentials: the input that carries them and each of their fields. */
+export interface CredentialSchema<C> {
+  /** The field on createAssistant/updateAssistant input, e.g. twilioConfig. */
+  inputField: string;
+  /** Its GraphQL input type, e.g. TwilioConfigInput. */
+  inputType: string;
+  fields: { readonly [K in keyof C & string]-?: CredentialField };
+  /**
+   * Credentials no signature can match: a webhook for a number we do not know is refused
+   * exactly as a forged one is (401 without a signature, 403 with one).
+   */
+  unverifiable: C;
+}
+
+/** What the provider carries in one message; a message beyond these is refused at intake. */
+export interface SendLimits {
+  maxBodyCharacters?: number;
+  maxMedia?: number;
+}
+
+export interface OwnershipOptions {
+  baseUrl?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Everything about one provider. `C` is the shape of its credentials; the methods take them
+ * already opened and checked against `credentials.fields` (see src/assistants/credentials.ts).
+ * Methods are declared as methods so that a descriptor of any credentials fits the registry.
+ */
+export interface ProviderDescriptor<C = unknown> {
+  name: ProviderName;
+  /** As people write it: Twilio. */
+  displayName: string;
+  credentials: CredentialSchema<C>;
+  limits: SendLimits;
+  /** The webhook routes it posts to; the route where it posts delivery statuses is passed with each send. */
+  webhooks: readonly WebhookRoute[];
+  statusCallbackPath: string;
+  webhookReply: WebhookReply;
+  send(credentials: C, message: OutboundMessage, options?: SendOptions): Promise<SendResult>;
   /**
    * The provider's messages matching `query`, oldest first, for providers whose API can list
    * sent messages right away (Twilio); absent where it cannot. Throws when the provider could
-   * not be asked.
+   * not be asked. Used to settle messages whose instance died during the send (src/queue/reconcile.ts).
    */
-  findSent?(credentials: CredentialsByProvider[P], query: SentQuery, options?: SendOptions): Promise<FoundMessage[]>;
+  findSent?(credentials: C, query: SentQuery, options?: SendOptions): Promise<FoundMessage[]>;
+  /** Whether the account owns the number (src/assistants/phone-numbers.ts); throws when it could not be asked. */
+  ownsNumber(credentials: C, phoneNumber: string, options: OwnershipOptions): Promise<boolean>;
+  /** Whether a refusal (from a send or a status callback) means the recipient opted out. */
+  isOptOutRefusal(errorCode: string | null | undefined, errorMessage?: string | null): boolean;
   /** Which of our numbers a webhook concerns (before it is trusted), so its assistant's credentials can be found. */
-  ourNumber(request: WebhookRequest, route: 'inbound' | 'status'): string | null;
+  ourNumber(request: WebhookRequest, kind: WebhookKind): string | null;
   /** Checks the signature. Must not trust anything in the body before this passes. */
-  verifyWebhook(credentials: CredentialsByProvider[P], request: WebhookRequest, now?: Date): VerifyResult;
+  verifyWebhook(credentials: C, request: WebhookRequest, now?: Date): VerifyResult;
   /** Parses a verified webhook into zero or more events (Telnyx message.sent etc.). */
-  normalizeWebhook(request: WebhookRequest, route: 'inbound' | 'status'): NormalizedEvent[];
+  normalizeWebhook(request: WebhookRequest, kind: WebhookKind): NormalizedEvent[];
   mapStatus(providerStatus: string): MessageStatus | null;
+  /** Carrier sender registration (10DLC, toll-free verification) through this provider, where it has one. */
+  registration?: RegistrationAdapter<C>;
 }

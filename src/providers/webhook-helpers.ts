@@ -124,3 +124,6 @@ export function requireString(provider: string, object: unknown, name: string): 
   if (value === undefined || value === '') throw new MalformedWebhookError(provider, `missing "${name}"`);
   return value;
 }
+
+/** The answer most providers take for a webhook that was stored. */
+export const JSON_RECEIVED = { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ received: true }) } as const;

@@ -1,12 +1,15 @@
 import type { Services } from '../services';
 import type { Assistant, Message, PhoneNumber } from '../db/client';
+import type { SenderWithAssistant } from '../assistants/sender-directory';
+import type { AssistantWithCredentials } from '../assistants/credentials';
 import type { SqlTx, Work } from '../db/sql';
 import { insertRows, reviveDates, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
+import { sqlDialect } from '../db/dialects';
 import { effectiveRate, reserveSlots } from './pacing';
 import { announceStatusChanges, moveMessages, statusIn } from '../messaging/status';
 
-export type Sender = PhoneNumber & { assistant: Assistant | null };
+export type Sender = SenderWithAssistant;
 
 export interface ClaimedMessage {
   message: Message;
@@ -21,29 +24,12 @@ export const SLOT_HORIZON_MS = 1000;
 
 /**
  * Locks senders' rows while their pacing slots are reserved, in id order (no deadlock between
- * instances). NO KEY UPDATE: inserts of messages that reference these numbers take KEY SHARE
- * locks on them, which this lock must not wait for (nextSlotAt is no key). SQLite has one
- * writer and needs no lock.
+ * instances), where the dialect needs it (see SqlDialect.lockForUpdate).
  */
 function* lockSenders(tx: SqlTx, ids: string[]): Work<void> {
-  if (tx.dialect !== 'postgresql' || ids.length === 0) return;
-  yield* tx.all(`SELECT id FROM "PhoneNumber" WHERE ${tx.inList('id')} ORDER BY id FOR NO KEY UPDATE`, [tx.list([...ids].sort())]);
+  const lock = ids.length === 0 ? null : sqlDialect(tx.dialect).lockForUpdate('PhoneNumber', tx.inList('id'));
+  if (lock) yield* tx.all(lock, [tx.list([...ids].sort())]);
 }
-
-/** Due messages, oldest first, from senders with pacing budget within the horizon; PostgreSQL skips rows other instances hold. */
-const PICK = {
-  postgresql: `SELECT m.id, m."phoneNumberId" FROM "Message" m
-                 LEFT JOIN "PhoneNumber" p ON p.id = m."phoneNumberId"
-                WHERE m.status IN ('QUEUED', 'SCHEDULED') AND m."nextAttemptAt" <= ?
-                  AND (p."nextSlotAt" IS NULL OR p."nextSlotAt" <= ?)
-                ORDER BY m."nextAttemptAt" LIMIT ?
-                FOR UPDATE OF m SKIP LOCKED`,
-  sqlite: `SELECT m.id, m."phoneNumberId" FROM "Message" m
-             LEFT JOIN "PhoneNumber" p ON p.id = m."phoneNumberId"
-            WHERE m.status IN ('QUEUED', 'SCHEDULED') AND m."nextAttemptAt" <= ?
-              AND (p."nextSlotAt" IS NULL OR p."nextSlotAt" <= ?)
-            ORDER BY m."nextAttemptAt" LIMIT ?`,
-};
 
 /**
  * Claims due messages for this instance: QUEUED, or SCHEDULED and due, from senders that still
@@ -59,7 +45,7 @@ export async function claimDueMessages(services: Services, limit: number): Promi
   const now = Date.now();
   const horizon = new Date(now + SLOT_HORIZON_MS);
   const claimed = await services.sql.transaction(function* (tx) {
-    const picked = yield* tx.all<{ id: string; phoneNumberId: string | null }>(PICK[tx.dialect], [new Date(now), horizon, limit]);
+    const picked = yield* tx.all<{ id: string; phoneNumberId: string | null }>(sqlDialect(tx.dialect).pickDueMessages, [new Date(now), horizon, limit]);
     if (picked.length === 0) return [];
 
     const senderIds = [...new Set(picked.map((m) => m.phoneNumberId).filter((id): id is string => id !== null))].sort();
@@ -93,13 +79,35 @@ export async function claimDueMessages(services: Services, limit: number): Promi
   return claimed;
 }
 
-/** Sending numbers with their assistants, as dispatch needs them. */
+/**
+ * Sending numbers with their assistants and the assistants' credentials, as dispatch needs
+ * them: the credentials come joined to the assistants' rows (one row per credential), so
+ * reading them costs no query of its own.
+ */
 export function* readSenders(tx: SqlTx, ids: string[]): Work<Sender[]> {
   if (ids.length === 0) return [];
   const numbers = yield* tx.all(`SELECT * FROM "PhoneNumber" WHERE ${tx.inList('id')}`, [tx.list(ids)]);
   const assistantIds = [...new Set(numbers.map((n) => n.assistantId).filter((id): id is string => typeof id === 'string'))];
-  const assistants = assistantIds.length === 0 ? [] : yield* tx.all(`SELECT * FROM "Assistant" WHERE ${tx.inList('id')}`, [tx.list(assistantIds)]);
-  const assistantById = new Map(assistants.map((a) => [a.id as string, reviveDates(a, ['createdAt', 'updatedAt']) as unknown as Assistant]));
+  const rows =
+    assistantIds.length === 0
+      ? []
+      : yield* tx.all(
+          `SELECT a.*, c."provider" AS "credentialProvider", c."sealed" AS "credentialSealed"
+           FROM "Assistant" a LEFT JOIN "ProviderCredential" c ON c."assistantId" = a."id"
+           WHERE ${tx.inList('a."id"')}`,
+          [tx.list(assistantIds)],
+        );
+  const assistantById = new Map<string, AssistantWithCredentials>();
+  for (const { credentialProvider, credentialSealed, ...row } of rows) {
+    let assistant = assistantById.get(row.id as string);
+    if (!assistant) {
+      assistant = { ...(reviveDates(row, ['createdAt', 'updatedAt']) as unknown as Assistant), credentials: [] };
+      assistantById.set(assistant.id, assistant);
+    }
+    if (typeof credentialProvider === 'string' && typeof credentialSealed === 'string') {
+      assistant.credentials.push({ provider: credentialProvider, sealed: credentialSealed });
+    }
+  }
   return numbers.map((n) => {
     const number = reviveDates(n, ['nextSlotAt', 'createdAt']) as unknown as PhoneNumber;
     return { ...number, assistant: (number.assistantId && assistantById.get(number.assistantId)) || null };

@@ -1,12 +1,12 @@
 import type { Services } from '../services';
 import type { Message, MessageStatus } from '../db/client';
 import type { FoundMessage, ProviderName } from '../providers/types';
-import { providers } from '../providers';
-import { providerCredentials } from '../assistants/assistants';
+import { providerNamed } from '../providers';
+import { credentialFor, openCredential } from '../assistants/credentials';
 import { insertRows, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { announceStatusChanges, providerPayload, statusesBelow, statusIn } from '../messaging/status';
-import { backoffDelay } from './backoff';
+import { backoffDelay } from '../jobs/backoff';
 import { readSenders, type Sender } from './claim';
 
 /**
@@ -117,16 +117,16 @@ type Lookup =
 type Outcome = { kind: 'found'; found: FoundMessage } | { kind: 'policy'; reason: 'no-lookup' | 'not-found' | 'lookup-failed' } | { kind: 'later' };
 
 async function lookUp(services: Services, message: Message, sender: Sender | null): Promise<Lookup> {
-  const adapter = providers[message.provider];
-  const credentials = sender?.assistant && providerCredentials(services, sender.assistant, message.provider);
-  if (!adapter.findSent || !credentials || !message.handedOverAt) return { kind: 'no-lookup' };
+  const provider = providerNamed(message.provider);
+  const credential = credentialFor(sender?.assistant, message.provider);
+  if (!provider.findSent || !credential || !message.handedOverAt) return { kind: 'no-lookup' };
   const { providerTimeoutMs } = services.config.queue;
   const handedOver = message.handedOverAt.getTime();
   let timer: NodeJS.Timeout | undefined;
   try {
     const candidates = await Promise.race([
-      adapter.findSent(
-        credentials as never,
+      provider.findSent(
+        openCredential(services.secrets, provider, credential),
         {
           from: message.from,
           to: message.to,
@@ -182,7 +182,6 @@ async function pickMatches(services: Services, messages: readonly Message[], loo
   });
 }
 
-const PROVIDER_NAMES: Record<ProviderName, string> = { TWILIO: 'Twilio', TELNYX: 'Telnyx', VONAGE: 'Vonage' };
 
 interface SettleStep {
   status: MessageStatus;
@@ -198,12 +197,12 @@ interface SettleStep {
 }
 
 function stepFor(message: Message, outcome: Exclude<Outcome, { kind: 'later' }>, policy: InFlightPolicy): SettleStep {
-  const provider = PROVIDER_NAMES[message.provider];
+  const provider = providerNamed(message.provider).displayName;
   if (outcome.kind === 'found') {
     const { found } = outcome;
     // The provider may have moved on since (delivered, failed): its status callbacks for it
     // went nowhere while no message of ours carried its id, so its word now is the one to keep.
-    const mapped = providers[message.provider].mapStatus(found.providerStatus);
+    const mapped = providerNamed(message.provider).mapStatus(found.providerStatus);
     const status: MessageStatus = mapped && statusesBelow(mapped).includes('SENT') ? mapped : 'SENT';
     const failed = status === 'FAILED' || status === 'UNDELIVERED';
     return {

@@ -1,15 +1,17 @@
 import type { Services } from '../services';
 import type { Message } from '../db/client';
-import { providers, STATUS_CALLBACK_PATH } from '../providers';
-import { providerCredentials } from '../assistants/assistants';
+import { providerNamed } from '../providers';
+import type { ProviderDescriptor } from '../providers/types';
+import { credentialFor, openWithSecrets } from '../assistants/credentials';
+import { withoutSecrets } from '../providers/http-failure';
 import { recordQueueSteps, type QueueStep } from '../messaging/status';
 import { GroupCommit } from '../db/group-commit';
 import { setOptOut } from '../messaging/opt-outs';
 import { claimDueMessages, expire, expireOverdueMessages, holdSender, LeaseKeeper, markHandedOver, releaseExpiredLeases, reserveSlotNow, type ClaimedMessage, type Sender } from './claim';
 import { InFlightReconciler } from './reconcile';
 import { effectiveRate } from './pacing';
-import { backoffDelay } from './backoff';
-import { Worker } from './worker';
+import { backoffDelay } from '../jobs/backoff';
+import { Worker } from '../jobs/worker';
 
 /**
  * The durable send queue. Messages wait in the database as QUEUED (or SCHEDULED until due);
@@ -40,6 +42,7 @@ export class SendQueue extends Worker<ClaimedMessage> {
   constructor(private readonly services: Services) {
     super('send queue', services.log, services.config.queue.concurrency, services.config.queue.pollIntervalMs);
     this.#reconciler = new InFlightReconciler(services);
+    services.signals.on('messagesQueued', () => this.wake());
   }
 
   override async stop() {
@@ -69,8 +72,9 @@ export class SendQueue extends Worker<ClaimedMessage> {
     const log = services.log.child({ messageId: message.id, provider: message.provider });
     const lease = new LeaseKeeper(services, message.id, message.leaseExpiresAt);
     try {
-      const credentials = sender?.assistant && providerCredentials(services, sender.assistant, message.provider);
-      if (!sender || !credentials) {
+      const provider = providerNamed(message.provider);
+      const credential = credentialFor(sender?.assistant, message.provider);
+      if (!sender || !credential) {
         await this.#fail(message, 'PROVIDER_NOT_CONFIGURED', 'the sending number has no assistant with credentials for its provider any more');
         return;
       }
@@ -88,19 +92,10 @@ export class SendQueue extends Worker<ClaimedMessage> {
         log.warn('send queue: the message is no longer held by this dispatch; not handed over');
         return;
       }
-      const adapter = providers[message.provider];
       const stopTimer = services.metrics.dispatchSeconds.startTimer({ provider: message.provider });
-      const result = await adapter.send(
-        credentials as never,
-        {
-          from: message.from,
-          to: message.to,
-          body: message.body,
-          mediaUrls: JSON.parse(message.mediaUrls) as string[],
-          statusCallbackUrl: services.config.publicUrl + STATUS_CALLBACK_PATH[message.provider],
-        },
-        { baseUrl: services.config.providerBaseUrls[message.provider], timeoutMs: services.config.queue.providerTimeoutMs },
-      );
+      const { credentials, secretValues } = openWithSecrets(services.secrets, provider, credential);
+      // Provider messages should never echo a secret, but a send result is stored and shown to users.
+      const result = withoutSecrets(await sendThrough(services, provider, credentials, message), secretValues);
       const retrying = !result.ok && result.retryable && message.attempts < services.config.queue.maxAttempts;
       stopTimer({ outcome: result.ok ? 'sent' : retrying ? 'retry' : 'failed' });
       if (!result.ok) {
@@ -182,6 +177,21 @@ export class SendQueue extends Worker<ClaimedMessage> {
     await this.#steps.add({ message, step: { status: 'FAILED', errorCode, errorMessage }, from: ['SENDING'], data: { leaseExpiresAt: null, nextAttemptAt: null } });
     this.services.log.warn({ messageId: message.id, errorCode }, 'message failed');
   }
+}
+
+/** Hands one message to its provider with the sending assistant's credentials for it. */
+function sendThrough<C>(services: Services, provider: ProviderDescriptor<C>, credentials: C, message: Message) {
+  return provider.send(
+    credentials,
+    {
+      from: message.from,
+      to: message.to,
+      body: message.body,
+      mediaUrls: JSON.parse(message.mediaUrls) as string[],
+      statusCallbackUrl: services.config.publicUrl + provider.statusCallbackPath,
+    },
+    { baseUrl: services.config.providerBaseUrls[provider.name], timeoutMs: services.config.queue.providerTimeoutMs },
+  );
 }
 
 /** Lateness below this is timer jitter, not a stall: fast senders (1 ms intervals) keep their slots. */

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Services } from '../services';
 import { notFound, SwitchboardError } from '../errors';
 import { randomToken } from '../security/secrets';
-import type { ExpiringCache } from '../expiring-cache';
+import type { ExpiringCache } from '../lib/expiring-cache';
 
 /** Who is calling: an organization's API key, or the operator with ADMIN_TOKEN. */
 export type Caller =

@@ -1,38 +1,38 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../services';
-import type { CredentialsByProvider, ProviderAdapter, ProviderName, VerifyResult, WebhookRequest } from '../providers/types';
-import { providers } from '../providers';
+import type { ProviderDescriptor, VerifyResult, WebhookKind, WebhookRequest } from '../providers/types';
+import { allProviders } from '../providers';
 import { MalformedWebhookError } from '../providers/webhook-helpers';
-import { providerCredentials } from '../assistants/assistants';
+import { credentialFor, openCredential, type StoredCredential } from '../assistants/credentials';
 import { parseE164 } from '../messaging/phone-number';
 import type { Inbound, OurNumber, StatusUpdate } from '../messaging/receive';
-import { BodyTooLarge, readBody, sendJson, sendText } from '../http/io';
+import { BodyTooLarge, readBody, sendText } from '../edge/io';
 
-type Route = { provider: ProviderName; kind: 'inbound' | 'status' };
+export interface WebhookRoute {
+  method: 'POST';
+  path: string;
+  handler(services: Services, req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
 
-/** The provider webhook routes. Telnyx posts both kinds to one route; its event type tells them apart. */
-export const WEBHOOK_ROUTES = new Map<string, Route>([
-  ['/webhooks/twilio/messages', { provider: 'TWILIO', kind: 'inbound' }],
-  ['/webhooks/twilio/status', { provider: 'TWILIO', kind: 'status' }],
-  ['/webhooks/telnyx', { provider: 'TELNYX', kind: 'inbound' }],
-  ['/webhooks/vonage/inbound', { provider: 'VONAGE', kind: 'inbound' }],
-  ['/webhooks/vonage/status', { provider: 'VONAGE', kind: 'status' }],
-]);
+/** Every registered provider's webhook routes (its descriptor's `webhooks`), each handled the same way. */
+export function webhookRoutes(): WebhookRoute[] {
+  return allProviders().flatMap((provider) =>
+    provider.webhooks.map(({ path, kind }) => ({
+      method: 'POST' as const,
+      path,
+      handler: (services: Services, req: IncomingMessage, res: ServerResponse) => handleProviderWebhook(services, provider, kind, path, req, res),
+    })),
+  );
+}
 
-/**
- * Credentials no signature can match, for a number we do not know (or whose assistant has no
- * credentials): the request is refused exactly as a forged one would be (401 without a
- * signature, 403 with one), and says nothing about which numbers exist.
- */
-const NO_CREDENTIALS: CredentialsByProvider = {
-  TWILIO: { accountSid: '', authToken: '\u0000unverifiable' },
-  TELNYX: { apiKey: '', publicKey: '' },
-  VONAGE: { apiKey: '', apiSecret: '', signatureSecret: '\u0000unverifiable' },
-};
-
-export async function handleProviderWebhook(services: Services, path: string, req: IncomingMessage, res: ServerResponse) {
-  const { provider, kind } = WEBHOOK_ROUTES.get(path)!;
-  const adapter = providers[provider];
+async function handleProviderWebhook<C>(
+  services: Services,
+  provider: ProviderDescriptor<C>,
+  kind: WebhookKind,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
   let rawBody: string;
   try {
     rawBody = await readBody(req);
@@ -43,13 +43,16 @@ export async function handleProviderWebhook(services: Services, path: string, re
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v]));
   const request: WebhookRequest = { url: services.config.publicUrl + (req.url ?? path), headers, rawBody };
 
-  const ourNumber = parseE164(adapter.ourNumber(request, kind) ?? '');
+  const ourNumber = parseE164(provider.ourNumber(request, kind) ?? '');
   // Several organizations may hold the number (each proved its account owns it): the webhook
   // is for the one whose account signed it, the oldest registration if more than one did.
+  // A number we do not know (or whose assistant has no credentials) is checked against
+  // credentials no signature can match: refused exactly as a forged request would be (401
+  // without a signature, 403 with one), saying nothing about which numbers exist.
   let number: OurNumber | null = null;
-  let verdict: VerifyResult = adapter.verifyWebhook(NO_CREDENTIALS[provider] as never, request);
-  for (const candidate of ourNumber ? await services.senders.forWebhook(provider, ourNumber) : []) {
-    const candidateVerdict = await verifyForNumber(services, adapter, candidate, request);
+  let verdict: VerifyResult = provider.verifyWebhook(provider.credentials.unverifiable, request);
+  for (const candidate of ourNumber ? await services.senders.forWebhook(provider.name, ourNumber) : []) {
+    const candidateVerdict = await verifyForNumber(services, provider, candidate, request);
     if (candidateVerdict.ok) {
       number = candidate;
       verdict = candidateVerdict;
@@ -57,16 +60,17 @@ export async function handleProviderWebhook(services: Services, path: string, re
     }
     verdict = candidateVerdict;
   }
+  const name = provider.name;
   if (!verdict.ok || !number) {
     const status = verdict.ok ? 403 : verdict.httpStatus;
-    services.metrics.webhooksRefused.inc({ provider, status: String(status) });
-    services.log.warn({ provider, path, status, reason: verdict.ok ? 'unknown number' : verdict.reason }, 'webhook refused');
+    services.metrics.webhooksRefused.inc({ provider: name, status: String(status) });
+    services.log.warn({ provider: name, path, status, reason: verdict.ok ? 'unknown number' : verdict.reason }, 'webhook refused');
     return sendText(res, status, status === 401 ? 'missing signature' : 'invalid signature');
   }
 
   let events;
   try {
-    events = adapter.normalizeWebhook(request, kind).map((event) => (event.kind === 'inbound' ? checkInbound(event) : event));
+    events = provider.normalizeWebhook(request, kind).map((event) => (event.kind === 'inbound' ? checkInbound(event) : event));
   } catch (error) {
     if (error instanceof MalformedWebhookError) return sendText(res, 400, error.message);
     throw error;
@@ -75,14 +79,13 @@ export async function handleProviderWebhook(services: Services, path: string, re
   for (const event of events) {
     if (event.kind === 'inbound') {
       const { message, duplicate } = await services.inbound.add({ event, number });
-      services.log.debug({ provider, messageId: message.id, duplicate }, 'inbound message');
+      services.log.debug({ provider: name, messageId: message.id, duplicate }, 'inbound message');
     } else {
       const outcome = await applyStatusSoon(services, event, number);
-      services.log.debug({ provider, providerMessageId: event.providerMessageId, providerStatus: event.providerStatus, outcome }, 'delivery status');
+      services.log.debug({ provider: name, providerMessageId: event.providerMessageId, providerStatus: event.providerStatus, outcome }, 'delivery status');
     }
   }
-  if (provider === 'TWILIO') return sendText(res, 200, '<?xml version="1.0" encoding="UTF-8"?><Response/>', 'text/xml');
-  return sendJson(res, 200, { received: true });
+  return sendText(res, 200, provider.webhookReply.body, provider.webhookReply.contentType);
 }
 
 /**
@@ -91,15 +94,17 @@ export async function handleProviderWebhook(services: Services, path: string, re
  * verified against its organization's other assistants' credentials for that provider, so
  * its inbound messages are still stored, just not forwarded.
  */
-async function verifyForNumber(services: Services, adapter: ProviderAdapter, number: OurNumber, request: WebhookRequest): Promise<VerifyResult> {
-  const own = number.assistant && providerCredentials(services, number.assistant, adapter.name);
-  if (own) return adapter.verifyWebhook(own as never, request);
-  const assistants = await services.db.assistant.findMany({ where: { organizationId: number.organizationId } });
-  let verdict: VerifyResult = adapter.verifyWebhook(NO_CREDENTIALS[adapter.name] as never, request);
-  for (const assistant of assistants) {
-    const credentials = providerCredentials(services, assistant, adapter.name);
-    if (!credentials) continue;
-    verdict = adapter.verifyWebhook(credentials as never, request);
+async function verifyForNumber<C>(services: Services, provider: ProviderDescriptor<C>, number: OurNumber, request: WebhookRequest): Promise<VerifyResult> {
+  const verify = (credential: StoredCredential) => provider.verifyWebhook(openCredential(services.secrets, provider, credential), request);
+  const own = credentialFor(number.assistant, provider.name);
+  if (own) return verify(own);
+  const others = await services.db.providerCredential.findMany({
+    where: { organizationId: number.organizationId, provider: provider.name },
+    orderBy: { createdAt: 'asc' },
+  });
+  let verdict: VerifyResult = provider.verifyWebhook(provider.credentials.unverifiable, request);
+  for (const credential of others) {
+    verdict = verify(credential);
     if (verdict.ok) return verdict;
   }
   return verdict;

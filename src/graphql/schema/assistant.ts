@@ -2,7 +2,9 @@ import { builder } from '../builder';
 import { organizationOf } from '../context';
 import { decodeId, idOrNone } from '../ids';
 import type { Assistant, PhoneNumber } from '../../db/client';
-import { configuredProviders, createAssistant, rotateWebhookSecret, updateAssistant } from '../../assistants/assistants';
+import { createAssistant, rotateWebhookSecret, updateAssistant } from '../../assistants/assistants';
+import { configuredProviders } from '../../assistants/credentials';
+import { providerConfigFields, providerConfigs } from './provider-configs';
 import { addPhoneNumber, assignPhoneNumber, updatePhoneNumber } from '../../assistants/phone-numbers';
 import { ProviderEnum } from './enums';
 import { effectiveRate } from '../../queue/pacing';
@@ -18,8 +20,8 @@ export const AssistantNode = builder.prismaNode('Assistant', {
     configuredProviders: t.field({
       type: [ProviderEnum],
       description: 'Providers this assistant has credentials for. Credentials themselves are write-only.',
-      select: { twilioConfigSealed: true, telnyxConfigSealed: true, vonageConfigSealed: true },
-      resolve: (assistant) => configuredProviders(assistant as Assistant),
+      select: { credentials: { select: { provider: true } } },
+      resolve: (assistant) => configuredProviders(assistant),
     }),
     phoneNumbers: t.relation('phoneNumbers', { query: { orderBy: { createdAt: 'asc' } } }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -66,37 +68,11 @@ export const PhoneNumberNode = builder.prismaNode('PhoneNumber', {
   }),
 });
 
-const TwilioConfigInput = builder.inputType('TwilioConfigInput', {
-  fields: (t) => ({
-    accountSid: t.string({ required: true }),
-    authToken: t.string({ required: true }),
-    messagingServiceSid: t.string(),
-  }),
-});
-const TelnyxConfigInput = builder.inputType('TelnyxConfigInput', {
-  fields: (t) => ({
-    apiKey: t.string({ required: true }),
-    publicKey: t.string({ required: true, description: 'The Telnyx webhook public key (base64 Ed25519), used to verify webhooks.' }),
-    messagingProfileId: t.string(),
-  }),
-});
-const VonageConfigInput = builder.inputType('VonageConfigInput', {
-  fields: (t) => ({
-    apiKey: t.string({ required: true }),
-    apiSecret: t.string({ required: true }),
-    applicationId: t.string(),
-    privateKey: t.string(),
-    signatureSecret: t.string({ required: true, description: "Verifies Vonage's signed webhooks (HS256 JWT)." }),
-  }),
-});
-
 const CreateAssistantInput = builder.inputType('CreateAssistantInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
     smsWebhookUrl: t.string({ description: 'Where inbound messages are forwarded: https (http only for localhost outside production).' }),
-    twilioConfig: t.field({ type: TwilioConfigInput }),
-    telnyxConfig: t.field({ type: TelnyxConfigInput }),
-    vonageConfig: t.field({ type: VonageConfigInput }),
+    ...providerConfigFields(t),
   }),
 });
 const UpdateAssistantInput = builder.inputType('UpdateAssistantInput', {
@@ -105,9 +81,7 @@ const UpdateAssistantInput = builder.inputType('UpdateAssistantInput', {
     id: t.id({ required: true }),
     name: t.string(),
     smsWebhookUrl: t.string({ description: 'Where inbound messages are forwarded: https (http only for localhost outside production).' }),
-    twilioConfig: t.field({ type: TwilioConfigInput }),
-    telnyxConfig: t.field({ type: TelnyxConfigInput }),
-    vonageConfig: t.field({ type: VonageConfigInput }),
+    ...providerConfigFields(t),
   }),
 });
 
@@ -178,14 +152,14 @@ builder.mutationFields((t) => ({
     type: CreateAssistantPayload,
     errors: {},
     args: { input: t.arg({ type: CreateAssistantInput, required: true }) },
-    resolve: (_root, { input }, ctx) => createAssistant(ctx.services, organizationOf(ctx), input),
+    resolve: (_root, { input }, ctx) => createAssistant(ctx.services, organizationOf(ctx), { ...input, configs: providerConfigs(input) }),
   }),
   updateAssistant: t.field({
     type: UpdateAssistantPayload,
     errors: {},
     args: { input: t.arg({ type: UpdateAssistantInput, required: true }) },
     resolve: async (_root, { input: { id, ...input } }, ctx) => ({
-      assistant: await updateAssistant(ctx.services, organizationOf(ctx), decodeId('Assistant', id), input),
+      assistant: await updateAssistant(ctx.services, organizationOf(ctx), decodeId('Assistant', id), { ...input, configs: providerConfigs(input) }),
     }),
   }),
   rotateWebhookSecret: t.field({

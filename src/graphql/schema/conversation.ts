@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import { builder } from '../builder';
 import { organizationOf } from '../context';
 import { decodeId, idOrNone } from '../ids';
@@ -5,6 +6,7 @@ import type { Context } from '../context';
 import type { Conversation, Message, Prisma } from '../../db/client';
 import { archiveConversation, deleteConversation, markConversationRead, threadMessageIds, type ThreadRead } from '../../messaging/conversations';
 import { parseE164 } from '../../messaging/phone-number';
+import { groupBy } from '../../db/rows';
 
 export const ConversationNode = builder.prismaNode('Conversation', {
   id: { field: 'id' },
@@ -32,67 +34,42 @@ export const ConversationNode = builder.prismaNode('Conversation', {
       // with the other threads of the response into one query.
       resolve: (query, conversation, _args, ctx) => {
         const { take, skip, cursor, ...selection } = query as MessageQuery & { take: number; skip: number; cursor?: { id: string } };
-        return threadMessageLoader(ctx).load({ conversationId: conversation.id, take, cursor: skip > 0 && cursor ? cursor.id : null }, selection);
+        return threadMessageLoader(ctx).load({ read: { conversationId: conversation.id, take, cursor: skip > 0 && cursor ? cursor.id : null }, query: selection });
       },
     }),
   }),
 });
 
 type MessageQuery = { include?: Prisma.MessageInclude; select?: Prisma.MessageSelect };
-
-interface Request {
-  read: ThreadRead;
-  query: MessageQuery;
-  resolve: (messages: Message[]) => void;
-  reject: (error: unknown) => void;
-}
+type PageRequest = { read: ThreadRead; query: MessageQuery };
 
 /**
- * Per request: the message pages asked for while one level of the response resolves are read
- * together, like DataLoader: one query for the message ids of every page (threadMessageIds),
- * then one findMany per distinct selection for those messages (so their events and so on come
- * along). Sibling threads select the same fields, so that is one query for the whole level.
+ * Per request, the message pages asked for while one level of the response resolves are read
+ * together: one query for the message ids of every page (threadMessageIds), then one findMany
+ * per distinct selection for those messages (so their events and so on come along). Sibling
+ * threads select the same fields, so that is one query for the whole level.
  */
-class ThreadMessageLoader {
-  #pending: Request[] | null = null;
-  constructor(private readonly services: Context['services']) {}
-
-  load(read: ThreadRead, query: MessageQuery): Promise<Message[]> {
-    if (!this.#pending) {
-      const batch: Request[] = (this.#pending = []);
-      // After the promise jobs of this tick: every sibling has asked by then.
-      void Promise.resolve().then(() => process.nextTick(() => void this.#run(batch)));
-    }
-    const pending = this.#pending;
-    return new Promise((resolve, reject) => pending.push({ read, query, resolve, reject }));
+async function readPages(services: Context['services'], pages: readonly PageRequest[]): Promise<Message[][]> {
+  const ids = await threadMessageIds(services, pages.map((page) => page.read));
+  const pagesOf = groupBy(pages.map((_, i) => i), (i) => JSON.stringify(pages[i].query));
+  const results: Message[][] = new Array(pages.length);
+  for (const indexes of pagesOf.values()) {
+    const wanted = indexes.flatMap((i) => ids[i]);
+    const messages = wanted.length === 0 ? [] : await services.db.message.findMany({ ...pages[indexes[0]].query, where: { id: { in: wanted } } });
+    const byId = new Map(messages.map((m) => [m.id, m]));
+    for (const i of indexes) results[i] = ids[i].flatMap((id) => byId.get(id) ?? []);
   }
-
-  async #run(batch: Request[]) {
-    if (this.#pending === batch) this.#pending = null;
-    try {
-      const ids = await threadMessageIds(this.services, batch.map((r) => r.read));
-      const bySelection = new Map<string, { query: MessageQuery; requests: number[] }>();
-      batch.forEach((r, i) => {
-        const key = JSON.stringify(r.query);
-        const group = bySelection.get(key) ?? bySelection.set(key, { query: r.query, requests: [] }).get(key)!;
-        group.requests.push(i);
-      });
-      for (const { query, requests } of bySelection.values()) {
-        const wanted = requests.flatMap((i) => ids[i]);
-        const messages = wanted.length === 0 ? [] : await this.services.db.message.findMany({ ...query, where: { id: { in: wanted } } });
-        const byId = new Map(messages.map((m) => [m.id, m]));
-        for (const i of requests) batch[i].resolve(ids[i].flatMap((id) => byId.get(id) ?? []));
-      }
-    } catch (error) {
-      for (const r of batch) r.reject(error);
-    }
-  }
+  return results;
 }
 
-const threadMessageLoaders = new WeakMap<Context, ThreadMessageLoader>();
-function threadMessageLoader(ctx: Context): ThreadMessageLoader {
+const threadMessageLoaders = new WeakMap<Context, DataLoader<PageRequest, Message[]>>();
+function threadMessageLoader(ctx: Context): DataLoader<PageRequest, Message[]> {
   let loader = threadMessageLoaders.get(ctx);
-  if (!loader) threadMessageLoaders.set(ctx, (loader = new ThreadMessageLoader(ctx.services)));
+  if (!loader) {
+    // Created per request (keyed by its context): nothing is cached across requests.
+    loader = new DataLoader((pages) => readPages(ctx.services, pages), { cache: false });
+    threadMessageLoaders.set(ctx, loader);
+  }
   return loader;
 }
 

@@ -1,8 +1,9 @@
 import { builder } from '../builder';
+import { Direction, Encoding, MessageStatus } from '../../db/client';
+import { allProviders } from '../../providers';
 
-export const ProviderEnum = builder.enumType('Provider', { values: ['TWILIO', 'TELNYX', 'VONAGE'] as const });
-export const DirectionEnum = builder.enumType('Direction', { values: ['INBOUND', 'OUTBOUND'] as const });
-export const MessageStatusEnum = builder.enumType('MessageStatus', {
-  values: ['SCHEDULED', 'QUEUED', 'SENDING', 'SENT', 'DELIVERED', 'UNDELIVERED', 'FAILED', 'CANCELED', 'RECEIVED'] as const,
-});
-export const EncodingEnum = builder.enumType('Encoding', { values: ['GSM7', 'UCS2'] as const });
+/** The registered providers (src/providers/index.ts), as they are when the schema is built. */
+export const ProviderEnum = builder.enumType('Provider', { values: allProviders().map((provider) => provider.name) });
+export const DirectionEnum = builder.enumType(Direction, { name: 'Direction' });
+export const MessageStatusEnum = builder.enumType(MessageStatus, { name: 'MessageStatus' });
+export const EncodingEnum = builder.enumType(Encoding, { name: 'Encoding' });

@@ -2,7 +2,9 @@ import { builder } from '../builder';
 import { unauthenticated, type Context } from '../context';
 import { decodeId } from '../ids';
 import { notFound } from '../../errors';
-import { paramsFromFilter, signedExportUrl, type ExportFormat, type ExportIssuer } from '../../messaging/export';
+import type { ExportFormat } from '../../export/encoders';
+import { signedExportUrl, type ExportIssuer } from '../../export/signed-url';
+import { paramsFromFilter } from '../../export/url-filter';
 import { MessageFilterInput } from './message';
 
 const ExportFormatEnum = builder.enumType('ExportFormat', {

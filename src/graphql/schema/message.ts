@@ -3,7 +3,8 @@ import { organizationOf } from '../context';
 import { decodeId, idOrNone } from '../ids';
 import type { Message } from '../../db/client';
 import { cancelMessage, sendMessage } from '../../messaging/send';
-import { messagePageWhere, type MessageFilter } from '../../messaging/delivery-log';
+import { messagePageWhere } from '../../messaging/delivery-log';
+import type { MessageFilter } from '../../messaging/message-filter';
 import { messageSeries, messageStats, type StatsBucket } from '../../messaging/stats';
 import { DirectionEnum, EncodingEnum, MessageStatusEnum, ProviderEnum } from './enums';
 

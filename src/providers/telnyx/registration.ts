@@ -10,7 +10,7 @@
  */
 import Telnyx, { APIError } from 'telnyx';
 import { ClientCache } from '../client-cache.js';
-import type { TelnyxCredentials } from '../types.js';
+import type { TelnyxCredentials } from './credentials.js';
 import {
   RegistrationRefused,
   stripSecrets,
@@ -283,7 +283,7 @@ export async function syncNumbers(
   return numbers;
 }
 
-export const telnyxRegistration: RegistrationAdapter<'TELNYX'> = {
+export const telnyxRegistration: RegistrationAdapter<TelnyxCredentials> = {
   submitBrand,
   submitCampaign,
   submitTollFreeVerification,

@@ -3,11 +3,12 @@
  */
 import Telnyx, { APIError } from 'telnyx';
 import { ClientCache } from '../client-cache.js';
-import { clientFailure, networkFailure, refusal, withoutSecrets } from '../http-failure.js';
-import type { OutboundMessage, SendOptions, SendResult, TelnyxCredentials } from '../types.js';
+import { clientFailure, networkFailure, refusal } from '../http-failure.js';
+import { isOptOutRefusal } from './status.js';
+import type { OutboundMessage, SendOptions, SendResult } from '../types.js';
+import type { TelnyxCredentials } from './credentials.js';
 
 const TELNYX_API = 'https://api.telnyx.com/v2';
-const BLOCKED_BY_STOP = '40300';
 const RATE_LIMITED = '10011';
 
 const clients = new ClientCache<Telnyx>();
@@ -55,7 +56,7 @@ export async function sendTelnyx(
   } catch (error) {
     result = describeFailure(error);
   }
-  return withoutSecrets(result, [credentials.apiKey]);
+  return result;
 }
 
 interface TelnyxErrorBody {
@@ -73,7 +74,7 @@ function describeFailure(error: unknown): SendResult {
       message: first?.detail ?? first?.title,
       retryAfter: error.headers?.get('retry-after'),
       retryableCode: code === RATE_LIMITED,
-      recipientOptedOut: code === BLOCKED_BY_STOP,
+      recipientOptedOut: isOptOutRefusal(code),
     });
   }
   return networkFailure(error) ?? clientFailure(error);

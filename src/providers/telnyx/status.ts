@@ -20,6 +20,13 @@ const TELNYX_STATUS: Readonly<Record<string, MessageStatus>> = {
   sending_failed: 'FAILED',
 };
 
+/** Telnyx 40300: "Blocked due to STOP message", from a send or in a status callback. */
+const BLOCKED_BY_STOP = '40300';
+
+export function isOptOutRefusal(errorCode: string | null | undefined): boolean {
+  return errorCode === BLOCKED_BY_STOP;
+}
+
 export function mapStatus(providerStatus: string): MessageStatus | null {
   return TELNYX_STATUS[providerStatus.trim().toLowerCase()] ?? null;
 }

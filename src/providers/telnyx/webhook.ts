@@ -3,7 +3,8 @@
  * told apart by data.event_type, signed with Ed25519 over "<telnyx-timestamp>|<raw body>".
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import type { InboundMedia, NormalizedEvent, TelnyxCredentials, VerifyResult, WebhookRequest } from '../types.js';
+import type { InboundMedia, NormalizedEvent, VerifyResult, WebhookRequest } from '../types.js';
+import type { TelnyxCredentials } from './credentials.js';
 import {
   MalformedWebhookError,
   SIGNATURE_OK,

@@ -4,7 +4,8 @@
  * an instance died during a send, whether Twilio took the message it was handing over.
  */
 import { clientFor, currentCall, type TwilioCall } from './send.js';
-import type { FoundMessage, SendOptions, SentQuery, TwilioCredentials } from '../types.js';
+import type { FoundMessage, SendOptions, SentQuery } from '../types.js';
+import type { TwilioCredentials } from './credentials.js';
 
 /**
  * How many of the pair's newest messages are read. The list is filtered by To and From only:

@@ -12,7 +12,7 @@
  */
 import type twilio from 'twilio';
 import { clientFor, currentCall } from './send.js';
-import type { TwilioCredentials } from '../types.js';
+import type { TwilioCredentials } from './credentials.js';
 import {
   RegistrationRefused,
   stripSecrets,
@@ -266,7 +266,7 @@ function requireService(registration: RegistrationRef): string {
   return registration.messagingServiceSid;
 }
 
-export const twilioRegistration: RegistrationAdapter<'TWILIO'> = {
+export const twilioRegistration: RegistrationAdapter<TwilioCredentials> = {
   submitBrand,
   submitCampaign,
   submitTollFreeVerification,

@@ -5,10 +5,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import twilio from 'twilio';
 import { ClientCache } from '../client-cache.js';
-import { clientFailure, networkFailure, refusal, withoutSecrets } from '../http-failure.js';
-import type { OutboundMessage, SendOptions, SendResult, TwilioCredentials } from '../types.js';
+import { clientFailure, networkFailure, refusal } from '../http-failure.js';
+import { isOptOutRefusal } from './status.js';
+import type { OutboundMessage, SendOptions, SendResult } from '../types.js';
+import type { TwilioCredentials } from './credentials.js';
 
-const RECIPIENT_UNSUBSCRIBED = 21610;
 const TOO_MANY_REQUESTS = 20429;
 
 type TwilioRequest = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0];
@@ -92,7 +93,7 @@ export async function sendTwilio(
       return describeFailure(error, call.retryAfter);
     }
   });
-  return withoutSecrets(result, [credentials.authToken]);
+  return result;
 }
 
 function describeFailure(error: unknown, retryAfter: string | undefined): SendResult {
@@ -106,7 +107,7 @@ function describeFailure(error: unknown, retryAfter: string | undefined): SendRe
       message: answer.detail ?? answer.message,
       retryAfter,
       retryableCode: code === TOO_MANY_REQUESTS,
-      recipientOptedOut: code === RECIPIENT_UNSUBSCRIBED,
+      recipientOptedOut: isOptOutRefusal(code ? String(code) : undefined),
     });
   }
   return networkFailure(error) ?? clientFailure(error);

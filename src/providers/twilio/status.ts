@@ -22,6 +22,13 @@ const TWILIO_STATUS: Readonly<Record<string, MessageStatus>> = {
   canceled: 'CANCELED',
 };
 
+/** Twilio 21610: "Attempt to send to unsubscribed recipient", from a send or in a status callback. */
+const RECIPIENT_UNSUBSCRIBED = '21610';
+
+export function isOptOutRefusal(errorCode: string | null | undefined): boolean {
+  return errorCode === RECIPIENT_UNSUBSCRIBED;
+}
+
 export function mapStatus(providerStatus: string): MessageStatus | null {
   return TWILIO_STATUS[providerStatus.trim().toLowerCase()] ?? null;
 }

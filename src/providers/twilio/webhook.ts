@@ -3,7 +3,8 @@
  * (HMAC-SHA1 of the full URL plus the sorted form fields, keyed by the auth token).
  */
 import twilio from 'twilio';
-import type { InboundMedia, NormalizedEvent, TwilioCredentials, VerifyResult, WebhookRequest } from '../types.js';
+import type { InboundMedia, NormalizedEvent, VerifyResult, WebhookRequest } from '../types.js';
+import type { TwilioCredentials } from './credentials.js';
 import {
   MalformedWebhookError,
   SIGNATURE_OK,

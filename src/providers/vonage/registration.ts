@@ -13,7 +13,7 @@
  */
 import { Client } from '@vonage/server-client';
 import { ClientCache } from '../client-cache.js';
-import type { VonageCredentials } from '../types.js';
+import type { VonageCredentials } from './credentials.js';
 import {
   RegistrationRefused,
   stripSecrets,
@@ -242,7 +242,7 @@ export async function syncNumbers(
   return numbers;
 }
 
-export const vonageRegistration: RegistrationAdapter<'VONAGE'> = {
+export const vonageRegistration: RegistrationAdapter<VonageCredentials> = {
   submitBrand,
   submitCampaign,
   attachNumbers,

@@ -4,8 +4,13 @@
  */
 import { Vonage } from '@vonage/server-sdk';
 import { ClientCache } from '../client-cache.js';
-import { clientFailure, networkFailure, refusal, withoutSecrets, type SendFailure } from '../http-failure.js';
-import type { OutboundMessage, SendOptions, SendResult, VonageCredentials } from '../types.js';
+import { clientFailure, networkFailure, refusal, type SendFailure } from '../http-failure.js';
+import { isOptOutRefusal } from './status.js';
+import type { OutboundMessage, SendOptions, SendResult } from '../types.js';
+import type { VonageCredentials } from './credentials.js';
+
+/** Vonage's Messages API takes at most 1,000 characters of SMS text and one media item per MMS. */
+export const VONAGE_LIMITS = { maxBodyCharacters: 1000, maxMedia: 1 } as const;
 
 type VonageMessage = Parameters<Vonage['messages']['send']>[0];
 
@@ -66,11 +71,11 @@ export async function sendVonage(
   } catch (error) {
     result = await describeFailure(error);
   }
-  return withoutSecrets(result, [credentials.apiSecret, credentials.privateKey, credentials.signatureSecret]);
+  return result;
 }
 
 function refuseBeforeSending(credentials: VonageCredentials, message: OutboundMessage): SendFailure | undefined {
-  if (message.mediaUrls.length > 1) {
+  if (message.mediaUrls.length > VONAGE_LIMITS.maxMedia) {
     // A Vonage MMS carries exactly one media object; splitting one message into several is
     // a product decision we did not take, so such a message is refused (the API validates it first).
     return { ok: false, retryable: false, errorCode: 'INVALID_MEDIA', errorMessage: 'A Vonage MMS carries exactly one media URL' };
@@ -91,8 +96,6 @@ interface ProblemDetails {
   invalid_parameters?: Array<{ name?: string; reason?: string }>;
 }
 
-const OPTED_OUT = /opt(?:ed)?[\s_-]?out|unsubscribed|blocked by (?:the )?recipient|\bSTOP\b/i;
-
 async function describeFailure(error: unknown): Promise<SendResult> {
   // The SDK throws VetchError with the unread fetch Response of any non-2xx answer.
   const response = (error as { response?: { status?: unknown; headers: { get(name: string): string | null }; text(): Promise<string> } })
@@ -105,7 +108,7 @@ async function describeFailure(error: unknown): Promise<SendResult> {
       code: problemCode(problem),
       message: describeProblem(problem),
       retryAfter: response.headers.get('retry-after'),
-      recipientOptedOut: OPTED_OUT.test(text),
+      recipientOptedOut: isOptOutRefusal(problem.type, text),
     });
   }
   return networkFailure(error) ?? clientFailure(error);

@@ -15,6 +15,16 @@ const VONAGE_STATUS: Readonly<Record<string, MessageStatus>> = {
   undeliverable: 'UNDELIVERED',
 };
 
+/**
+ * Vonage has no one code for an opted-out recipient: its RFC 7807 type, title or detail says
+ * so in words ("recipient-opted-out", "unsubscribed", "blocked by recipient", "STOP").
+ */
+const OPTED_OUT = /opt(?:ed)?[\s_-]?out|unsubscribed|blocked by (?:the )?recipient|\bSTOP\b/i;
+
+export function isOptOutRefusal(errorCode: string | null | undefined, errorMessage?: string | null): boolean {
+  return OPTED_OUT.test(errorCode ?? '') || OPTED_OUT.test(errorMessage ?? '');
+}
+
 export function mapStatus(providerStatus: string): MessageStatus | null {
   return VONAGE_STATUS[providerStatus.trim().toLowerCase()] ?? null;
 }

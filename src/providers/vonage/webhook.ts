@@ -6,7 +6,8 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { withPlus } from '../../messaging/phone-number.js';
-import type { InboundMedia, NormalizedEvent, VerifyResult, VonageCredentials, WebhookRequest } from '../types.js';
+import type { InboundMedia, NormalizedEvent, VerifyResult, WebhookRequest } from '../types.js';
+import type { VonageCredentials } from './credentials.js';
 import {
   MalformedWebhookError,
   SIGNATURE_OK,

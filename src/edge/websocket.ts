@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { SubscribePayload } from 'graphql-ws';
@@ -9,11 +9,10 @@ import { schema } from '../graphql/schema';
 import type { Context } from '../graphql/context';
 import type { Services } from '../services';
 import { authenticate, type Caller } from '../tenancy/api-keys';
-import { LiveConnections } from './connections';
-import { FanOut, type Subscriber } from './fan-out';
+import { LiveConnections } from '../realtime/connections';
+import { FanOut, type Subscriber } from '../realtime/fan-out';
+import type { ServerContext } from './graphql-http';
 
-/** What app.ts hands Yoga with each HTTP request. */
-export type ServerContext = { req: IncomingMessage; res: ServerResponse; caller?: Caller | null };
 
 /** The close code for a WebSocket connection over WS_MAX_CONNECTIONS_PER_KEY (4429, after HTTP's 429). */
 export const TOO_MANY_CONNECTIONS = 4429;

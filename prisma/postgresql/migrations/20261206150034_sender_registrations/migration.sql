@@ -10,7 +10,7 @@ CREATE TABLE "SenderRegistration" (
     "id" TEXT NOT NULL,
     "organizationId" TEXT NOT NULL,
     "assistantId" TEXT,
-    "provider" "Provider" NOT NULL,
+    "provider" TEXT NOT NULL,
     "kind" "RegistrationKind" NOT NULL,
     "brandRegistrationId" TEXT,
     "providerId" TEXT,

@@ -3,14 +3,16 @@ import type { Services } from '../services';
 import { SwitchboardError } from '../errors';
 import { decodeId, idOrNone } from '../graphql/ids';
 import { authenticate } from '../tenancy/api-keys';
-import { messageWhere } from '../messaging/delivery-log';
-import { ENCODERS, exportChunks, filterFromParams, parseFormat, verifyExportToken } from '../messaging/export';
+import { messageWhere } from '../messaging/message-filter';
+import { ENCODERS, exportChunks, parseFormat } from '../export/encoders';
+import { verifyExportToken } from '../export/signed-url';
+import { filterFromParams } from '../export/url-filter';
 import { failure, sendJson } from './io';
 
 const CONVERSATION_PATH = /^\/export\/conversations\/([^/]+)$/;
 
-/** Whether `path` is one of the export routes (app.ts dispatches them here). */
-export const isExportPath = (path: string) => path === '/export/messages' || CONVERSATION_PATH.test(path);
+/** The export routes' paths (the route table, ./routes.ts, dispatches them here). */
+export const EXPORT_ROUTES: readonly (string | RegExp)[] = ['/export/messages', CONVERSATION_PATH];
 
 /**
  * GET /export/messages?format=csv|jsonl|txt&<MessageFilter fields>

@@ -1,9 +1,9 @@
 import type { Services } from '../services';
 import type { WebhookForward } from '../db/client';
 import { webhookSecret } from '../assistants/assistants';
-import { backoffDelay } from '../queue/backoff';
-import { signForward } from './forward-payload';
-import { Worker } from '../queue/worker';
+import { backoffDelay } from '../jobs/backoff';
+import { signForward } from './payload';
+import { Worker } from '../jobs/worker';
 import { OutboundError, OutboundHttp, outboundFailure } from '../security/outbound-http';
 
 /**
@@ -24,6 +24,7 @@ export class Forwarder extends Worker<WebhookForward> {
   constructor(private readonly services: Services) {
     super('forwarder', services.log, 16, Math.min(services.config.queue.pollIntervalMs, services.config.forwarding.retryBaseMs));
     this.#http = new OutboundHttp({ allowPrivate: services.config.allowPrivateWebhookUrls });
+    services.signals.on('forwardsQueued', () => this.wake());
   }
 
   override async stop() {
