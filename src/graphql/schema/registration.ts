@@ -2,7 +2,7 @@ import { builder } from '../builder';
 import { organizationOf } from '../context';
 import { decodeId, idOrNone } from '../ids';
 import { loadBatched } from '../batch';
-import type { PhoneNumber, SenderRegistration } from '../../db/client';
+import { RegistrationKind, RegistrationStatus, type PhoneNumber, type SenderRegistration } from '../../db/client';
 import {
   attachPhoneNumbersToRegistration,
   importSenderRegistration,
@@ -17,16 +17,13 @@ import {
 import { ProviderEnum } from './enums';
 import { PhoneNumberNode } from './assistant';
 
-export const RegistrationStatusEnum = builder.enumType('RegistrationStatus', {
+export const RegistrationStatusEnum = builder.enumType(RegistrationStatus, {
+  name: 'RegistrationStatus',
   description: "Where a sender stands with the carriers' registration (10DLC campaign or toll-free verification).",
-  values: ['UNREGISTERED', 'PENDING', 'APPROVED', 'REJECTED'] as const,
 });
-const RegistrationKindEnum = builder.enumType('RegistrationKind', {
-  values: {
-    BRAND: { description: 'A 10DLC brand: the business behind the messages.' },
-    CAMPAIGN: { description: 'A 10DLC campaign of a brand: the use case that long-code numbers are attached to.' },
-    TOLL_FREE_VERIFICATION: { description: "A toll-free number's verification." },
-  } as const,
+const RegistrationKindEnum = builder.enumType(RegistrationKind, {
+  name: 'RegistrationKind',
+  description: 'BRAND: a 10DLC brand, the business behind the messages. CAMPAIGN: a 10DLC campaign of a brand, the use case long-code numbers are attached to. TOLL_FREE_VERIFICATION: a toll-free number\'s verification.',
 });
 
 interface OptInEvidence {
