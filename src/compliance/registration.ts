@@ -142,8 +142,9 @@ export async function submitCampaignRegistration(services: Services, organizatio
   const sampleMessages = checkSamples(input.sampleMessages, 5);
   const numbers = await numbersFor(services, organizationId, input.phoneNumberIds ?? [], brand.provider, 'long-code');
   const account = await registrationAccount(services, brand);
-  // Twilio credentials may name the Messaging Service its campaigns go in.
-  const messagingServiceSid = input.messagingServiceSid || (account.credentials as { messagingServiceSid?: string | null }).messagingServiceSid || null;
+  // Twilio keeps a campaign in a Messaging Service: the one given, or the one its credentials name.
+  const messagingServiceSid =
+    brand.provider === 'TWILIO' ? input.messagingServiceSid || (account.credentials as { messagingServiceSid?: string | null }).messagingServiceSid || null : null;
   if (messagingServiceSid && !TWILIO_SERVICE.test(messagingServiceSid)) throw invalid('messagingServiceSid', 'messagingServiceSid must be an MG… sid');
   const optIn = {
     messageFlow,
@@ -193,7 +194,7 @@ export async function submitCampaignRegistration(services: Services, organizatio
       // (attachPhoneNumbersToRegistration) rather than a second campaign submitted.
       throw new SwitchboardError(
         error.code,
-        `The campaign was registered (SenderRegistration ${campaign.id}, ${brand.provider} ${campaign.providerId}) but attaching its numbers failed: ${error.message}`,
+        `The campaign was registered (${brand.provider} ${campaign.providerId}; see senderRegistrations) but attaching its numbers failed: ${error.message}`,
         error.field ?? 'phoneNumberIds',
       );
     }
