@@ -5,6 +5,7 @@ import { SendQueue } from './queue/send-queue';
 import { releaseExpiredLeases } from './queue/claim';
 import { Forwarder } from './forwarding/forwarder';
 import { startTallyCompaction } from './messaging/stats';
+import { startRegistrationSync } from './compliance/registration';
 import { createEdge } from './edge/server';
 import { httpRoutes } from './edge/routes';
 
@@ -30,6 +31,7 @@ export async function buildApp(config: Config): Promise<App> {
   const forwarder = new Forwarder(services);
 
   let tallyCompaction: ReturnType<typeof startTallyCompaction> | null = null;
+  let registrationSync: ReturnType<typeof startRegistrationSync> | null = null;
   const app: App = {
     services,
     url: '',
@@ -45,6 +47,7 @@ export async function buildApp(config: Config): Promise<App> {
       await sendQueue.start();
       await forwarder.start();
       tallyCompaction = startTallyCompaction(services, (error) => services.log.warn({ err: error }, 'message tallies: compaction failed'));
+      registrationSync = startRegistrationSync(services, config.registrationSyncIntervalMs);
     },
     async stop() {
       // Stop taking work, let provider calls under way finish, then close sockets and the database.
@@ -52,6 +55,7 @@ export async function buildApp(config: Config): Promise<App> {
       await sendQueue.stop();
       await forwarder.stop();
       await tallyCompaction?.stop();
+      await registrationSync?.stop();
       await edge.close();
       await close();
     },

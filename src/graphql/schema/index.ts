@@ -11,5 +11,6 @@ import './opt-out';
 import './compliance';
 import './forwarding';
 import './export';
+import './registration';
 
 export const schema = lexicographicSortSchema(builder.toSchema());
