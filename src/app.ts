@@ -6,6 +6,7 @@ import { releaseExpiredLeases } from './queue/claim';
 import { Forwarder } from './forwarding/forwarder';
 import { startTallyCompaction } from './messaging/stats';
 import { startHandBackSweep } from './console/takeover';
+import { startRegistrationSync } from './compliance/registration';
 import { createEdge } from './edge/server';
 import { httpRoutes } from './edge/routes';
 
@@ -32,6 +33,7 @@ export async function buildApp(config: Config): Promise<App> {
 
   let tallyCompaction: ReturnType<typeof startTallyCompaction> | null = null;
   let handBackSweep: ReturnType<typeof startHandBackSweep> | null = null;
+  let registrationSync: ReturnType<typeof startRegistrationSync> | null = null;
   const app: App = {
     services,
     url: '',
@@ -48,6 +50,7 @@ export async function buildApp(config: Config): Promise<App> {
       await forwarder.start();
       tallyCompaction = startTallyCompaction(services, (error) => services.log.warn({ err: error }, 'message tallies: compaction failed'));
       handBackSweep = startHandBackSweep(services, config.handBackSweepMs, (error) => services.log.warn({ err: error }, 'automatic hand-back failed'));
+      registrationSync = startRegistrationSync(services, config.registrationSyncIntervalMs);
     },
     async stop() {
       // Stop taking work, let provider calls under way finish, then close sockets and the database.
@@ -56,6 +59,7 @@ export async function buildApp(config: Config): Promise<App> {
       await forwarder.stop();
       await tallyCompaction?.stop();
       await handBackSweep?.stop();
+      await registrationSync?.stop();
       await edge.close();
       await close();
     },

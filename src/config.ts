@@ -29,6 +29,8 @@ export interface Config {
   /** CORS_ORIGINS: origins browsers may call the GraphQL API from; empty = none (same-origin only). */
   corsOrigins: string[];
   logLevel: string;
+  /** REGISTRATION_SYNC_INTERVAL_MS: how often pending sender registrations are read from their providers; 0 = never. */
+  registrationSyncIntervalMs: number;
   queue: QueueConfig;
   forwarding: ForwardingConfig;
   limits: LimitsConfig;
@@ -105,6 +107,7 @@ export function loadConfig(env: Env = process.env): Config {
     verifyNumberOwnership: boolean(env.VERIFY_NUMBER_OWNERSHIP, true, 'VERIFY_NUMBER_OWNERSHIP'),
     corsOrigins: corsOrigins(env.CORS_ORIGINS),
     logLevel: env.LOG_LEVEL || 'info',
+    registrationSyncIntervalMs: integer(env.REGISTRATION_SYNC_INTERVAL_MS, 10 * 60_000, 'REGISTRATION_SYNC_INTERVAL_MS'),
     queue: {
       pollIntervalMs: integer(env.QUEUE_POLL_INTERVAL_MS, 1000, 'QUEUE_POLL_INTERVAL_MS'),
       leaseMs: integer(env.QUEUE_LEASE_MS, 60_000, 'QUEUE_LEASE_MS'),

@@ -9,6 +9,10 @@ export const ERROR_CODES = [
   'NO_ASSISTANT',
   'PROVIDER_NOT_CONFIGURED',
   'RECIPIENT_OPTED_OUT',
+  'CONSENT_REQUIRED',
+  'QUIET_HOURS',
+  'FREQUENCY_CAP',
+  'SENDER_NOT_REGISTERED',
   'RATE_LIMITED',
   'PROVIDER_ERROR',
   'NOT_FOUND',
@@ -28,6 +32,8 @@ export class SwitchboardError extends Error {
     message: string,
     /** The input field at fault, when there is one ("toPhoneNumber", "mediaUrls.2"). */
     readonly field: string | null = null,
+    /** QUIET_HOURS: when the recipient's sending window next opens. */
+    readonly nextAllowedAt: Date | null = null,
   ) {
     super(message);
     this.name = 'SwitchboardError';

@@ -60,6 +60,28 @@ const MUTATIONS: Record<string, { allowed: Who[]; call: string }> = {
   handBackConversation: { allowed: ['ADMIN', 'AGENT'], call: `handBackConversation(input: { conversationId: "${conversation}" }) { __typename }` },
   assignConversation: { allowed: ['ADMIN', 'AGENT'], call: `assignConversation(input: { conversationId: "${conversation}" }) { __typename }` },
   markConversationRead: { allowed: ['ADMIN', 'AGENT'], call: `markConversationRead(id: "${conversation}") { __typename }` },
+  recordOptIn: { allowed: ['ADMIN'], call: `recordOptIn(input: { customerPhoneNumber: "not a number", source: "form" }) { __typename }` },
+  submitBrandRegistration: { allowed: ['ADMIN'], call: `submitBrandRegistration(input: { assistantId: "${nowhere('Assistant')}", provider: TWILIO }) { __typename }` },
+  submitCampaignRegistration: {
+    allowed: ['ADMIN'],
+    call: `submitCampaignRegistration(input: { brandRegistrationId: "${nowhere('SenderRegistration')}", description: "d", messageFlow: "m", sampleMessages: ["s"], useCase: "MIXED" }) { __typename }`,
+  },
+  submitTollFreeVerification: {
+    allowed: ['ADMIN'],
+    call: `submitTollFreeVerification(input: { phoneNumberId: "${nowhere('PhoneNumber')}", business: {}, contact: { email: "a@example.com", firstName: "A", lastName: "B", phone: "${NUMBERS.customer}" }, messageVolume: "10", notificationEmail: "a@example.com", optIn: { description: "d", imageUrls: [], type: "WEB_FORM" }, sampleMessages: ["s"], useCaseCategories: ["ACCOUNT_NOTIFICATIONS"], useCaseSummary: "s" }) { __typename }`,
+  },
+  importSenderRegistration: {
+    allowed: ['ADMIN'],
+    call: `importSenderRegistration(input: { assistantId: "${nowhere('Assistant')}", kind: BRAND, provider: TWILIO, providerId: "BN0" }) { __typename }`,
+  },
+  attachPhoneNumbersToRegistration: {
+    allowed: ['ADMIN'],
+    call: `attachPhoneNumbersToRegistration(input: { registrationId: "${nowhere('SenderRegistration')}", phoneNumberIds: [] }) { __typename }`,
+  },
+  syncSenderRegistration: { allowed: ['ADMIN'], call: `syncSenderRegistration(id: "${nowhere('SenderRegistration')}") { __typename }` },
+  syncSenderRegistrations: { allowed: ['ADMIN'], call: `syncSenderRegistrations { __typename }` },
+  markPhoneNumberRegistered: { allowed: ['ADMIN'], call: `markPhoneNumberRegistered(input: { phoneNumberId: "${nowhere('PhoneNumber')}", useCase: "MIXED" }) { __typename }` },
+  syncPhoneNumberRegistration: { allowed: ['ADMIN'], call: `syncPhoneNumberRegistration(phoneNumberId: "${nowhere('PhoneNumber')}") { __typename }` },
   exportMessages: { allowed: ['ADMIN', 'AGENT', 'READ_ONLY'], call: `exportMessages(format: CSV) { __typename }` },
   exportConversation: { allowed: ['ADMIN', 'AGENT', 'READ_ONLY'], call: `exportConversation(id: "${conversation}", format: CSV) { __typename }` },
 };
@@ -129,6 +151,8 @@ const codes = (result: Result) => (result.errors ?? []).map((e) => e.extensions?
 function expectAllowed(result: Result, what: string) {
   expect(codes(result), what).not.toContain('FORBIDDEN');
   expect(codes(result), what).not.toContain('UNAUTHENTICATED');
+  // The call itself is well-formed: it reached the field.
+  expect(codes(result), what).not.toContain('GRAPHQL_VALIDATION_FAILED');
 }
 
 function expectForbidden(result: Result, field: string, what: string) {

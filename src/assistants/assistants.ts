@@ -6,6 +6,7 @@ import { formatWebhookEvents } from '../forwarding/events';
 import { BlockedAddressError, checkUrlHost, ipLiteral, isLoopback } from '../security/outbound-policy';
 import type { ProviderName } from '../providers/types';
 import { credentialsCreate, credentialsUpdate, sealCredentialInputs, type CredentialInput } from './credentials';
+import { complianceColumns, type AssistantComplianceInput } from '../compliance/settings';
 
 export interface AssistantInput {
   name?: string | null;
@@ -14,6 +15,8 @@ export interface AssistantInput {
   configs?: Readonly<Record<ProviderName, CredentialInput | null | undefined>>;
   /** The event kinds POSTed to smsWebhookUrl; sms_received alone when left out at creation. */
   webhookEvents?: readonly string[] | null;
+  /** Keyword replies, footer, sending window, frequency cap (src/compliance/settings.ts). */
+  compliance?: AssistantComplianceInput | null;
 }
 
 export async function createAssistant(services: Services, organizationId: string, input: AssistantInput) {
@@ -42,6 +45,7 @@ export async function updateAssistant(services: Services, organizationId: string
     ...(input.smsWebhookUrl !== undefined && { smsWebhookUrl: checkWebhookUrl(services, input.smsWebhookUrl) }),
     ...(input.webhookEvents && { webhookEvents: formatWebhookEvents(input.webhookEvents) }),
     credentials: credentialsUpdate(assistant, sealCredentialInputs(services, input.configs ?? {})),
+    ...(input.compliance && complianceColumns(assistant, input.compliance)),
   };
   services.senders.forget();
   return services.db.assistant.update({ where: { id }, data });

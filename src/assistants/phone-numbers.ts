@@ -125,12 +125,20 @@ export function numbersForWebhook(services: Pick<Services, 'db'>, phoneNumber: s
   });
 }
 
-export async function updatePhoneNumber(services: Services, organizationId: string, id: string, input: { messagesPerSecond?: number | null }) {
+export async function updatePhoneNumber(
+  services: Services,
+  organizationId: string,
+  id: string,
+  input: { messagesPerSecond?: number | null; providerAnswersKeywords?: boolean | null },
+) {
   await findPhoneNumber(services, organizationId, id);
   services.senders.forget();
   return services.db.phoneNumber.update({
     where: { id },
-    data: { ...(input.messagesPerSecond !== undefined && { messagesPerSecond: checkRate(input.messagesPerSecond) }) },
+    data: {
+      ...(input.messagesPerSecond !== undefined && { messagesPerSecond: checkRate(input.messagesPerSecond) }),
+      ...(input.providerAnswersKeywords !== undefined && { providerAnswersKeywords: input.providerAnswersKeywords ?? false }),
+    },
   });
 }
 

@@ -1,4 +1,4 @@
-import type { Db, PhoneNumber } from '../db/client';
+import type { Db, Organization, PhoneNumber } from '../db/client';
 import { ExpiringCache } from '../lib/expiring-cache';
 import { numbersForWebhook, WITH_ASSISTANT } from './phone-numbers';
 import type { AssistantWithCredentials } from './credentials';
@@ -6,8 +6,16 @@ import type { AssistantWithCredentials } from './credentials';
 /** A number with its assistant and the assistant's credentials (credentialFor picks the number's provider's). */
 export type SenderWithAssistant = PhoneNumber & { assistant: AssistantWithCredentials | null };
 
+/** The organization's switches that the send path's compliance rules read (src/compliance/rules.ts). */
+export const ORGANIZATION_RULES = { requireOptIn: true, consentReplyWindowMinutes: true, enforceRegistration: true } as const;
+export type OrganizationRules = Pick<Organization, keyof typeof ORGANIZATION_RULES>;
+
+/** A sending number with its assistant and its organization's compliance switches. */
+export type Sender = SenderWithAssistant & { organization: OrganizationRules };
+
 /**
- * Which of an organization's numbers sends from `from`, with its assistant and credentials: read on every send,
+ * Which of an organization's numbers sends from `from`, with its assistant and credentials and
+ * its organization's compliance switches: read on every send,
  * so kept for a moment; likewise which numbers a provider's webhook may be for. Changes made
  * through this instance clear it at once; another instance sees them within TTL_MS (a send
  * accepted in that window by a stale entry still fails visibly at dispatch, which reads the
@@ -15,16 +23,19 @@ export type SenderWithAssistant = PhoneNumber & { assistant: AssistantWithCreden
  */
 export class SenderDirectory {
   static readonly TTL_MS = 2000;
-  readonly #entries = new ExpiringCache<SenderWithAssistant | null>(SenderDirectory.TTL_MS);
+  readonly #entries = new ExpiringCache<Sender | null>(SenderDirectory.TTL_MS);
   readonly #webhookNumbers = new ExpiringCache<SenderWithAssistant[]>(SenderDirectory.TTL_MS);
 
   constructor(private readonly db: Db) {}
 
-  async find(organizationId: string, phoneNumber: string): Promise<SenderWithAssistant | null> {
+  async find(organizationId: string, phoneNumber: string): Promise<Sender | null> {
     const k = `${organizationId}|${phoneNumber}`;
     const hit = this.#entries.get(k);
     if (hit !== undefined) return hit;
-    const sender = await this.db.phoneNumber.findFirst({ where: { phoneNumber, organizationId }, include: WITH_ASSISTANT });
+    const sender = await this.db.phoneNumber.findFirst({
+      where: { phoneNumber, organizationId },
+      include: { ...WITH_ASSISTANT, organization: { select: ORGANIZATION_RULES } },
+    });
     this.#entries.set(k, sender);
     return sender;
   }
@@ -42,7 +53,7 @@ export class SenderDirectory {
     return numbers;
   }
 
-  /** After any change to numbers or assistants on this instance. */
+  /** After any change to numbers, assistants or organization settings on this instance. */
   forget() {
     this.#entries.clear();
     this.#webhookNumbers.clear();

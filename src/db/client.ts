@@ -17,7 +17,7 @@ export type Db = SqliteClient;
 export { Prisma } from './generated/sqlite/client';
 export type * from './generated/sqlite/client';
 /** The Prisma enums' values (the same in both dialects' clients): lists of statuses, directions… come from here, never by hand; providers from the registry (src/providers). */
-export { Direction, Encoding, MessageStatus } from './generated/sqlite/enums';
+export { ConsentKind, ConsentMethod, Direction, Encoding, MessageCategory, MessageStatus, RegistrationKind, RegistrationStatus } from './generated/sqlite/enums';
 
 export interface Database {
   db: Db;

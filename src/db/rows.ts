@@ -83,6 +83,7 @@ const UNSET = {
   sentByKind: null,
   sentByAgentId: null,
   sentByApiKeyId: null,
+  category: null,
 } satisfies Partial<Message>;
 
 /** A new Message row with every column given (as the hot path inserts it and publishes it), the unset ones as they start. */

@@ -8,15 +8,17 @@ import { ENCODERS, exportChunks, parseFormat } from '../export/encoders';
 import { verifyExportToken } from '../export/signed-url';
 import { filterFromParams } from '../export/url-filter';
 import { failure, sendJson } from './io';
+import { consentExportLines, consentFilterFromParams } from '../compliance/consent-export';
 
 const CONVERSATION_PATH = /^\/export\/conversations\/([^/]+)$/;
 
 /** The export routes' paths (the route table, ./routes.ts, dispatches them here). */
-export const EXPORT_ROUTES: readonly (string | RegExp)[] = ['/export/messages', CONVERSATION_PATH];
+export const EXPORT_ROUTES: readonly (string | RegExp)[] = ['/export/messages', '/export/consent', CONVERSATION_PATH];
 
 /**
  * GET /export/messages?format=csv|jsonl|txt&<MessageFilter fields>
  * GET /export/conversations/<global id>?format=…
+ * GET /export/consent?format=csv|jsonl&customerPhoneNumber=&phoneNumberId=&kind=&after=&before= (API key only)
  *
  * Authenticated with `Authorization: Bearer <api key>`, or with the signed `token` of a URL
  * that exportMessages/exportConversation returned, while the API key that asked for it is live. The body is streamed batch by batch; each
@@ -59,6 +61,8 @@ export async function handleExport(services: Services, req: IncomingMessage, res
     organizationId = caller.organizationId;
   }
 
+  if (pathname === '/export/consent') return exportConsent(services, organizationId, params, res);
+
   let where;
   let filename: string;
   let format;
@@ -97,6 +101,29 @@ export async function handleExport(services: Services, req: IncomingMessage, res
   });
   for await (const chunk of exportChunks(services, where, encoder)) {
     if (gone || !(await write(res, chunk))) return;
+  }
+  res.end();
+}
+
+/** The consent history (src/compliance/consent-export.ts), streamed like the message exports. */
+async function exportConsent(services: Services, organizationId: string, params: URLSearchParams, res: ServerResponse) {
+  let filter;
+  const format = (params.get('format') ?? 'csv').toLowerCase();
+  try {
+    if (format !== 'csv' && format !== 'jsonl') throw new SwitchboardError('INVALID_INPUT', 'format must be csv or jsonl', 'format');
+    filter = consentFilterFromParams(params, idOrNone);
+  } catch (error) {
+    if (error instanceof SwitchboardError) return sendJson(res, 400, failure(error.code, error.message));
+    throw error;
+  }
+  res.writeHead(200, {
+    'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+    'content-disposition': `attachment; filename="consent-${stamp()}.${format}"`,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  for await (const lines of consentExportLines(services, organizationId, filter, format)) {
+    if (!(await write(res, Buffer.from(lines)))) return;
   }
   res.end();
 }

@@ -6,6 +6,7 @@ import { SwitchboardError } from '../errors';
 import { authenticate, senderOf } from '../tenancy/api-keys';
 import { grants } from '../tenancy/scopes';
 import { sendMessage } from '../messaging/send';
+import type { MessageCategory } from '../compliance/rules';
 import { BodyTooLarge, failure, readBody, sendJson } from './io';
 
 /** HTTP status for each error a send can answer. */
@@ -15,7 +16,11 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
   RECIPIENT_OPTED_OUT: 409,
   CONVERSATION_TAKEN_OVER: 409,
+  CONSENT_REQUIRED: 409,
+  QUIET_HOURS: 409,
+  FREQUENCY_CAP: 409,
   PROVIDER_NOT_CONFIGURED: 422,
+  SENDER_NOT_REGISTERED: 422,
   RATE_LIMITED: 429,
 };
 
@@ -61,12 +66,18 @@ export async function restSend(services: Services, req: IncomingMessage, res: Se
       throw new SwitchboardError('INVALID_MEDIA', 'media_urls must be an array of https URLs', 'media_urls');
     }
     const isMms = Array.isArray(mediaUrls) && mediaUrls.length > 0;
+    const outsideQuietHours = stringField('outside_quiet_hours', false)?.toUpperCase();
+    if (outsideQuietHours !== undefined && outsideQuietHours !== 'REFUSE' && outsideQuietHours !== 'SCHEDULE') {
+      throw new SwitchboardError('INVALID_INPUT', 'outside_quiet_hours must be "refuse" or "schedule"', 'outside_quiet_hours');
+    }
     const message = await sendMessage(services, caller.organizationId, {
       fromPhoneNumber: stringField('from_phone_number', true)!,
       toPhoneNumber: stringField('to_phone_number', true)!,
       message: stringField('message', false),
       mediaUrls: isMms ? (mediaUrls as string[]) : undefined,
       idempotencyKey: stringField('idempotency_key', false),
+      category: stringField('category', false)?.toUpperCase() as MessageCategory | undefined,
+      outsideQuietHours,
       force: body.force === true,
     }, senderOf(caller));
     return sendJson(res, 200, {
@@ -78,7 +89,8 @@ export async function restSend(services: Services, req: IncomingMessage, res: Se
     });
   } catch (error) {
     if (error instanceof SwitchboardError) {
-      return sendJson(res, HTTP_STATUS[error.code] ?? 400, failure(error.code, error.message));
+      const body = failure(error.code, error.message);
+      return sendJson(res, HTTP_STATUS[error.code] ?? 400, error.nextAllowedAt ? { ...body, next_allowed_at: error.nextAllowedAt.toISOString() } : body);
     }
     throw error;
   }

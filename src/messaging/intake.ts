@@ -1,6 +1,5 @@
 import type { Services } from '../services';
 import type { Message } from '../db/client';
-import { SwitchboardError } from '../errors';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
 import { type Row, type SqlTx, type Work } from '../db/sql';
 import { groupBy, insertRows, newMessage, reviveMessage } from '../db/rows';
@@ -9,6 +8,8 @@ import { GroupCommit } from '../db/group-commit';
 import { joinThreads, openThreads, threadKey } from './conversations';
 import type { ConversationUpdate } from '../realtime/events';
 import { handBackPushes, takenOverRefusal, threadUpdates } from '../console/batch-threads';
+import { recipientRefusals, refusalError, type MessageCategory, type RecipientRules } from '../compliance/rules';
+import { withOptOutFooter } from '../compliance/footer';
 
 /** Who sends: the assistant's backend (a key with no agent) or an agent, through which key. */
 export interface MessageSender {
@@ -33,6 +34,13 @@ export interface Intake {
   idempotencyKey: string | null;
   sendAt: Date | null;
   validUntil: Date | null;
+  category: MessageCategory | null;
+  /** When the message goes out (sendAt, else now): the time the recipient rules look at. */
+  at: Date;
+  /** The recipient rules (src/compliance/rules.ts) as set for this sender. */
+  rules: RecipientRules;
+  /** Appended to the message when it opens a new thread. */
+  optOutFooter: string | null;
   sentBy: MessageSender | null;
   /** Send even into a thread a person has taken over (otherwise CONVERSATION_TAKEN_OVER for the assistant's sends). */
   force: boolean;
@@ -40,9 +48,10 @@ export interface Intake {
 
 /**
  * Stores accepted outbound messages, many requests per transaction (group commit): per batch
- * one look-up of idempotency keys, one of opt-outs, one of open threads, and bulk inserts of
- * threads, messages and their first timeline step. Each request gets its own outcome: its
- * message (the earlier one for a repeated idempotency key), RECIPIENT_OPTED_OUT, or
+ * one look-up of idempotency keys, one per recipient rule that is on (opt-outs always), one of
+ * open threads, and bulk inserts of threads, messages and their first timeline step. Each
+ * request gets its own outcome: its message (the earlier one for a repeated idempotency key)
+ * or the recipient rule's refusal (RECIPIENT_OPTED_OUT, CONSENT_REQUIRED, FREQUENCY_CAP), or
  * CONVERSATION_TAKEN_OVER (the assistant's send into a thread a person handles).
  */
 /** What intake uses of the services. */
@@ -104,21 +113,12 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
     }
   });
 
-  // 2. Opt-outs are checked in the same transaction that stores the message.
-  const blocked = new Set<string>();
-  for (const [phoneNumberId, sends] of groupBy(creators.map((i) => items[i]), (item) => item.phoneNumberId)) {
-    const rows = yield* tx.all<{ customerPhoneNumber: string }>(
-      `SELECT "customerPhoneNumber" FROM "OptOut" WHERE "phoneNumberId" = ? AND "optedOut" AND ${tx.inList('"customerPhoneNumber"')}`,
-      [phoneNumberId, tx.list(sends.map((item) => item.to))],
-    );
-    for (const row of rows) blocked.add(key(phoneNumberId, row.customerPhoneNumber));
-  }
-  for (const i of creators) {
-    const { phoneNumberId, from, to } = items[i];
-    if (blocked.has(key(phoneNumberId, to))) {
-      outcomes[i] = new SwitchboardError('RECIPIENT_OPTED_OUT', `${to} has opted out of messages from ${from}`, 'toPhoneNumber');
-    }
-  }
+  // 2. The recipient rules are checked in the same transaction that stores the message.
+  const refusals = yield* recipientRefusals(tx, creators.map((i) => items[i]), 'enforce');
+  creators.forEach((i, n) => {
+    const refused = refusals[n].find((r) => r.enforced);
+    if (refused) outcomes[i] = refusalError(refused);
+  });
   const pending = creators.filter((i) => outcomes[i] === undefined);
   if (pending.length === 0) return { messages: [], threads: [] };
 
@@ -140,6 +140,9 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
     open,
   );
   const threadOf = (item: Intake) => joined.get(threadKey(item.phoneNumberId, item.to))!.thread;
+  const opened = new Set([...joined].filter(([, j]) => j.created).map(([k]) => k));
+  // The opt-out footer goes on the first message of each thread opened here.
+  const opensThread = new Set(toStore.filter((i) => opened.delete(threadKey(items[i].phoneNumberId, items[i].to))));
 
   // 4. The messages and the first step of each timeline.
   const messages: Message[] = toStore.map((i) => {
@@ -159,6 +162,8 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
       status: item.status,
       segments: item.segments,
       encoding: item.encoding,
+      ...(item.optOutFooter && opensThread.has(i) && withOptOutFooter(item, item.optOutFooter)),
+      category: item.category,
       idempotencyKey: item.idempotencyKey,
       sendAt: item.sendAt,
       validUntil: item.validUntil,

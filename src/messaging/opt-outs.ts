@@ -1,10 +1,7 @@
-import type { Services } from '../services';
 import type { OptOut } from '../db/client';
 import type { SqlTx, Work } from '../db/sql';
 import { reviveDates } from '../db/rows';
 import { newId } from '../db/ids';
-import { notFound, SwitchboardError } from '../errors';
-import { invalidNumber } from '../assistants/phone-numbers';
 import { parseE164 } from './phone-number';
 
 /** Carrier keywords: the whole message, trimmed, any case. */
@@ -45,10 +42,6 @@ export function* upsertOptOut(tx: SqlTx, entry: OptOutEntry, at = new Date()): W
   return { ...reviveDates(row, ['createdAt', 'updatedAt']), optedOut: Boolean(row.optedOut) } as unknown as OptOut;
 }
 
-export function setOptOut(services: Services, entry: OptOutEntry): Promise<OptOut> {
-  return services.sql.transaction((tx) => upsertOptOut(tx, entry));
-}
-
 export interface OptOutFilter {
   phoneNumberId?: string;
   customerPhoneNumber?: string;
@@ -63,22 +56,4 @@ export function optOutWhere(organizationId: string, filter: OptOutFilter = {}) {
     ...(filter.customerPhoneNumber !== undefined && { customerPhoneNumber: parseE164(filter.customerPhoneNumber) ?? filter.customerPhoneNumber }),
     ...(filter.optedOut !== undefined && filter.optedOut !== null && { optedOut: filter.optedOut }),
   };
-}
-
-/**
- * Opts a customer out of (or back into) one of the organization's numbers by hand, keeping the
- * reason. The number must belong to the organization; the customer must be a valid E.164 number.
- */
-export async function setOptOutByHand(
-  services: Services,
-  organizationId: string,
-  input: { phoneNumberId: string; customerPhoneNumber: string; reason?: string | null; optedOut: boolean },
-) {
-  const customerPhoneNumber = parseE164(input.customerPhoneNumber);
-  if (!customerPhoneNumber) throw invalidNumber('customerPhoneNumber', input.customerPhoneNumber);
-  const reason = input.reason?.trim() || null;
-  if (reason && reason.length > 500) throw new SwitchboardError('INVALID_INPUT', 'reason must be at most 500 characters', 'reason');
-  const number = await services.db.phoneNumber.findFirst({ where: { id: input.phoneNumberId, organizationId }, select: { id: true } });
-  if (!number) throw notFound('Phone number');
-  return setOptOut(services, { organizationId, phoneNumberId: number.id, customerPhoneNumber, optedOut: input.optedOut, keyword: null, reason });
 }

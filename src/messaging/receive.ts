@@ -8,7 +8,8 @@ import { GroupCommit } from '../db/group-commit';
 import { groupBy, insertRows, newMessage, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { countSegments } from './segments';
-import { keywordOf, upsertOptOut } from './opt-outs';
+import { applyKeywords } from '../compliance/keywords';
+import { providerRefusal, recordConsent } from '../compliance/consent';
 import { providerNamed } from '../providers';
 import { announceStatusChanges, providerPayload, statusesBelow, statusIn } from './status';
 import { forwardPayload } from '../forwarding/payload';
@@ -53,12 +54,15 @@ export function createDeliveryStatuses(services: ReceiveServices): GroupCommit<{
  */
 async function receiveBatch(services: ReceiveServices, items: { event: Inbound; number: OurNumber }[]): Promise<Received[]> {
   const now = new Date();
-  const { outcomes, threads, forwarding } = await services.sql.transaction((tx) => storeInbound(tx, items, now));
+  const { outcomes, replies, threads, forwarding } = await services.sql.transaction((tx) => storeInbound(tx, items, now));
   const fresh = outcomes.filter((o) => !o.duplicate).map((o) => o.message);
   for (const message of fresh) {
     services.metrics.received.inc({ provider: message.provider });
     services.events.received(message);
   }
+  // Keyword replies (src/compliance/keywords.ts), stored QUEUED with their keyword message.
+  for (const reply of replies) services.events.statusChanged(reply);
+  if (replies.length) services.signals.emit('messagesQueued');
   for (const update of threads) services.events.conversationUpdated(update);
   if (forwarding) services.signals.emit('forwardsQueued');
   return outcomes;
@@ -68,7 +72,7 @@ function* storeInbound(
   tx: SqlTx,
   items: { event: Inbound; number: OurNumber }[],
   now: Date,
-): Work<{ outcomes: Received[]; threads: ConversationUpdate[]; forwarding: boolean }> {
+): Work<{ outcomes: Received[]; replies: Message[]; threads: ConversationUpdate[]; forwarding: boolean }> {
   const outcomes: (Received | undefined)[] = new Array(items.length);
   // 1. Messages stored before (a provider's retry), or earlier in this batch, in the organization
   //    whose number the webhook was for: another organization's message never answers for it.
@@ -163,26 +167,12 @@ function* storeInbound(
   );
   // The same message twice in one batch (a provider's quick retry): the first is stored.
   for (const i of copies) outcomes[i] = { message: outcomes[firstInBatch.get(idOf(items[i]))!]!.message, duplicate: true };
-  // Keywords in arrival order: a STOP then a START from the same customer leaves them opted in.
-  for (const message of messages) {
-    const keyword = keywordOf(message.body);
-    if (!keyword || keyword.kind === 'HELP') continue;
-    yield* upsertOptOut(
-      tx,
-      {
-        organizationId: message.organizationId,
-        phoneNumberId: message.phoneNumberId!,
-        customerPhoneNumber: message.from,
-        optedOut: keyword.kind === 'OPT_OUT',
-        keyword: keyword.keyword,
-        reason: `inbound ${keyword.keyword}`,
-      },
-      now,
-    );
-  }
+  // STOP / START / HELP: consent changes and keyword replies.
+  const replies = yield* applyKeywords(tx, fresh.map((i) => ({ message: outcomes[i]!.message, number: items[i].number })), now);
   yield* insertRows(tx, 'WebhookForward', forwards);
   return {
     outcomes: outcomes as Received[],
+    replies,
     threads: threadUpdates([...joined.values()], messages, () => ({})),
     forwarding: forwards.some((f) => f.state === 'PENDING'),
   };
@@ -226,13 +216,7 @@ async function applyStatusBatch(services: ReceiveServices, items: { event: Statu
       // The carrier refused because the customer opted out (Twilio 21610, Telnyx 40300…): later
       // sends from this number are refused here rather than by the provider.
       if ((event.status === 'FAILED' || event.status === 'UNDELIVERED') && providerNamed(event.provider).isOptOutRefusal(event.errorCode, event.errorMessage)) {
-        yield* upsertOptOut(tx, {
-          organizationId: message.organizationId,
-          phoneNumberId: number.id,
-          customerPhoneNumber: message.to,
-          optedOut: true,
-          reason: `${event.provider} ${event.providerStatus}: ${event.errorCode ?? 'opted out'}`,
-        }, now);
+        yield* recordConsent(tx, [providerRefusal(message, number.id, `${event.provider} ${event.providerStatus}: ${event.errorCode ?? 'opted out'}`, now)], now);
       }
       const status = event.status ?? message.status;
       const errorCode = event.errorCode ?? null;

@@ -2,7 +2,7 @@ import type { Services } from '../services';
 import type { Message } from '../db/client';
 import { SwitchboardError } from '../errors';
 import { invalidNumber } from '../assistants/phone-numbers';
-import { credentialFor } from '../assistants/credentials';
+import { quietHoursRefusal, recipientRules, refusalError, senderRefusals, MESSAGE_CATEGORIES, type MessageCategory, type Refusal } from '../compliance/rules';
 import { providerNamed } from '../providers';
 import type { ProviderDescriptor } from '../providers/types';
 import { parseE164 } from './phone-number';
@@ -26,11 +26,15 @@ export interface SendRequest {
   validityPeriodSeconds?: number | null;
   /** Send even into a thread a person has taken over (the assistant's own sends are refused there otherwise). */
   force?: boolean | null;
+  category?: MessageCategory | null;
+  /** Outside the recipient's sending window: refuse (QUIET_HOURS, the default) or schedule for when it opens. */
+  outsideQuietHours?: 'REFUSE' | 'SCHEDULE' | null;
 }
 
 /**
  * Accepts an outbound SMS or MMS: validates it, picks the provider from the sending number,
- * checks credentials and opt-outs, and stores it QUEUED (or SCHEDULED) in its conversation.
+ * runs the compliance rules (src/compliance/rules.ts: the sender's here, quiet hours here, the
+ * recipient's in the intake) and stores it QUEUED (or SCHEDULED) in its conversation.
  * The provider is called later by the send queue; the message is safe once this returns.
  */
 export async function sendMessage(services: Services, organizationId: string, request: SendRequest, sentBy: MessageSender | null = null): Promise<Message> {
@@ -46,29 +50,33 @@ export async function sendMessage(services: Services, organizationId: string, re
   const body = request.message ?? '';
   checkBody(body, isMms);
   const mediaUrls = isMms ? checkMedia(request.mediaUrls!) : [];
-  const sendAt = checkSendAt(request.sendAt);
-  const validUntil = validityDeadline(request.validityPeriodSeconds, sendAt);
+  let sendAt = checkSendAt(request.sendAt);
+  const category = checkCategory(request.category);
 
-  const sender = await services.senders.find(organizationId, from);
-  if (!sender) throw new SwitchboardError('NUMBER_NOT_FOUND', `No phone number ${from} in this organization`, 'fromPhoneNumber');
-  if (!sender.assistant) throw new SwitchboardError('NO_ASSISTANT', `${from} is not assigned to an assistant`, 'fromPhoneNumber');
-  const provider = providerNamed(sender.provider);
-  if (!credentialFor(sender.assistant, provider.name)) {
-    throw new SwitchboardError(
-      'PROVIDER_NOT_CONFIGURED',
-      `${from} is a ${provider.name} number but its assistant has no ${provider.credentials.inputField}`,
-      'fromPhoneNumber',
-    );
-  }
-  checkProviderLimits(provider, body, mediaUrls);
+  const sender = await findSender(services, organizationId, from);
+  // A request repeated with its idempotency key after a rule was switched on (or its window
+  // closed) answers with the message the first one stored, like any repeat.
+  const refuse = async (refusal: Refusal) => {
+    const earlier = idempotencyKey && (await services.db.message.findFirst({ where: { organizationId, idempotencyKey } }));
+    if (earlier) return earlier;
+    throw refusalError(refusal);
+  };
+  const refused = senderRefusals(sender, 'enforce').find((r) => r.enforced);
+  if (refused) return refuse(refused);
+  const assistant = sender.assistant!;
+  checkProviderLimits(providerNamed(sender.provider), body, mediaUrls);
+  const quiet = quietHoursRefusal(sender, to, category, sendAt ?? new Date());
+  if (quiet && request.outsideQuietHours === 'SCHEDULE') sendAt = quiet.nextAllowedAt;
+  else if (quiet) return refuse(quiet);
+  const validUntil = validityDeadline(request.validityPeriodSeconds, sendAt);
 
   const { encoding, segments } = countSegments(body);
   // Stored with other sends arriving at the same moment, in one transaction that also checks
-  // the idempotency key and the recipient's opt-out (src/messaging/intake.ts).
+  // the idempotency key and the recipient rules (src/messaging/intake.ts).
   return services.intake.add({
     organizationId,
     phoneNumberId: sender.id,
-    assistantId: sender.assistant.id,
+    assistantId: assistant.id,
     provider: sender.provider,
     from,
     to,
@@ -82,7 +90,27 @@ export async function sendMessage(services: Services, organizationId: string, re
     validUntil,
     sentBy,
     force: request.force ?? false,
+    category,
+    at: sendAt ?? new Date(),
+    rules: recipientRules(sender, category),
+    optOutFooter: assistant.optOutFooter,
   });
+}
+
+/** The organization's number `from` (E.164), with its assistant and the organization's switches. */
+export async function findSender(services: Services, organizationId: string, from: string) {
+  const sender = await services.senders.find(organizationId, from);
+  if (!sender) throw new SwitchboardError('NUMBER_NOT_FOUND', `No phone number ${from} in this organization`, 'fromPhoneNumber');
+  return sender;
+}
+
+/** COMPLIANCE is Switchboard's own (keyword replies); callers choose among the others. */
+export function checkCategory(category: MessageCategory | null | undefined): MessageCategory | null {
+  if (category === null || category === undefined) return null;
+  if (!MESSAGE_CATEGORIES.includes(category) || category === 'COMPLIANCE') {
+    throw new SwitchboardError('INVALID_INPUT', 'category must be TRANSACTIONAL, MARKETING or CONVERSATIONAL', 'category');
+  }
+  return category;
 }
 
 export async function cancelMessage(services: Services, organizationId: string, id: string): Promise<Message> {

@@ -1,4 +1,5 @@
 import type { MessageStatus } from '../db/client.js';
+import type { RegistrationAdapter } from './registration-types.js';
 
 /**
  * What a provider is to Switchboard: one ProviderDescriptor (at the end of this file) that owns
@@ -187,5 +188,5 @@ export interface ProviderDescriptor<C = unknown> {
   normalizeWebhook(request: WebhookRequest, kind: WebhookKind): NormalizedEvent[];
   mapStatus(providerStatus: string): MessageStatus | null;
   /** Carrier sender registration (10DLC, toll-free verification) through this provider, where it has one. */
-  registration?: unknown;
+  registration?: RegistrationAdapter<C>;
 }

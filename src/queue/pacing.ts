@@ -7,7 +7,7 @@ import type { ProviderName } from '../providers/types';
  * its rate, and every instance shares that budget: the next free dispatch slot of each number
  * lives in the database (`PhoneNumber.nextSlotAt`) and claims reserve slots from it atomically.
  */
-const NORTH_AMERICAN_TOLL_FREE = /^\+1(800|833|844|855|866|877|888)\d{7}$/;
+export const NORTH_AMERICAN_TOLL_FREE = /^\+1(800|833|844|855|866|877|888)\d{7}$/;
 
 /** The dispatch rate of a number that has no `messagesPerSecond` of its own. */
 export function defaultMessagesPerSecond(phoneNumber: string, _provider: ProviderName, override: number | null): number {

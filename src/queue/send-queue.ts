@@ -6,7 +6,7 @@ import { credentialFor, openWithSecrets } from '../assistants/credentials';
 import { withoutSecrets } from '../providers/http-failure';
 import { recordQueueSteps, type QueueStep } from '../messaging/status';
 import { GroupCommit } from '../db/group-commit';
-import { setOptOut } from '../messaging/opt-outs';
+import { providerRefusal, recordConsent } from '../compliance/consent';
 import { claimDueMessages, expire, expireOverdueMessages, holdSender, LeaseKeeper, markHandedOver, releaseExpiredLeases, reserveSlotNow, type ClaimedMessage, type Sender } from './claim';
 import { InFlightReconciler } from './reconcile';
 import { effectiveRate } from './pacing';
@@ -112,13 +112,8 @@ export class SendQueue extends Worker<ClaimedMessage> {
         return;
       }
       if (result.recipientOptedOut && sender) {
-        await setOptOut(services, {
-          organizationId: message.organizationId,
-          phoneNumberId: sender.id,
-          customerPhoneNumber: message.to,
-          optedOut: true,
-          reason: `${message.provider} refused: ${result.errorCode}`,
-        });
+        const refusal = providerRefusal(message, sender.id, `${message.provider} refused: ${result.errorCode}`, new Date());
+        await services.sql.transaction((tx) => recordConsent(tx, [refusal]));
       }
       if (retrying) {
         if (result.retryAfterMs) await holdSender(services, sender.id, new Date(Date.now() + result.retryAfterMs));

@@ -15,7 +15,9 @@
  *
  * and lists what it accepted as Twilio does (GET /2010-04-01/Accounts/{AccountSid}/Messages.json
  * with To, From, DateSent / DateSent> / DateSent<, PageSize, Page: newest first, Twilio's paging
- * fields), so that a client can ask whether a message it sent was taken.
+ * fields), so that a client can ask whether a message it sent was taken; and the sender
+ * registration APIs (10DLC brands, campaigns, number links; toll-free
+ * verification) of all three, in registration.ts.
  *
  * Failures are injected per recipient (`failFor`) or for everything (`setOutage`), with each
  * provider's own error bodies. Every request is recorded with its outcome, refused ones too.
@@ -30,6 +32,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { countSegments } from '../../src/messaging/segments.js';
 import { withPlus } from '../../src/messaging/phone-number.js';
+import { createRegistrationFake, registrationProviderOf, type RegistrationFake } from './registration.js';
 
 export type FakeProvider = 'twilio' | 'telnyx' | 'vonage';
 
@@ -98,9 +101,11 @@ export interface FakeProviders {
    */
   ownNumbers(provider: FakeProvider, account: string, numbers: string[]): void;
   setLatency(ms: number): void;
+  /** The sender registration APIs (10DLC brands and campaigns, toll-free verification): see registration.ts. */
+  readonly registration: RegistrationFake;
   /** Twilio messages the fake accepted (what its list endpoint answers from), oldest first. */
   readonly twilioMessages: readonly TwilioMessageResource[];
-  /** Forgets recorded requests, accepted messages, injected failures, outage, latency and owned numbers. */
+  /** Forgets recorded requests, accepted messages, injected failures, outage, latency, owned numbers and registrations. */
   clear(): void;
   close(): Promise<void>;
 }
@@ -131,6 +136,13 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
   let requestCount = 0;
   let outage = false;
   let latencyMs = options.latencyMs ?? 0;
+  const registration = createRegistrationFake({
+    send,
+    twilioError,
+    telnyxError,
+    vonageProblem,
+    twilioNumberBySid: (accountSid, sid) => [...(owned.get(`twilio ${accountSid}`) ?? [])].find((n) => twilioNumberSid(n) === sid) ?? null,
+  });
 
   const server = createServer((req, res) => {
     readBody(req).then(
@@ -152,6 +164,7 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
   function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
     const path = (req.url ?? '/').split('?')[0];
     if (path.startsWith('/__fake/')) return handleControl(req, res, path, raw);
+    if (registration.handles(path)) return answerRegistration(req, res, path, raw);
 
     const listing = numberListOf(req.method ?? 'GET', path);
     if (listing) return answerNumberList(req, res, listing, path);
@@ -211,6 +224,23 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
     } else {
       send(res, answer.httpStatus, answer.body, answer.headers);
     }
+  }
+
+  /** The registration APIs: recorded like every request, answered by registration.ts (outage applies). */
+  function answerRegistration(req: IncomingMessage, res: ServerResponse, path: string, raw: string): void {
+    requestCount++;
+    const provider = registrationProviderOf(path);
+    const method = req.method ?? 'GET';
+    const body = method === 'GET' ? Object.fromEntries(new URL(req.url ?? '/', 'http://fake').searchParams) : parseBody(req.headers['content-type'], raw);
+    const auth = decodeAuth(req.headers.authorization);
+    const record: RecordedRequest = { provider, method, path, headers: req.headers, auth, body, to: null, outcome: { httpStatus: 0 }, receivedAt: Date.now() };
+    if (recordRequests) requests.push(record);
+    if (outage) {
+      const answer = serverError(provider);
+      record.outcome = { httpStatus: answer.httpStatus, failure: 'outage' };
+      return send(res, answer.httpStatus, answer.body, answer.headers);
+    }
+    record.outcome.httpStatus = registration.handle(res, { provider, method, path, body, auth });
   }
 
   /** A provider's list of the account's own numbers, filtered as each API filters it. */
@@ -329,6 +359,7 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
   const fake: FakeProviders = {
     baseUrls: { twilio: origin, telnyx: `${origin}/v2`, vonage: origin },
     requests,
+    registration,
     twilioMessages,
     get requestCount() {
       return requestCount;
@@ -359,6 +390,7 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
       requestCount = 0;
       rules.clear();
       owned.clear();
+      registration.clear();
       outage = false;
       latencyMs = options.latencyMs ?? 0;
     },
@@ -428,7 +460,7 @@ function numberList(route: Route, query: URLSearchParams, numbers: string[]): Re
             capabilities: { mms: true, sms: true, voice: true, fax: false },
             friendly_name: phoneNumber,
             phone_number: phoneNumber,
-            sid: `PN${digits(phoneNumber).padEnd(32, '0').slice(0, 32)}`,
+            sid: twilioNumberSid(phoneNumber),
             status: 'in-use',
             uri: `/2010-04-01/Accounts/${route.accountSid}/IncomingPhoneNumbers/PN${digits(phoneNumber)}.json`,
           })),
@@ -476,6 +508,11 @@ function numberList(route: Route, query: URLSearchParams, numbers: string[]): Re
       return { httpStatus: 200, body };
     }
   }
+}
+
+/** The PN… sid the fake gives one of a Twilio account's numbers. */
+function twilioNumberSid(phoneNumber: string): string {
+  return `PN${phoneNumber.replace(/\D/g, '').padEnd(32, '0').slice(0, 32)}`;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

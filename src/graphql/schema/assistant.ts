@@ -7,6 +7,7 @@ import { providerConfigFields, providerConfigs } from './provider-configs';
 import { addPhoneNumber, assignPhoneNumber, updatePhoneNumber } from '../../assistants/phone-numbers';
 import { ProviderEnum } from './enums';
 import { webhookEventsOf } from '../../forwarding/events';
+import { ASSISTANT_COMPLIANCE_SELECT, AssistantComplianceInput, AssistantComplianceType } from './compliance';
 import { effectiveRate } from '../../queue/pacing';
 import { senderQueue, type SenderQueue } from '../../queue/sender-queue';
 
@@ -39,6 +40,7 @@ export const AssistantNode = builder.prismaNode('Assistant', {
       resolve: (assistant) => webhookEventsOf(assistant),
     }),
     phoneNumbers: t.relation('phoneNumbers', { query: { orderBy: { createdAt: 'asc' } } }),
+    compliance: t.field({ type: AssistantComplianceType, select: ASSISTANT_COMPLIANCE_SELECT, resolve: (assistant) => assistant }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -79,6 +81,9 @@ export const PhoneNumberNode = builder.prismaNode('PhoneNumber', {
       nullable: true,
       description: "When the provider confirmed that the assistant's account owns this number; null when it was added without the check (VERIFY_NUMBER_OWNERSHIP=false).",
     }),
+    providerAnswersKeywords: t.exposeBoolean('providerAnswersKeywords', {
+      description: "The provider answers STOP, START and HELP itself, so the assistant's keyword replies are not sent from this number.",
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
@@ -99,6 +104,7 @@ const UpdateAssistantInput = builder.inputType('UpdateAssistantInput', {
     smsWebhookUrl: t.string({ description: 'Where inbound messages are forwarded: https (http only for localhost outside production).' }),
     webhookEvents: t.field({ type: [WebhookEventKindEnum], description: 'The events POSTed to smsWebhookUrl.' }),
     ...providerConfigFields(t),
+    compliance: t.field({ type: AssistantComplianceInput }),
   }),
 });
 
@@ -129,7 +135,7 @@ const AddPhoneNumberInput = builder.inputType('AddPhoneNumberInput', {
   }),
 });
 const UpdatePhoneNumberInput = builder.inputType('UpdatePhoneNumberInput', {
-  fields: (t) => ({ id: t.id({ required: true }), messagesPerSecond: t.float() }),
+  fields: (t) => ({ id: t.id({ required: true }), messagesPerSecond: t.float(), providerAnswersKeywords: t.boolean() }),
 });
 const AssignPhoneNumberInput = builder.inputType('AssignPhoneNumberInput', {
   fields: (t) => ({ phoneNumberId: t.id({ required: true }), assistantId: t.id({ required: true }) }),

@@ -18,5 +18,6 @@ builder.objectType(SwitchboardError, {
   isTypeOf: (value) => value instanceof SwitchboardError,
   fields: (t) => ({
     field: t.exposeString('field', { nullable: true, description: 'The input field at fault, where there is one.' }),
+    nextAllowedAt: t.expose('nextAllowedAt', { type: 'DateTime', nullable: true, description: "QUIET_HOURS: when the recipient's sending window next opens." }),
   }),
 });

@@ -9,8 +9,10 @@ import './message';
 import './conversation';
 import './subscriptions';
 import './opt-out';
+import './compliance';
 import './forwarding';
 import './export';
+import './registration';
 
 /**
  * Every root field must say who may call it (authScopes): a new query, mutation or

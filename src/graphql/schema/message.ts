@@ -11,6 +11,8 @@ import { messagePageWhere } from '../../messaging/delivery-log';
 import type { MessageFilter } from '../../messaging/message-filter';
 import { messageSeries, messageStats, type StatsBucket } from '../../messaging/stats';
 import { DirectionEnum, EncodingEnum, MessageStatusEnum, ProviderEnum } from './enums';
+import { MessageCategoryEnum, OutsideQuietHoursEnum } from './compliance';
+import type { MessageCategory } from '../../compliance/rules';
 
 export const MessageEventType = builder.prismaObject('MessageEvent', {
   description: "One step in a message's delivery timeline.",
@@ -73,6 +75,13 @@ export const MessageNode = builder.prismaNode('Message', {
       resolve: (m) => (m.sentByKind ? { kind: m.sentByKind, agentId: m.sentByAgentId, apiKeyId: m.sentByApiKeyId } : null),
     }),
     readAt: t.expose('readAt', { type: 'DateTime', nullable: true, description: 'Inbound: when its thread was marked read (markConversationRead).' }),
+    category: t.field({
+      type: MessageCategoryEnum,
+      nullable: true,
+      description: 'As given to sendSms / sendMms; COMPLIANCE for keyword replies.',
+      select: { category: true },
+      resolve: (m) => m.category as MessageCategory | null,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -193,6 +202,8 @@ const SendSmsInput = builder.inputType('SendSmsInput', {
       description: 'If the message has not reached its provider this many seconds after sendAt (or now), it ends FAILED (VALIDITY_PERIOD_EXPIRED) instead of going out late. 1 to 259200.',
     }),
     force: t.boolean({ description: FORCE }),
+    category: t.field({ type: MessageCategoryEnum, description: 'TRANSACTIONAL may be exempt from quiet hours and the frequency cap; COMPLIANCE is refused.' }),
+    outsideQuietHours: t.field({ type: OutsideQuietHoursEnum, defaultValue: 'REFUSE' }),
   }),
 });
 const SendMmsInput = builder.inputType('SendMmsInput', {
@@ -205,6 +216,8 @@ const SendMmsInput = builder.inputType('SendMmsInput', {
     sendAt: t.field({ type: 'DateTime' }),
     validityPeriodSeconds: t.int(),
     force: t.boolean({ description: FORCE }),
+    category: t.field({ type: MessageCategoryEnum }),
+    outsideQuietHours: t.field({ type: OutsideQuietHoursEnum, defaultValue: 'REFUSE' }),
   }),
 });
 

@@ -1,7 +1,8 @@
 import { builder } from '../builder';
 import { decodeId, idOrNone } from '../ids';
 import type { OptOut } from '../../db/client';
-import { optOutWhere, setOptOutByHand } from '../../messaging/opt-outs';
+import { optOutWhere } from '../../messaging/opt-outs';
+import { setOptOutByHand } from '../../compliance/consent';
 
 export const OptOutNode = builder.prismaNode('OptOut', {
   id: { field: 'id' },

@@ -39,6 +39,13 @@ export const OrganizationNode = builder.prismaNode('Organization', {
       description:
         'For messages in flight at a crash: Twilio is asked first (a message it lists as taken ends SENT); otherwise, and for Telnyx and Vonage, this decides.',
     }),
+    requireOptIn: t.exposeBoolean('requireOptIn', {
+      description: 'Sends to customers without an opt-in are refused (CONSENT_REQUIRED), except replies within consentReplyWindowMinutes of their last message.',
+    }),
+    consentReplyWindowMinutes: t.exposeInt('consentReplyWindowMinutes'),
+    enforceRegistration: t.exposeBoolean('enforceRegistration', {
+      description: 'US and Canadian long codes and toll-free numbers send only once their registrationStatus is APPROVED (SENDER_NOT_REGISTERED).',
+    }),
     unreadConversations: t.int({
       description: 'Open (unarchived) threads with unread inbound messages.',
       resolve: (organization, _args, ctx) => unreadConversations(ctx.services, organization.id),
@@ -133,6 +140,9 @@ const RevokeApiKeyPayload = builder.objectRef<{ apiKey: ApiKey }>('RevokeApiKeyP
 const UpdateOrganizationSettingsInput = builder.inputType('UpdateOrganizationSettingsInput', {
   fields: (t) => ({
     inFlightPolicy: t.field({ type: InFlightPolicyEnum, required: false }),
+    requireOptIn: t.boolean({ required: false }),
+    consentReplyWindowMinutes: t.int({ required: false, description: '0 to 43200 (30 days); 1440 by default.' }),
+    enforceRegistration: t.boolean({ required: false }),
   }),
 });
 const UpdateOrganizationSettingsPayload = builder.objectRef<{ organization: Organization }>('UpdateOrganizationSettingsPayload').implement({
@@ -147,7 +157,12 @@ builder.mutationFields((t) => ({
     description: "Changes the API key's organization's settings; fields left out keep their value.",
     args: { input: t.arg({ type: UpdateOrganizationSettingsInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
-      organization: await updateOrganizationSettings(ctx.services, ctx.organizationId, { inFlightPolicy: input.inFlightPolicy ?? undefined }),
+      organization: await updateOrganizationSettings(ctx.services, ctx.organizationId, {
+        inFlightPolicy: input.inFlightPolicy ?? undefined,
+        requireOptIn: input.requireOptIn ?? undefined,
+        consentReplyWindowMinutes: input.consentReplyWindowMinutes ?? undefined,
+        enforceRegistration: input.enforceRegistration ?? undefined,
+      }),
     }),
   }),
   createOrganization: t.field({

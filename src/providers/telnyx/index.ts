@@ -1,5 +1,6 @@
 /** Telnyx: one JSON webhook route for inbound messages and statuses, signed with Ed25519. */
 import type { ProviderDescriptor } from '../types.js';
+import { telnyxRegistration } from './registration.js';
 import type { TelnyxCredentials } from './credentials.js';
 import { JSON_RECEIVED } from '../webhook-helpers.js';
 import { sendTelnyx } from './send.js';
@@ -35,4 +36,5 @@ export const telnyx: ProviderDescriptor<TelnyxCredentials> = {
   verifyWebhook,
   normalizeWebhook,
   mapStatus,
+  registration: telnyxRegistration,
 };

@@ -1,5 +1,6 @@
 /** Twilio: form-encoded webhooks signed with X-Twilio-Signature, answered with empty TwiML. */
 import type { ProviderDescriptor } from '../types.js';
+import { twilioRegistration } from './registration.js';
 import type { TwilioCredentials } from './credentials.js';
 import { sendTwilio } from './send.js';
 import { findTwilioSent } from './lookup.js';
@@ -36,4 +37,5 @@ export const twilio: ProviderDescriptor<TwilioCredentials> = {
   verifyWebhook,
   normalizeWebhook,
   mapStatus,
+  registration: twilioRegistration,
 };

@@ -1,5 +1,6 @@
 /** Vonage Messages API: JSON webhooks with an HS256 JWT bearer token; one media item per MMS. */
 import type { ProviderDescriptor } from '../types.js';
+import { vonageRegistration } from './registration.js';
 import type { VonageCredentials } from './credentials.js';
 import { JSON_RECEIVED } from '../webhook-helpers.js';
 import { sendVonage, VONAGE_LIMITS } from './send.js';
@@ -36,4 +37,5 @@ export const vonage: ProviderDescriptor<VonageCredentials> = {
   verifyWebhook,
   normalizeWebhook,
   mapStatus,
+  registration: vonageRegistration,
 };

@@ -9,7 +9,6 @@ import { withPlus } from '../../messaging/phone-number.js';
 import type { InboundMedia, NormalizedEvent, VerifyResult, WebhookRequest } from '../types.js';
 import type { VonageCredentials } from './credentials.js';
 import {
-  MalformedWebhookError,
   SIGNATURE_OK,
   bytesEqual,
   codeField,
