@@ -22,6 +22,7 @@ import { createDeliveryStatuses, createInbound } from './messaging/receive';
 import { releaseExpiredLeases } from './queue/claim';
 import { restSend } from './http/rest-send';
 import { handleExport, isExportPath } from './http/export';
+import { isConsolePath, serveConsole } from './http/console';
 import { BodyTooLarge, readBodyBytes, sendJson, sendText } from './http/io';
 import { handleProviderWebhook, WEBHOOK_ROUTES } from './webhooks/routes';
 import { Forwarder } from './webhooks/forwarder';
@@ -142,6 +143,7 @@ export async function buildApp(config: Config): Promise<App> {
       if (req.method !== 'POST') return sendText(res, 405, 'POST only');
       return handleProviderWebhook(services, path, req, res);
     }
+    if (isConsolePath(path)) return serveConsole(req, res, path);
     if (path === '/') {
       res.writeHead(302, { location: '/graphql' });
       return res.end();
