@@ -1,0 +1,307 @@
+/**
+ * The agent console (/console) in a real browser: Debian's headless Chromium driven by
+ * playwright-core, against the real server and the fake Twilio. An agent signs in with an
+ * agent key, sees the inbox, receives a customer's message posted to the provider webhook
+ * without reloading, takes over, replies (the counter shows segments and encoding as they
+ * type), and watches the reply turn Delivered, then a second one Failed with its reason, after
+ * the provider's status callbacks. A dropped socket shows the reconnect banner; what arrived
+ * meanwhile is loaded once it is back. It writes the screenshots in docs/ that README shows.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphql } from './gql';
+import { ok } from './support/client';
+import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
+import { closeRedis, messageDetails, post, sendAndWaitSent, signedInbound, signedStatus } from './support/inbound';
+import { eventually, startServer, type TestServer } from './support/server';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const DOCS = path.resolve('docs');
+
+const CreateAgent = graphql(`
+  mutation ConsoleE2eCreateAgent($input: CreateAgentInput!) {
+    createAgent(input: $input) {
+      ... on CreateAgentPayload { agent { id name } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const CreateAgentKey = graphql(`
+  mutation ConsoleE2eCreateApiKey($input: CreateApiKeyInput!) {
+    createApiKey(input: $input) {
+      ... on CreateApiKeyPayload { apiKey }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const AssignConversation = graphql(`
+  mutation ConsoleE2eAssign($input: AssignConversationInput!) {
+    assignConversation(input: $input) {
+      ... on AssignConversationPayload { conversation { id } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const MarkRead = graphql(`
+  mutation ConsoleE2eMarkRead($id: ID!) {
+    markConversationRead(id: $id) {
+      ... on MarkConversationReadPayload { conversation { id } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const ConversationOf = graphql(`
+  query ConsoleE2eConversationOf($customer: String!) {
+    conversations(first: 1, filter: { customerPhoneNumber: $customer }) {
+      edges { node { id unreadCount mode messages(last: 20) { edges { node { id body direction status } } } } }
+    }
+  }
+`);
+
+const CUSTOMERS = {
+  maya: '+14155553101',
+  jonah: '+14155553102',
+  priya: '+14155553103',
+  leo: '+14155553104',
+  ana: '+14155553105',
+};
+
+describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CHROMIUM}; apt-get install chromium)`, () => {
+  let server: TestServer;
+  let org: OrganizationFixture;
+  let agentKey: string;
+  let browser: Browser;
+  let page: Page;
+  let media: Server;
+  let photoUrl: string;
+  let from: string;
+  /** The page's WebSocket, routed through Playwright so the test can drop it. */
+  const sockets: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
+  let offline = false;
+
+  async function createAgent(name: string) {
+    const created = (await ok(org.request(CreateAgent, { input: { name } }))).createAgent;
+    if (!('agent' in created)) throw new Error(`createAgent: ${JSON.stringify(created)}`);
+    return created.agent;
+  }
+
+  async function inbound(customer: string, body: string, mediaUrl?: string) {
+    const webhook = signedInbound(server, org, 'twilio', { from: customer, body, media: mediaUrl ? [{ url: mediaUrl, contentType: 'image/png' }] : undefined });
+    expect((await post(server, webhook.path, webhook.signed)).status).toBe(200);
+    return eventually(async () => {
+      const thread = await conversationOf(customer);
+      return thread?.messages.edges.some((edge) => edge.node.body === body) ? thread : null;
+    });
+  }
+
+  async function conversationOf(customer: string) {
+    return (await ok(org.request(ConversationOf, { customer }))).conversations.edges[0]?.node ?? null;
+  }
+
+  /** The assistant's backend (a key with no agent) answers; the provider reports `status`. */
+  async function assistantReply(customer: string, body: string, status: string, error?: { code: string; message: string }) {
+    const sent = await sendAndWaitSent(org, from, customer, body);
+    const webhook = signedStatus(server, org, 'twilio', { providerMessageId: sent.providerMessageId, from, to: customer, status, errorCode: error?.code, errorMessage: error?.message });
+    expect((await post(server, webhook.path, webhook.signed)).status).toBeLessThan(300);
+    await eventually(async () => (await messageDetails(org, sent.id)).status !== 'SENT');
+  }
+
+  beforeAll(async () => {
+    // The page under test is the console as the sources are now, bundled as `npm start` bundles it.
+    execFileSync(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), 'scripts/build-console.ts', '--quiet'], { stdio: 'inherit' });
+    server = await startServer();
+    org = await createOrganizationFixture(server, { name: 'Northwind Outfitters' });
+    from = org.numbers.twilio.phoneNumber;
+    const dana = await createAgent('Dana Reyes');
+    const sam = await createAgent('Sam Okafor');
+    const key = (await ok(org.request(CreateAgentKey, { input: { name: 'Dana (console)', scopes: ['AGENT'], agentId: dana.id } }))).createApiKey;
+    if (!('apiKey' in key)) throw new Error(`createApiKey: ${JSON.stringify(key)}`);
+    agentKey = key.apiKey;
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    // A customer's photo for the MMS thumbnail, drawn by the browser and served from a local "media host".
+    const drawing = await browser.newPage({ viewport: { width: 320, height: 240 } });
+    await drawing.setContent(
+      `<body style="margin:0"><div style="width:320px;height:240px;background:linear-gradient(135deg,#1e3a5f,#3b6e8f 45%,#c9a66b);position:relative">
+       <div style="position:absolute;left:110px;top:40px;width:100px;height:160px;border-radius:18px 18px 8px 8px;background:#2d2d2d"></div>
+       <div style="position:absolute;left:157px;top:40px;width:6px;height:160px;background:#b8b8b8"></div></div></body>`,
+    );
+    const photo = await drawing.screenshot();
+    await drawing.close();
+    media = createServer((_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(photo));
+    await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
+    photoUrl = `http://127.0.0.1:${(media.address() as AddressInfo).port}/MM0001/photo.png`;
+
+    // An inbox with some history: read and unread threads, an assigned one, a failed reply.
+    await inbound(CUSTOMERS.ana, 'Hi, is the return label for order 4371 ready?');
+    await assistantReply(CUSTOMERS.ana, 'Here is your prepaid return label: https://nw.example/r/4371', 'undelivered', { code: '30003', message: 'Unreachable destination handset' });
+    const leo = await inbound(CUSTOMERS.leo, 'Got the boots today, they fit perfectly. Thanks!');
+    await assistantReply(CUSTOMERS.leo, 'Wonderful, enjoy them! 🥾', 'delivered');
+    await ok(org.request(MarkRead, { id: leo.id }));
+    const priya = await inbound(CUSTOMERS.priya, 'Can I change the delivery address for order 4398?');
+    await assistantReply(CUSTOMERS.priya, 'Sure, what is the new address?', 'delivered');
+    await inbound(CUSTOMERS.priya, '221 Pine St, Apt 4, San Francisco CA 94104');
+    await ok(org.request(AssignConversation, { input: { conversationId: priya.id, agentId: sam.id } }));
+    const maya = await inbound(CUSTOMERS.maya, 'Hi! Do you ship to Canada?');
+    await assistantReply(CUSTOMERS.maya, 'Yes! Orders to Canada arrive in 3 to 5 business days, duties included.', 'delivered');
+    await ok(org.request(MarkRead, { id: maya.id }));
+    await inbound(CUSTOMERS.jonah, 'The zipper on this jacket broke after a week 😞', photoUrl);
+
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+    await page.routeWebSocket(/\/graphql$/, (socket) => {
+      if (offline) return socket.close({ code: 1001, reason: 'offline' });
+      sockets.push({ page: socket, server: socket.connectToServer() });
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => (media ? media.close(resolve) : resolve(undefined)));
+    await server?.stop();
+    await closeRedis();
+  });
+
+  it('signs in with an agent key kept in the tab only, and lists the conversations', async () => {
+    await page.goto(`${server.url}/console`);
+    await page.getByLabel('API key').fill(agentKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.locator('.me').textContent()).toContain('Dana Reyes');
+    expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual([agentKey]);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+
+    const rows = page.locator('[data-testid=conversation-list] button.conversation');
+    await expect.poll(() => rows.count()).toBe(5);
+    const jonah = row(page, CUSTOMERS.jonah);
+    expect(await jonah.locator('.badge').textContent()).toBe('1');
+    expect(await jonah.locator('.preview').textContent()).toContain('zipper');
+    expect(await row(page, CUSTOMERS.priya).locator('.assignee').textContent()).toBe('Sam Okafor');
+    expect(await row(page, CUSTOMERS.leo).locator('.badge').count()).toBe(0);
+    // Newest activity first.
+    expect(await rows.first().getAttribute('data-conversation')).toBe(CUSTOMERS.jonah);
+  });
+
+  it('shows a customer message posted to the provider webhook without reloading', async () => {
+    await row(page, CUSTOMERS.maya).click();
+    await expect.poll(() => page.locator('[data-testid=thread] .bubble').count()).toBe(2);
+    const unreadBefore = await page.getByTestId('unread-conversations').textContent();
+
+    const text = 'My order #4417 still has not arrived and it has been two weeks. Can a person help?';
+    const webhook = signedInbound(server, org, 'twilio', { from: CUSTOMERS.maya, body: text });
+    expect((await post(server, webhook.path, webhook.signed)).status).toBe(200);
+
+    await expect.poll(() => page.locator('.bubble.in .body').last().textContent()).toBe(text);
+    await expect.poll(() => row(page, CUSTOMERS.maya).locator('.badge').textContent()).toBe('1');
+    expect(await page.locator('[data-testid=conversation-list] button.conversation').first().getAttribute('data-conversation')).toBe(CUSTOMERS.maya);
+    await expect.poll(() => page.getByTestId('unread-conversations').textContent()).not.toBe(unreadBefore);
+    await page.screenshot({ path: path.join(DOCS, 'console-inbox.png') });
+  });
+
+  it('takes over, replies with a live segment count, and the reply turns Delivered, then a failure shows its reason', async () => {
+    await page.getByRole('button', { name: 'Take over' }).first().click();
+    await expect.poll(() => page.locator('.thread-actions .pill').textContent()).toBe('Human');
+    expect((await conversationOf(CUSTOMERS.maya))?.mode).toBe('HUMAN');
+
+    const reply = page.getByLabel('Reply');
+    await reply.fill('Hi Maya, this is Dana.');
+    expect(await page.getByTestId('segment-counter').textContent()).toBe('1 segment · GSM-7 · 22 chars');
+    await reply.fill(`Hi Maya, this is Dana. I'm sorry about the wait! Order #4417 is held at customs in Toronto; I've asked our carrier to release it today and refunded the shipping. You'll get the tracking link by SMS.`);
+    expect(await page.getByTestId('segment-counter').textContent()).toBe('2 segments · GSM-7 · 198 chars');
+    await reply.press('End');
+    await reply.pressSequentially(' 🙏');
+    // The emoji makes it UCS-2: 201 UTF-16 units in parts of 67.
+    expect(await page.getByTestId('segment-counter').textContent()).toMatch(/^3 segments · UCS-2 · 201 chars/);
+    await reply.fill("Hi Maya, this is Dana. Sorry about the wait! Order #4417 was held at customs in Toronto; it's released and arrives tomorrow. I've refunded your shipping.");
+    await reply.press('Enter');
+
+    const bubble = page.locator('.bubble-row.out').last();
+    await expect.poll(() => bubble.locator('.body').textContent()).toContain('Order #4417 was held at customs');
+    expect(await bubble.locator('.bubble-meta').textContent()).toContain('Dana Reyes');
+    const id = (await bubble.getAttribute('data-message-id'))!;
+    const sent = await eventually(async () => {
+      const message = await messageDetails(org, id);
+      return message.providerMessageId && message.status === 'SENT' ? message : null;
+    });
+    await expect.poll(() => bubble.getByTestId('message-status').textContent()).toBe('Sent');
+
+    const delivered = signedStatus(server, org, 'twilio', { providerMessageId: sent.providerMessageId!, from, to: CUSTOMERS.maya, status: 'delivered' });
+    expect((await post(server, delivered.path, delivered.signed)).status).toBeLessThan(300);
+    await expect.poll(() => bubble.getByTestId('message-status').textContent()).toBe('Delivered');
+
+    await page.getByRole('button', { name: 'Mark read' }).click();
+    await expect.poll(() => row(page, CUSTOMERS.maya).locator('.badge').count()).toBe(0);
+    await page.getByLabel('Assignee').selectOption({ label: 'Dana Reyes (me)' });
+    await expect.poll(() => row(page, CUSTOMERS.maya).locator('.assignee').textContent()).toBe('Dana Reyes');
+
+    await reply.fill('Here is the tracking link: https://nw.example/t/4417');
+    await reply.press('Enter');
+    const second = page.locator('.bubble-row.out').last();
+    await expect.poll(() => second.locator('.body').textContent()).toContain('tracking link');
+    const secondId = (await second.getAttribute('data-message-id'))!;
+    const secondSent = await eventually(async () => {
+      const message = await messageDetails(org, secondId);
+      return message.providerMessageId && message.status === 'SENT' ? message : null;
+    });
+    const failed = signedStatus(server, org, 'twilio', {
+      providerMessageId: secondSent.providerMessageId!,
+      from,
+      to: CUSTOMERS.maya,
+      status: 'failed',
+      errorCode: '30007',
+      errorMessage: 'Message filtered',
+    });
+    expect((await post(server, failed.path, failed.signed)).status).toBeLessThan(300);
+    await expect.poll(() => second.getByTestId('message-status').textContent()).toBe('Failed');
+    expect(await second.getByTestId('failure-reason').textContent()).toContain('30007');
+    await page.getByTestId('thread').screenshot({ path: path.join(DOCS, 'console-thread.png') });
+  });
+
+  it('finds messages by text and opens their thread', async () => {
+    await page.getByLabel('Search messages').fill('zipper');
+    await expect.poll(() => page.locator('[data-testid=search-results] .result-count').textContent()).toContain('1 message');
+    await page.locator('[data-testid=search-results] button.conversation').first().click();
+    await expect.poll(() => page.locator('.thread-title .customer').textContent()).toBe('+1 415 555 3102');
+    expect(await page.locator('.bubble.in img').getAttribute('src')).toBe(photoUrl);
+    await page.getByLabel('Search messages').fill('');
+  });
+
+  it('after a dropped socket, shows the reconnect banner and loads what arrived meanwhile', async () => {
+    await row(page, CUSTOMERS.priya).click();
+    await expect.poll(() => page.locator('.thread-title .customer').textContent()).toBe('+1 415 555 3103');
+    offline = true;
+    for (const socket of sockets.splice(0)) {
+      await socket.page.close({ code: 1001, reason: 'network dropped' });
+      await socket.server.close();
+    }
+    await expect.poll(() => page.getByTestId('reconnect-banner').count()).toBe(1);
+
+    // Sent while the console is offline: no live event reaches it.
+    await inbound(CUSTOMERS.priya, 'Actually, make that Apt 5, sorry!');
+    offline = false;
+    await expect.poll(() => page.getByTestId('reconnect-banner').count(), { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => page.locator('.bubble.in .body').last().textContent()).toBe('Actually, make that Apt 5, sorry!');
+    await expect.poll(() => row(page, CUSTOMERS.priya).locator('.badge').textContent()).toBe('2');
+  });
+});
+
+function row(page: Page, customer: string) {
+  return page.locator(`[data-testid=conversation-list] button[data-conversation="${customer}"]`);
+}
