@@ -155,7 +155,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
     await inbound(CUSTOMERS.ana, 'Hi, is the return label for order 4371 ready?');
     await assistantReply(CUSTOMERS.ana, 'Here is your prepaid return label: https://nw.example/r/4371', 'undelivered', { code: '30003', message: 'Unreachable destination handset' });
     const leo = await inbound(CUSTOMERS.leo, 'Got the boots today, they fit perfectly. Thanks!');
-    await assistantReply(CUSTOMERS.leo, 'Wonderful, enjoy them! 🥾', 'delivered');
+    await assistantReply(CUSTOMERS.leo, 'Wonderful, enjoy them!', 'delivered');
     await ok(org.request(MarkRead, { id: leo.id }));
     const priya = await inbound(CUSTOMERS.priya, 'Can I change the delivery address for order 4398?');
     await assistantReply(CUSTOMERS.priya, 'Sure, what is the new address?', 'delivered');
@@ -164,7 +164,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
     const maya = await inbound(CUSTOMERS.maya, 'Hi! Do you ship to Canada?');
     await assistantReply(CUSTOMERS.maya, 'Yes! Orders to Canada arrive in 3 to 5 business days, duties included.', 'delivered');
     await ok(org.request(MarkRead, { id: maya.id }));
-    await inbound(CUSTOMERS.jonah, 'The zipper on this jacket broke after a week 😞', photoUrl);
+    await inbound(CUSTOMERS.jonah, 'The zipper on this jacket broke after a week :(', photoUrl);
 
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
     await page.routeWebSocket(/\/graphql$/, (socket) => {
@@ -178,6 +178,23 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
     await new Promise((resolve) => (media ? media.close(resolve) : resolve(undefined)));
     await server?.stop();
     await closeRedis();
+  });
+
+  it('is served from the bundle: the page revalidated, hashed assets cached for good, nothing else reachable', async () => {
+    const index = await fetch(`${server.url}/console`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await index.text();
+    const script = /src="(\/console\/assets\/main-[A-Z0-9]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(server.url + script);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    for (const outside of ['/console/assets/..%2F..%2Fpackage.json', '/console/assets/%2e%2e/index.html', '/console/assets/nothing.js']) {
+      expect((await fetch(server.url + outside)).status).toBe(404);
+    }
   });
 
   it('signs in with an agent key kept in the tab only, and lists the conversations', async () => {

@@ -39,10 +39,8 @@ export function Console() {
 
   const signOut = useCallback(() => {
     sessionStorage.removeItem(KEY_STORAGE);
-    setSession((current) => {
-      current?.api.close();
-      return null;
-    });
+    // Unmounting the inbox closes its socket.
+    setSession(null);
   }, []);
 
   useEffect(() => {
@@ -120,6 +118,16 @@ function Inbox({ api, viewer, onSignOut }: { api: ConsoleApi; viewer: Viewer; on
     });
   }, []);
 
+  /** The organization's count of unread threads, read again at most once a second however busy the inbox. */
+  const unreadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const refreshUnread = useCallback(() => {
+    if (unreadTimer.current) return;
+    unreadTimer.current = setTimeout(() => {
+      unreadTimer.current = null;
+      api.request(ops.Viewer).then(({ viewer }) => setUnreadConversations(viewer.organization.unreadConversations), report);
+    }, 1_000);
+  }, [api, report]);
+
   useEffect(() => {
     api.connect({
       onConnection: (connected) => setConnection(connected ? 'live' : 'reconnecting'),
@@ -133,20 +141,18 @@ function Inbox({ api, viewer, onSignOut }: { api: ConsoleApi; viewer: Viewer; on
     const stops = [
       api.subscribe(ops.ConversationUpdated, {}, ({ conversationUpdated }) => {
         upsertConversation(conversationUpdated.conversation);
-        if (['CREATED', 'MESSAGE', 'READ'].includes(conversationUpdated.change)) {
-          api.request(ops.Viewer).then(({ viewer }) => setUnreadConversations(viewer.organization.unreadConversations), report);
-        }
+        if (['CREATED', 'MESSAGE', 'READ', 'ARCHIVED'].includes(conversationUpdated.change)) refreshUnread();
       }),
       api.subscribe(ops.MessageReceived, {}, ({ messageReceived }) => upsertMessage(messageReceived)),
       api.subscribe(ops.MessageStatusChanged, {}, ({ messageStatusChanged }) => upsertMessage(messageStatusChanged)),
     ];
-    loadList().catch(report);
     api.request(ops.Agents).then(({ agents }) => setAgents(agents.edges.map((edge) => edge.node)), report);
     return () => {
       for (const stop of stops) stop();
       api.close();
+      if (unreadTimer.current) clearTimeout(unreadTimer.current);
     };
-  }, [api, loadList, loadThread, upsertConversation, upsertMessage, report, onSignOut]);
+  }, [api, loadList, loadThread, upsertConversation, upsertMessage, refreshUnread, report, onSignOut]);
 
   useEffect(() => {
     loadList().catch(report);
@@ -212,7 +218,7 @@ function Inbox({ api, viewer, onSignOut }: { api: ConsoleApi; viewer: Viewer; on
         </div>
         <div class="topbar-right">
           <span class={`live-dot ${connection}`} title={connection === 'live' ? 'Live' : 'Connecting'} />
-          <span class="unread-total" data-testid="unread-conversations">
+          <span class="unread-total" data-testid="unread-conversations" title="Conversations with unread messages">
             {unreadConversations} unread
           </span>
           <span class="me">

@@ -10,7 +10,7 @@ export function formatNumber(e164: string): string {
 /** Today: 14:05; this week: Mon; earlier: Dec 3. */
 export function shortTime(iso: string, now = new Date()): string {
   const at = new Date(iso);
-  if (at.toDateString() === now.toDateString()) return at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  if (at.toDateString() === now.toDateString()) return at.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
   if (now.getTime() - at.getTime() < 6 * 86_400_000) return at.toLocaleDateString([], { weekday: 'short' });
   return at.toLocaleDateString([], { month: 'short', day: 'numeric' });
 }
@@ -47,7 +47,8 @@ export function senderLabel(message: Pick<ConsoleMessageFragment, 'sentBy'>): st
 
 /** A stable hue per number, for avatars. */
 export function hueOf(text: string): number {
-  let hash = 0;
-  for (const ch of text) hash = (hash * 31 + ch.charCodeAt(0)) | 0;
-  return Math.abs(hash) % 360;
+  let hash = 2166136261;
+  for (const ch of text) hash = Math.imul(hash ^ ch.charCodeAt(0), 16777619);
+  // Golden-angle steps spread neighbouring numbers across the wheel.
+  return Math.round(((hash >>> 0) % 97) * 137.508) % 360;
 }

@@ -112,7 +112,7 @@ function Bubble({ message, dayBreak }: { message: ConsoleMessageFragment; dayBre
         <div class={`bubble ${outbound ? 'out' : 'in'}${outbound && failed(message.status) ? ' failed' : ''}`} title={fullTime(message.createdAt)}>
           {message.mediaUrls.length > 0 && (
             <div class="media">
-              {message.mediaUrls.map((url) => (
+              {message.mediaUrls.filter(isWebUrl).map((url) => (
                 <a href={url} target="_blank" rel="noreferrer noopener">
                   <img src={url} alt="Attached image" loading="lazy" />
                 </a>
@@ -195,6 +195,11 @@ function Composer({ onSend }: { onSend(text: string): Promise<boolean> }) {
       </div>
     </form>
   );
+}
+
+/** Media URLs come from providers' webhooks: only http(s) ones become links and images. */
+function isWebUrl(url: string): boolean {
+  return /^https?:\/\//i.test(url);
 }
 
 function sameDay(a: string, b: string): boolean {
