@@ -11,7 +11,7 @@ import { createLogger } from './logger';
 import { Metrics } from './observability/metrics';
 import type { Services } from './services';
 import { schema } from './graphql/schema';
-import type { Context } from './graphql/context';
+import { contextFor, type Context } from './graphql/context';
 import { API_KEY_TTL_MS, authenticate, createOrganization } from './tenancy/api-keys';
 import { ExpiringCache } from './expiring-cache';
 import { SEARCH_PLAN_ENTRIES, SEARCH_PLAN_TTL_MS } from './messaging/delivery-log';
@@ -27,6 +27,7 @@ import { BodyTooLarge, readBodyBytes, sendJson, sendText } from './http/io';
 import { handleProviderWebhook, WEBHOOK_ROUTES } from './webhooks/routes';
 import { Forwarder } from './webhooks/forwarder';
 import { startTallyCompaction } from './messaging/stats';
+import { startHandBackSweep } from './console/takeover';
 import { queryLimitPlugins } from './graphql/limits';
 import { createRateLimiter } from './security/rate-limit';
 import type { Caller } from './tenancy/api-keys';
@@ -113,10 +114,8 @@ export async function buildApp(config: Config): Promise<App> {
       error: (...args) => log.error(args.map(String).join(' ')),
     },
     // route() has authenticated the request already (for its rate limit); GET requests too.
-    context: async ({ request, caller }) => ({
-      services,
-      caller: caller !== undefined ? caller : await authenticate(services, request.headers.get('authorization')),
-    }),
+    context: async ({ request, caller }) =>
+      contextFor(services, caller !== undefined ? caller : await authenticate(services, request.headers.get('authorization'))),
   });
 
   const server: Server = createServer((req, res) => {
@@ -185,6 +184,7 @@ export async function buildApp(config: Config): Promise<App> {
   const live = createLiveServer(server, services, yoga);
 
   let tallyCompaction: ReturnType<typeof startTallyCompaction> | null = null;
+  let handBackSweep: ReturnType<typeof startHandBackSweep> | null = null;
   const app: App = {
     services,
     url: '',
@@ -205,6 +205,7 @@ export async function buildApp(config: Config): Promise<App> {
       await forwarder.start();
       live.start();
       tallyCompaction = startTallyCompaction(services, (error) => services.log.warn({ err: error }, 'message tallies: compaction failed'));
+      handBackSweep = startHandBackSweep(services, config.handBackSweepMs, (error) => services.log.warn({ err: error }, 'automatic hand-back failed'));
     },
     async stop() {
       // Stop taking work, let provider calls under way finish, then close sockets and the database.
@@ -214,6 +215,7 @@ export async function buildApp(config: Config): Promise<App> {
       await sendQueue.stop();
       await forwarder.stop();
       await tallyCompaction?.stop();
+      await handBackSweep?.stop();
       server.closeAllConnections();
       await closed;
       await events.close();

@@ -31,6 +31,8 @@ export interface Config {
   queue: QueueConfig;
   forwarding: ForwardingConfig;
   limits: LimitsConfig;
+  /** HAND_BACK_SWEEP_MS: how often threads past their handBackAt are handed back to their assistant. */
+  handBackSweepMs: number;
 }
 
 /** What one API key, one connection and one request may take from the server. */
@@ -122,6 +124,7 @@ export function loadConfig(env: Env = process.env): Config {
       giveUpAfterMs: integer(env.FORWARD_GIVE_UP_AFTER_MS, 48 * 3600_000, 'FORWARD_GIVE_UP_AFTER_MS'),
       timeoutMs: integer(env.FORWARD_TIMEOUT_MS, 10_000, 'FORWARD_TIMEOUT_MS'),
     },
+    handBackSweepMs: atLeast(env.HAND_BACK_SWEEP_MS, 15_000, 50, 'HAND_BACK_SWEEP_MS'),
     limits: {
       // High enough that no ordinary client (the send benchmark's ~1,000+/s from one key
       // included) meets it; low enough that one key's loop cannot monopolise an instance.

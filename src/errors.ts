@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'INVALID_STATE',
   'INVALID_INPUT',
+  'CONVERSATION_TAKEN_OVER',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

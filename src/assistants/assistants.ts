@@ -2,6 +2,7 @@ import type { Services } from '../services';
 import type { Assistant } from '../db/client';
 import { notFound, SwitchboardError } from '../errors';
 import { randomToken } from '../security/secrets';
+import { formatWebhookEvents } from '../webhooks/assistant-events';
 import { BlockedAddressError, checkUrlHost, ipLiteral, isLoopback } from '../security/outbound-policy';
 import type { CredentialsByProvider, ProviderName, TelnyxCredentials, TwilioCredentials, VonageCredentials } from '../providers/types';
 
@@ -11,6 +12,8 @@ export interface AssistantInput {
   twilioConfig?: TwilioCredentials | null;
   telnyxConfig?: TelnyxCredentials | null;
   vonageConfig?: VonageCredentials | null;
+  /** The event kinds POSTed to smsWebhookUrl; sms_received alone when left out at creation. */
+  webhookEvents?: readonly string[] | null;
 }
 
 const SEALED_COLUMN = {
@@ -30,6 +33,7 @@ export async function createAssistant(services: Services, organizationId: string
       name,
       smsWebhookUrl: checkWebhookUrl(services, input.smsWebhookUrl),
       webhookSecretSealed: services.secrets.seal(webhookSecret),
+      ...(input.webhookEvents && { webhookEvents: formatWebhookEvents(input.webhookEvents) }),
       ...sealedConfigs(services, input),
     },
   });
@@ -45,6 +49,7 @@ export async function updateAssistant(services: Services, organizationId: string
     data: {
       ...(input.name !== undefined && { name: requireName(input.name) }),
       ...(input.smsWebhookUrl !== undefined && { smsWebhookUrl: checkWebhookUrl(services, input.smsWebhookUrl) }),
+      ...(input.webhookEvents && { webhookEvents: formatWebhookEvents(input.webhookEvents) }),
       ...sealedConfigs(services, input),
     },
   });

@@ -1,8 +1,16 @@
-import type { Message } from './client';
+import type { Conversation, Message } from './client';
 import type { Row, SqlTx, Work } from './sql';
 
 /** Message's DateTime columns: a row read through src/db/sql.ts (or an event through Redis) carries them as text. */
 export const MESSAGE_DATE_FIELDS = ['createdAt', 'updatedAt', 'sendAt', 'validUntil', 'nextAttemptAt', 'leaseExpiresAt', 'handedOverAt', 'readAt'] as const satisfies readonly (keyof Message)[];
+
+/** Conversation's DateTime columns. */
+export const CONVERSATION_DATE_FIELDS = ['lastMessageAt', 'lastReadAt', 'takenOverAt', 'handBackAt', 'createdAt'] as const satisfies readonly (keyof Conversation)[];
+
+/** A Conversation row with its dates as Dates, whatever carried it. */
+export function reviveConversation(row: object): Conversation {
+  return reviveDates(row, CONVERSATION_DATE_FIELDS) as unknown as Conversation;
+}
 
 /** A row with the named DateTime columns as Dates (SQLite returns them as text, Redis carries them as JSON). */
 export function reviveDates(row: object, fields: readonly string[]): Row {
@@ -50,6 +58,9 @@ const UNSET = {
   leaseExpiresAt: null,
   handedOverAt: null,
   readAt: null,
+  sentByKind: null,
+  sentByAgentId: null,
+  sentByApiKeyId: null,
 } satisfies Partial<Message>;
 
 /** A new Message row with every column given (as the hot path inserts it and publishes it), the unset ones as they start. */

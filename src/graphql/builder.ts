@@ -3,16 +3,23 @@ import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type PrismaTypes from '../db/generated/sqlite/pothos-types';
 import { getDatamodel } from '../db/generated/sqlite/pothos-types';
 import { SwitchboardError } from '../errors';
-import type { Context } from './context';
+import { forbidden, unauthenticated, type Context } from './context';
+import { grants, type ApiKeyScope } from '../tenancy/scopes';
 
 const capitalize = (s: string) => s[0].toUpperCase() + s.slice(1);
 
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
+  /**
+   * operator: the ADMIN_TOKEN (createOrganization). key: an organization's API key whose scopes
+   * grant the one named (ADMIN grants everything, AGENT grants READ_ONLY).
+   */
+  AuthScopes: { operator: boolean; key: ApiKeyScope };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     ID: { Input: string; Output: string };
@@ -22,8 +29,23 @@ export const builder = new SchemaBuilder<{
   DefaultNodeNullability: false;
 }>({
   defaultFieldNullability: false,
-  // Errors before Prisma, as the plugin asks.
-  plugins: [ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  // Scopes first, so a refused field runs nothing; errors before Prisma, as that plugin asks.
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  scopeAuth: {
+    // Subscriptions are checked when they start, not on each event.
+    authorizeOnSubscribe: true,
+    authScopes: (ctx) => ({
+      operator: ctx.caller?.kind === 'admin',
+      key: (scope) => ctx.caller?.kind === 'organization' && grants(ctx.caller.scopes, scope),
+    }),
+    // A key outside its scopes: FORBIDDEN. No key (or the ADMIN_TOKEN where a key is needed): UNAUTHENTICATED.
+    unauthorizedError: (_parent, ctx, info) =>
+      ctx.caller?.kind === 'organization'
+        ? forbidden(`This API key's scopes (${ctx.caller.scopes.join(', ')}) do not allow ${info.parentType.name}.${info.fieldName}`)
+        : ctx.caller?.kind === 'admin' || info.fieldName !== 'createOrganization'
+          ? unauthenticated()
+          : unauthenticated('ADMIN_TOKEN is required: Authorization: Bearer <ADMIN_TOKEN>'),
+  },
   prisma: {
     client: (ctx) => ctx.services.db,
     dmmf: getDatamodel(),
@@ -36,6 +58,8 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     edgesFieldOptions: { nullable: { list: false, items: false } },
     nodeFieldOptions: { nullable: false },
+    nodeQueryOptions: { authScopes: { key: 'READ_ONLY' } },
+    nodesQueryOptions: { authScopes: { key: 'READ_ONLY' } },
   },
   errors: {
     defaultTypes: [SwitchboardError],

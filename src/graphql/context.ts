@@ -1,28 +1,35 @@
 import { GraphQLError } from 'graphql';
 import type { Services } from '../services';
-import type { Caller } from '../tenancy/api-keys';
+import type { Caller, KeyCaller } from '../tenancy/api-keys';
 
 export interface Context {
   services: Services;
   caller: Caller | null;
+  /**
+   * The calling key's organization: everything a key reads or writes is scoped to it. '' (which
+   * names no row) for callers without one; fields that need it require a key scope (authScopes),
+   * so they never run for such callers.
+   */
+  organizationId: string;
   /** Set when one execution serves several WebSocket subscribers (realtime/fan-out.ts): how many, now. */
   subscribers?: () => number;
+}
+
+/** The context of one request (or one WebSocket operation) for the caller its credentials named. */
+export function contextFor(services: Services, caller: Caller | null, extra: Partial<Context> = {}): Context {
+  return { services, caller, organizationId: caller?.kind === 'organization' ? caller.organizationId : '', ...extra };
 }
 
 export function unauthenticated(message = 'A valid API key is required: Authorization: Bearer <key>') {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
 
-/** The caller's organization; everything an API key touches is scoped to it. */
-export function organizationOf(context: Context): string {
-  if (context.caller?.kind !== 'organization') throw unauthenticated();
-  return context.caller.organizationId;
+export function forbidden(message: string) {
+  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
 }
 
-export function requireAdmin(context: Context) {
-  // No key, or one that names nothing: the same UNAUTHENTICATED as everywhere else.
-  if (!context.caller) throw unauthenticated('ADMIN_TOKEN is required: Authorization: Bearer <ADMIN_TOKEN>');
-  if (context.caller.kind !== 'admin') {
-    throw new GraphQLError('This mutation needs ADMIN_TOKEN', { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
-  }
+/** The calling key, for fields its scopes (authScopes) already require it on: who made a change. */
+export function keyCaller(context: Context): KeyCaller {
+  if (context.caller?.kind !== 'organization') throw unauthenticated();
+  return context.caller;
 }

@@ -3,7 +3,8 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Services } from '../services';
 import type { ErrorCode } from '../errors';
 import { SwitchboardError } from '../errors';
-import { authenticate } from '../tenancy/api-keys';
+import { authenticate, senderOf } from '../tenancy/api-keys';
+import { grants } from '../tenancy/scopes';
 import { sendMessage } from '../messaging/send';
 import { BodyTooLarge, failure, readBody, sendJson } from './io';
 
@@ -25,6 +26,9 @@ export async function restSend(services: Services, req: IncomingMessage, res: Se
   const caller = await authenticate(services, req.headers.authorization);
   if (caller?.kind !== 'organization') {
     return sendJson(res, 401, failure('UNAUTHENTICATED', 'A valid API key is required: Authorization: Bearer <key>'));
+  }
+  if (!grants(caller.scopes, 'AGENT')) {
+    return sendJson(res, 403, failure('FORBIDDEN', `This API key's scopes (${caller.scopes.join(', ')}) do not allow sending`));
   }
   const budget = await services.rateLimiter.take(caller.apiKeyId);
   if (!budget.allowed) {
@@ -62,7 +66,8 @@ export async function restSend(services: Services, req: IncomingMessage, res: Se
       message: stringField('message', false),
       mediaUrls: isMms ? (mediaUrls as string[]) : undefined,
       idempotencyKey: stringField('idempotency_key', false),
-    });
+      force: body.force === true,
+    }, senderOf(caller));
     return sendJson(res, 200, {
       success: true,
       message_id: encodeGlobalID('Message', message.id),

@@ -2,27 +2,20 @@ import type { Services } from '../services';
 import { Prisma } from '../db/client';
 import { notFound } from '../errors';
 
-export async function archiveConversation(services: Services, organizationId: string, id: string) {
-  const { count } = await services.db.conversation.updateMany({
-    where: { id, organizationId },
-    data: { archived: true, openThreadKey: null },
-  });
-  if (count === 0) throw notFound('Conversation');
-  return services.db.conversation.findUniqueOrThrow({ where: { id } });
-}
-
 /**
  * Marks every inbound message of the thread read: readAt on each unread one, the thread's
  * unreadCount back to 0 and lastReadAt now. The thread row is updated first, so an inbound
  * message stored at the same moment is either marked read here or counted after.
  */
 export async function markConversationRead(services: Services, organizationId: string, id: string, now = new Date()) {
-  return services.db.$transaction(async (tx) => {
+  const conversation = await services.db.$transaction(async (tx) => {
     const { count } = await tx.conversation.updateMany({ where: { id, organizationId }, data: { unreadCount: 0, lastReadAt: now } });
     if (count === 0) throw notFound('Conversation');
     await tx.message.updateMany({ where: { conversationId: id, direction: 'INBOUND', readAt: null }, data: { readAt: now } });
     return tx.conversation.findUniqueOrThrow({ where: { id } });
   });
+  services.events.conversationUpdated({ change: 'READ', conversation });
+  return conversation;
 }
 
 /**

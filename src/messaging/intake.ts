@@ -7,6 +7,13 @@ import { groupBy, insertRows, newMessage, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { GroupCommit } from '../db/group-commit';
 
+/** Who sends: the assistant's backend (a key with no agent) or an agent, through which key. */
+export interface MessageSender {
+  kind: 'ASSISTANT' | 'AGENT';
+  agentId: string | null;
+  apiKeyId: string | null;
+}
+
 /** An outbound message that passed validation, ready to be stored. */
 export interface Intake {
   organizationId: string;
@@ -23,6 +30,9 @@ export interface Intake {
   idempotencyKey: string | null;
   sendAt: Date | null;
   validUntil: Date | null;
+  sentBy: MessageSender | null;
+  /** Send even into a thread a person has taken over (otherwise CONVERSATION_TAKEN_OVER for the assistant's sends). */
+  force: boolean;
 }
 
 /**

@@ -6,6 +6,7 @@ import { configuredProviders } from '../assistants/assistants';
 import { parseE164 } from './phone-number';
 import { countSegments } from './segments';
 import { announceStatusChanges, moveMessages } from './status';
+import type { MessageSender } from './intake';
 
 export const MAX_BODY_CHARACTERS = 1600;
 export const MAX_MEDIA = 10;
@@ -23,6 +24,8 @@ export interface SendRequest {
   sendAt?: Date | null;
   /** Seconds after sendAt (or now) within which the message must reach its provider, else it ends FAILED. */
   validityPeriodSeconds?: number | null;
+  /** Send even into a thread a person has taken over (the assistant's own sends are refused there otherwise). */
+  force?: boolean | null;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface SendRequest {
  * checks credentials and opt-outs, and stores it QUEUED (or SCHEDULED) in its conversation.
  * The provider is called later by the send queue; the message is safe once this returns.
  */
-export async function sendMessage(services: Services, organizationId: string, request: SendRequest): Promise<Message> {
+export async function sendMessage(services: Services, organizationId: string, request: SendRequest, sentBy: MessageSender | null = null): Promise<Message> {
   const idempotencyKey = request.idempotencyKey?.trim() || null;
   if (idempotencyKey && idempotencyKey.length > 255) {
     throw new SwitchboardError('INVALID_INPUT', 'idempotencyKey must be at most 255 characters', 'idempotencyKey');
@@ -76,6 +79,8 @@ export async function sendMessage(services: Services, organizationId: string, re
     idempotencyKey,
     sendAt,
     validUntil,
+    sentBy,
+    force: request.force ?? false,
   });
 }
 

@@ -4,6 +4,7 @@ import { retrying } from '../db/errors';
 import type { Message, MessageStatus } from '../db/client';
 import type { SqlTx, Work } from '../db/sql';
 import { insertRows, reviveMessage } from '../db/rows';
+import { queueStatusEvents } from '../webhooks/assistant-events';
 
 /**
  * Where each status stands on a message's way. A status only ever moves to a higher rank
@@ -134,6 +135,10 @@ export function announceStatusChanges(services: Services, messages: readonly Mes
   for (const message of messages) {
     services.metrics.statusChanges.inc({ status: message.status, provider: message.provider });
     services.events.statusChanged(message);
+  }
+  // sms_status events for the assistants that asked for them, once the change is committed.
+  if (messages.length > 0) {
+    queueStatusEvents(services, messages).catch((error: unknown) => services.log.warn({ err: error }, 'queueing sms_status events failed'));
   }
 }
 

@@ -1,6 +1,6 @@
 import { subscribe, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { WebSocket } from 'ws';
-import type { Context } from '../graphql/context';
+import { contextFor, type Context } from '../graphql/context';
 import type { Services } from '../services';
 
 /**
@@ -77,7 +77,7 @@ class Group {
     private readonly closed: () => void,
   ) {
     // The first subscriber's caller: the group's key makes it every member's too.
-    const context: Context = { services, caller: (args.contextValue as Context).caller, subscribers: () => this.members.size };
+    const context = contextFor(services, (args.contextValue as Context).caller, { subscribers: () => this.members.size });
     this.context = context;
     this.source = (async () => (await subscribe({ ...args, contextValue: context })) as Source)();
   }

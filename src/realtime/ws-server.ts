@@ -6,7 +6,7 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { checkCost } from '../graphql/limits';
 import { schema } from '../graphql/schema';
-import type { Context } from '../graphql/context';
+import { contextFor, type Context } from '../graphql/context';
 import type { Services } from '../services';
 import { authenticate, type Caller } from '../tenancy/api-keys';
 import { LiveConnections } from './connections';
@@ -93,7 +93,7 @@ export function createLiveServer(server: Server, services: Services, yoga: YogaS
         return { schema: enveloped.schema, document, operationName: payload.operationName, variableValues: variables };
       },
       context: (ctx, id, payload): Context => {
-        const context: Context = { services, caller: ctx.extra.caller ?? null };
+        const context = contextFor(services, ctx.extra.caller ?? null);
         subscribers.set(context, { socket: ctx.extra.socket, id, group: groupKey(context.caller, payload) });
         return context;
       },
@@ -121,7 +121,8 @@ export function createLiveServer(server: Server, services: Services, yoga: YogaS
  * same organization.
  */
 function groupKey(caller: Caller | null, payload: SubscribePayload): string {
-  const who = caller?.kind === 'organization' ? [caller.kind, caller.organizationId] : [caller?.kind ?? null];
+  // The key's scopes and agent too: they decide what the operation may do.
+  const who = caller?.kind === 'organization' ? [caller.kind, caller.organizationId, caller.scopes.join(','), caller.agentId] : [caller?.kind ?? null];
   // No variables and `{}` are the same to GraphQL.
   return JSON.stringify([...who, payload.operationName ?? null, payload.variables ?? {}, payload.query]);
 }

@@ -3,11 +3,28 @@ import type { Services } from '../services';
 import { notFound, SwitchboardError } from '../errors';
 import { randomToken } from '../security/secrets';
 import type { ExpiringCache } from '../expiring-cache';
+import type { MessageSender } from '../messaging/intake';
+import { formatScopes, parseScopes, type ApiKeyScope } from './scopes';
+import { agentOf } from './agents';
 
-/** Who is calling: an organization's API key, or the operator with ADMIN_TOKEN. */
-export type Caller =
-  | { kind: 'organization'; organizationId: string; apiKeyId: string }
-  | { kind: 'admin' };
+/**
+ * Who is calling: an organization's API key (its scopes, and the agent it belongs to, if any),
+ * or the operator with ADMIN_TOKEN. Resolved once per request (and per WebSocket connection).
+ */
+export type Caller = KeyCaller | { kind: 'admin' };
+export interface KeyCaller {
+  kind: 'organization';
+  organizationId: string;
+  apiKeyId: string;
+  apiKeyName: string;
+  scopes: ApiKeyScope[];
+  agentId: string | null;
+}
+
+/** Who an outbound message is recorded as sent by: an agent's key, or the assistant's backend (a key with no agent). */
+export function senderOf(caller: KeyCaller): MessageSender {
+  return { kind: caller.agentId ? 'AGENT' : 'ASSISTANT', agentId: caller.agentId, apiKeyId: caller.apiKeyId };
+}
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
@@ -23,14 +40,24 @@ export async function createOrganization(services: Services, name: string) {
   const trimmed = name?.trim();
   if (!trimmed) throw new SwitchboardError('INVALID_INPUT', 'name must not be empty', 'name');
   const organization = await services.db.organization.create({ data: { name: trimmed } });
-  const { apiKey } = await createApiKey(services, organization.id, 'default');
+  const { apiKey } = await createApiKey(services, organization.id, { name: 'default' });
   return { organization, apiKey };
 }
 
-export async function createApiKey(services: Services, organizationId: string, name: string) {
+export interface NewApiKey {
+  name: string;
+  /** ADMIN when left out. */
+  scopes?: readonly ApiKeyScope[] | null;
+  /** The agent the key belongs to: its sends and takeovers are that agent's. */
+  agentId?: string | null;
+}
+
+export async function createApiKey(services: Services, organizationId: string, input: NewApiKey) {
+  const scopes = formatScopes(input.scopes);
+  const agentId = input.agentId ? (await agentOf(services, organizationId, input.agentId)).id : null;
   const apiKey = randomToken('sk_live_');
   const row = await services.db.apiKey.create({
-    data: { organizationId, name: name?.trim() || 'unnamed', keyHash: hashKey(apiKey), prefix: apiKey.slice(0, 12) },
+    data: { organizationId, name: input.name?.trim() || 'unnamed', keyHash: hashKey(apiKey), prefix: apiKey.slice(0, 12), scopes, agentId },
   });
   return { apiKey, apiKeyId: row.id };
 }
@@ -55,7 +82,9 @@ export async function authenticate(services: Services, authorization: string | n
   if (cached !== undefined) return cached;
   const key = await services.db.apiKey.findUnique({ where: { keyHash: hash } });
   const caller: Caller | null =
-    key && !key.revokedAt ? { kind: 'organization', organizationId: key.organizationId, apiKeyId: key.id } : null;
+    key && !key.revokedAt
+      ? { kind: 'organization', organizationId: key.organizationId, apiKeyId: key.id, apiKeyName: key.name, scopes: parseScopes(key.scopes), agentId: key.agentId }
+      : null;
   services.apiKeys.set(hash, caller);
   return caller;
 }

@@ -1,17 +1,26 @@
 import { builder } from '../builder';
-import { organizationOf } from '../context';
 import { decodeId, idOrNone } from '../ids';
 import type { Assistant, PhoneNumber } from '../../db/client';
 import { configuredProviders, createAssistant, rotateWebhookSecret, updateAssistant } from '../../assistants/assistants';
 import { addPhoneNumber, assignPhoneNumber, updatePhoneNumber } from '../../assistants/phone-numbers';
 import { ProviderEnum } from './enums';
+import { webhookEventsOf } from '../../webhooks/assistant-events';
 import { effectiveRate } from '../../queue/pacing';
 import { senderQueue, type SenderQueue } from '../../queue/sender-queue';
+
+const WebhookEventKindEnum = builder.enumType('WebhookEventKind', {
+  description: 'An event an assistant can receive at its smsWebhookUrl (the JSON body\'s "type"), each signed and retried alike.',
+  values: {
+    SMS_RECEIVED: { value: 'sms_received', description: 'An inbound message (not while a person handles its thread).' },
+    SMS_STATUS: { value: 'sms_status', description: 'A delivery status of an outbound message: sent, delivered, undelivered or failed, with the provider\'s error code.' },
+    CONVERSATION_MODE: { value: 'conversation_mode', description: 'A thread taken over by a person or handed back (by hand or automatically).' },
+  } as const,
+});
 
 export const AssistantNode = builder.prismaNode('Assistant', {
   id: { field: 'id' },
   nullable: true,
-  findUnique: (id, ctx) => ({ id, organizationId: organizationOf(ctx) }),
+  findUnique: (id, ctx) => ({ id, organizationId: ctx.organizationId }),
   fields: (t) => ({
     name: t.exposeString('name'),
     smsWebhookUrl: t.exposeString('smsWebhookUrl', { nullable: true }),
@@ -20,6 +29,12 @@ export const AssistantNode = builder.prismaNode('Assistant', {
       description: 'Providers this assistant has credentials for. Credentials themselves are write-only.',
       select: { twilioConfigSealed: true, telnyxConfigSealed: true, vonageConfigSealed: true },
       resolve: (assistant) => configuredProviders(assistant as Assistant),
+    }),
+    webhookEvents: t.field({
+      type: [WebhookEventKindEnum],
+      description: 'The events POSTed to smsWebhookUrl.',
+      select: { webhookEvents: true },
+      resolve: (assistant) => webhookEventsOf(assistant),
     }),
     phoneNumbers: t.relation('phoneNumbers', { query: { orderBy: { createdAt: 'asc' } } }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -38,7 +53,7 @@ const SenderQueueType = builder.objectRef<SenderQueue>('SenderQueue').implement(
 export const PhoneNumberNode = builder.prismaNode('PhoneNumber', {
   id: { field: 'id' },
   nullable: true,
-  findUnique: (id, ctx) => ({ id, organizationId: organizationOf(ctx) }),
+  findUnique: (id, ctx) => ({ id, organizationId: ctx.organizationId }),
   fields: (t) => ({
     phoneNumber: t.exposeString('phoneNumber', { description: 'E.164' }),
     provider: t.expose('provider', { type: ProviderEnum }),
@@ -94,6 +109,7 @@ const CreateAssistantInput = builder.inputType('CreateAssistantInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
     smsWebhookUrl: t.string({ description: 'Where inbound messages are forwarded: https (http only for localhost outside production).' }),
+    webhookEvents: t.field({ type: [WebhookEventKindEnum], description: 'The events POSTed to smsWebhookUrl; [SMS_RECEIVED] when left out.' }),
     twilioConfig: t.field({ type: TwilioConfigInput }),
     telnyxConfig: t.field({ type: TelnyxConfigInput }),
     vonageConfig: t.field({ type: VonageConfigInput }),
@@ -105,6 +121,7 @@ const UpdateAssistantInput = builder.inputType('UpdateAssistantInput', {
     id: t.id({ required: true }),
     name: t.string(),
     smsWebhookUrl: t.string({ description: 'Where inbound messages are forwarded: https (http only for localhost outside production).' }),
+    webhookEvents: t.field({ type: [WebhookEventKindEnum], description: 'The events POSTed to smsWebhookUrl.' }),
     twilioConfig: t.field({ type: TwilioConfigInput }),
     telnyxConfig: t.field({ type: TelnyxConfigInput }),
     vonageConfig: t.field({ type: VonageConfigInput }),
@@ -153,74 +170,83 @@ const AssignPhoneNumberPayload = phoneNumberPayload('AssignPhoneNumberPayload');
 
 builder.queryFields((t) => ({
   assistants: t.prismaConnection({
+    authScopes: { key: 'READ_ONLY' },
     type: 'Assistant',
     cursor: 'id',
     resolve: (query, _root, _args, ctx) =>
-      ctx.services.db.assistant.findMany({ ...query, where: { organizationId: organizationOf(ctx) }, orderBy: { createdAt: 'asc' } }),
+      ctx.services.db.assistant.findMany({ ...query, where: { organizationId: ctx.organizationId }, orderBy: { createdAt: 'asc' } }),
   }, { name: 'AssistantConnection' }, { name: 'AssistantEdge' }),
   assistant: t.prismaField({
+    authScopes: { key: 'READ_ONLY' },
     type: 'Assistant',
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     resolve: (query, _root, { id }, ctx) =>
-      ctx.services.db.assistant.findFirst({ ...query, where: { id: idOrNone('Assistant', id), organizationId: organizationOf(ctx) } }),
+      ctx.services.db.assistant.findFirst({ ...query, where: { id: idOrNone('Assistant', id), organizationId: ctx.organizationId } }),
   }),
   phoneNumbers: t.prismaConnection({
+    authScopes: { key: 'READ_ONLY' },
     type: 'PhoneNumber',
     cursor: 'id',
     resolve: (query, _root, _args, ctx) =>
-      ctx.services.db.phoneNumber.findMany({ ...query, where: { organizationId: organizationOf(ctx) }, orderBy: { createdAt: 'asc' } }),
+      ctx.services.db.phoneNumber.findMany({ ...query, where: { organizationId: ctx.organizationId }, orderBy: { createdAt: 'asc' } }),
   }, { name: 'PhoneNumberConnection' }, { name: 'PhoneNumberEdge' }),
 }));
 
 builder.mutationFields((t) => ({
   createAssistant: t.field({
+    authScopes: { key: 'ADMIN' },
     type: CreateAssistantPayload,
     errors: {},
     args: { input: t.arg({ type: CreateAssistantInput, required: true }) },
-    resolve: (_root, { input }, ctx) => createAssistant(ctx.services, organizationOf(ctx), input),
+    resolve: (_root, { input }, ctx) => createAssistant(ctx.services, ctx.organizationId, input),
   }),
   updateAssistant: t.field({
+    authScopes: { key: 'ADMIN' },
     type: UpdateAssistantPayload,
     errors: {},
     args: { input: t.arg({ type: UpdateAssistantInput, required: true }) },
     resolve: async (_root, { input: { id, ...input } }, ctx) => ({
-      assistant: await updateAssistant(ctx.services, organizationOf(ctx), decodeId('Assistant', id), input),
+      assistant: await updateAssistant(ctx.services, ctx.organizationId, decodeId('Assistant', id), input),
     }),
   }),
   rotateWebhookSecret: t.field({
+    authScopes: { key: 'ADMIN' },
     type: RotateWebhookSecretPayload,
     errors: {},
     args: { assistantId: t.arg.id({ required: true }) },
-    resolve: (_root, { assistantId }, ctx) => rotateWebhookSecret(ctx.services, organizationOf(ctx), decodeId('Assistant', assistantId)),
+    resolve: (_root, { assistantId }, ctx) => rotateWebhookSecret(ctx.services, ctx.organizationId, decodeId('Assistant', assistantId)),
   }),
   addPhoneNumber: t.field({
+    authScopes: { key: 'ADMIN' },
     type: AddPhoneNumberPayload,
     errors: {},
     args: { input: t.arg({ type: AddPhoneNumberInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
-      phoneNumber: await addPhoneNumber(ctx.services, organizationOf(ctx), {
+      phoneNumber: await addPhoneNumber(ctx.services, ctx.organizationId, {
         ...input,
         assistantId: input.assistantId ? decodeId('Assistant', input.assistantId) : null,
       }),
     }),
   }),
   updatePhoneNumber: t.field({
+    authScopes: { key: 'ADMIN' },
     type: UpdatePhoneNumberPayload,
     errors: {},
     args: { input: t.arg({ type: UpdatePhoneNumberInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
-      phoneNumber: await updatePhoneNumber(ctx.services, organizationOf(ctx), decodeId('PhoneNumber', input.id), input),
+      phoneNumber: await updatePhoneNumber(ctx.services, ctx.organizationId, decodeId('PhoneNumber', input.id), input),
     }),
   }),
   assignPhoneNumber: t.field({
+    authScopes: { key: 'ADMIN' },
     type: AssignPhoneNumberPayload,
     errors: {},
     args: { input: t.arg({ type: AssignPhoneNumberInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
       phoneNumber: await assignPhoneNumber(
         ctx.services,
-        organizationOf(ctx),
+        ctx.organizationId,
         decodeId('PhoneNumber', input.phoneNumberId),
         decodeId('Assistant', input.assistantId),
       ),

@@ -41,6 +41,7 @@ function issuerOf(ctx: Context): ExportIssuer {
 // cacheable read), and a missing conversation answers a typed NOT_FOUND like every mutation.
 builder.mutationFields((t) => ({
   exportMessages: t.field({
+    authScopes: { key: 'READ_ONLY' },
     type: ExportPayload,
     errors: {},
     description: 'A download URL for the delivery log matching the filter, oldest first (GET it: CSV, JSON Lines or text).',
@@ -54,6 +55,7 @@ builder.mutationFields((t) => ({
     }),
   }),
   exportConversation: t.field({
+    authScopes: { key: 'READ_ONLY' },
     type: ExportPayload,
     errors: {},
     description: "A download URL for one conversation's messages, oldest first.",

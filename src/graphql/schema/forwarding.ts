@@ -1,10 +1,10 @@
 import { builder } from '../builder';
-import { organizationOf } from '../context';
 
 /** Forwarding of inbound messages to the assistant's smsWebhookUrl, as the delivery log shows it. */
 export const DeliveryStateEnum = builder.enumType('DeliveryState', {
-  values: ['PENDING', 'DELIVERED', 'FAILED'] as const,
-  description: 'PENDING: not delivered yet (retrying with backoff); DELIVERED: the endpoint answered 2xx; FAILED: given up.',
+  values: ['PENDING', 'DELIVERED', 'FAILED', 'SKIPPED'] as const,
+  description:
+    'PENDING: not delivered yet (retrying with backoff); DELIVERED: the endpoint answered 2xx; FAILED: given up; SKIPPED: not sent, by design (reason says why, e.g. a person handles the thread).',
 });
 
 export const WebhookForwardAttemptType = builder.prismaObject('WebhookForwardAttempt', {
@@ -24,11 +24,13 @@ export const WebhookForwardAttemptType = builder.prismaObject('WebhookForwardAtt
 export const WebhookForwardNode = builder.prismaNode('WebhookForward', {
   id: { field: 'id' },
   nullable: true,
-  findUnique: (id, ctx) => ({ id, organizationId: organizationOf(ctx) }),
-  description: "The delivery of an inbound message to its assistant's smsWebhookUrl.",
+  findUnique: (id, ctx) => ({ id, organizationId: ctx.organizationId }),
+  description: "The delivery of an event (an inbound message, a delivery status, a takeover) to its assistant's smsWebhookUrl.",
   fields: (t) => ({
     url: t.exposeString('url'),
+    kind: t.exposeString('kind', { description: 'The event: sms_received, sms_status or conversation_mode.' }),
     state: t.expose('state', { type: DeliveryStateEnum }),
+    reason: t.exposeString('reason', { nullable: true, description: 'Why it was SKIPPED, e.g. "conversation handled by a person".' }),
     attempts: t.exposeInt('attempts'),
     nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', description: 'When the next attempt is due (while PENDING).' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -38,7 +40,7 @@ export const WebhookForwardNode = builder.prismaNode('WebhookForward', {
 
 builder.prismaObjectField('Message', 'forwards', (t) =>
   t.relation('forwards', {
-    description: "Deliveries of this inbound message to its assistant's smsWebhookUrl (none for outbound messages).",
+    description: "Deliveries of events about this message to its assistant's smsWebhookUrl: sms_received for an inbound one, sms_status for an outbound one.",
     query: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
   }),
 );

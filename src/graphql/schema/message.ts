@@ -1,5 +1,9 @@
 import { builder } from '../builder';
-import { organizationOf } from '../context';
+import { keyCaller } from '../context';
+import { loadAgent, loadApiKeyName } from '../loaders';
+import { senderOf } from '../../tenancy/api-keys';
+import type { MessageSender } from '../../messaging/intake';
+import { AgentNode } from './agent';
 import { decodeId, idOrNone } from '../ids';
 import type { Message } from '../../db/client';
 import { cancelMessage, sendMessage } from '../../messaging/send';
@@ -22,10 +26,25 @@ export const MessageEventType = builder.prismaObject('MessageEvent', {
   }),
 });
 
+const MessageSenderKindEnum = builder.enumType('MessageSenderKind', {
+  values: {
+    ASSISTANT: { description: "The assistant's backend: a key bound to no agent." },
+    AGENT: { description: 'An agent: a key bound to one.' },
+  } as const,
+});
+
+const MessageSenderType = builder.objectRef<MessageSender>('MessageSender').implement({
+  fields: (t) => ({
+    kind: t.field({ type: MessageSenderKindEnum, resolve: (s) => s.kind }),
+    agent: t.field({ type: AgentNode, nullable: true, resolve: (s, _args, ctx) => loadAgent(ctx, s.agentId) }),
+    apiKeyName: t.string({ nullable: true, description: 'The name of the key it was sent with.', resolve: (s, _args, ctx) => loadApiKeyName(ctx, s.apiKeyId) }),
+  }),
+});
+
 export const MessageNode = builder.prismaNode('Message', {
   id: { field: 'id' },
   nullable: true,
-  findUnique: (id, ctx) => ({ id, organizationId: organizationOf(ctx) }),
+  findUnique: (id, ctx) => ({ id, organizationId: ctx.organizationId }),
   fields: (t) => ({
     direction: t.expose('direction', { type: DirectionEnum }),
     from: t.exposeString('from'),
@@ -45,6 +64,13 @@ export const MessageNode = builder.prismaNode('Message', {
     assistant: t.relation('assistant', { nullable: true }),
     phoneNumber: t.relation('phoneNumber', { nullable: true }),
     events: t.relation('events', { query: { orderBy: [{ at: 'asc' }, { id: 'asc' }] } }),
+    sentBy: t.field({
+      type: MessageSenderType,
+      nullable: true,
+      description: 'Who sent it (outbound); null for inbound messages and for messages sent before senders were recorded.',
+      select: { sentByKind: true, sentByAgentId: true, sentByApiKeyId: true },
+      resolve: (m) => (m.sentByKind ? { kind: m.sentByKind, agentId: m.sentByAgentId, apiKeyId: m.sentByApiKeyId } : null),
+    }),
     readAt: t.expose('readAt', { type: 'DateTime', nullable: true, description: 'Inbound: when its thread was marked read (markConversationRead).' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -119,33 +145,41 @@ const MessageStats = builder.objectRef<StatsResult>('MessageStats').implement({
 
 builder.queryFields((t) => ({
   messages: t.prismaConnection({
+    authScopes: { key: 'READ_ONLY' },
     type: 'Message',
     cursor: 'id',
     description: 'The delivery log, newest first.',
     args: { filter: t.arg({ type: MessageFilterInput }) },
+    totalCount: async (_root, { filter }, ctx) =>
+      ctx.services.db.message.count({ where: await messagePageWhere(ctx.services, ctx.organizationId, toFilter(filter)) }),
     resolve: async (query, _root, { filter }, ctx) =>
       ctx.services.db.message.findMany({
         ...query,
-        where: await messagePageWhere(ctx.services, organizationOf(ctx), toFilter(filter)),
+        where: await messagePageWhere(ctx.services, ctx.organizationId, toFilter(filter)),
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       }),
   }, { name: 'MessageConnection' }, { name: 'MessageEdge' }),
   message: t.prismaField({
+    authScopes: { key: 'READ_ONLY' },
     type: 'Message',
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     resolve: (query, _root, { id }, ctx) =>
-      ctx.services.db.message.findFirst({ ...query, where: { id: idOrNone('Message', id), organizationId: organizationOf(ctx) } }),
+      ctx.services.db.message.findFirst({ ...query, where: { id: idOrNone('Message', id), organizationId: ctx.organizationId } }),
   }),
   messageStats: t.field({
+    authScopes: { key: 'READ_ONLY' },
     type: MessageStats,
     args: { filter: t.arg({ type: MessageFilterInput }) },
     resolve: async (_root, { filter }, ctx) => {
-      const scope = { organizationId: organizationOf(ctx), filter: toFilter(filter) };
+      const scope = { organizationId: ctx.organizationId, filter: toFilter(filter) };
       return { ...(await messageStats(ctx.services, scope.organizationId, scope.filter)), scope };
     },
   }),
 }));
+
+const FORCE =
+  "Send even into a thread a person has taken over: without it, a key with no agent (the assistant's backend) is refused there with CONVERSATION_TAKEN_OVER. An agent's key needs no force.";
 
 const SendSmsInput = builder.inputType('SendSmsInput', {
   fields: (t) => ({
@@ -157,6 +191,7 @@ const SendSmsInput = builder.inputType('SendSmsInput', {
     validityPeriodSeconds: t.int({
       description: 'If the message has not reached its provider this many seconds after sendAt (or now), it ends FAILED (VALIDITY_PERIOD_EXPIRED) instead of going out late. 1 to 259200.',
     }),
+    force: t.boolean({ description: FORCE }),
   }),
 });
 const SendMmsInput = builder.inputType('SendMmsInput', {
@@ -168,6 +203,7 @@ const SendMmsInput = builder.inputType('SendMmsInput', {
     idempotencyKey: t.string(),
     sendAt: t.field({ type: 'DateTime' }),
     validityPeriodSeconds: t.int(),
+    force: t.boolean({ description: FORCE }),
   }),
 });
 
@@ -180,28 +216,31 @@ const CancelMessagePayload = builder.objectRef<{ message: Message }>('CancelMess
 
 builder.mutationFields((t) => ({
   sendSms: t.field({
+    authScopes: { key: 'AGENT' },
     type: SendMessagePayload,
     errors: {},
     args: { input: t.arg({ type: SendSmsInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
-      outboundMessage: await sendMessage(ctx.services, organizationOf(ctx), { ...input, mediaUrls: undefined }),
+      outboundMessage: await sendMessage(ctx.services, ctx.organizationId, { ...input, mediaUrls: undefined }, senderOf(keyCaller(ctx))),
     }),
   }),
   sendMms: t.field({
+    authScopes: { key: 'AGENT' },
     type: SendMessagePayload,
     errors: {},
     args: { input: t.arg({ type: SendMmsInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
-      outboundMessage: await sendMessage(ctx.services, organizationOf(ctx), input),
+      outboundMessage: await sendMessage(ctx.services, ctx.organizationId, input, senderOf(keyCaller(ctx))),
     }),
   }),
   cancelMessage: t.field({
+    authScopes: { key: 'ADMIN' },
     type: CancelMessagePayload,
     errors: {},
     description: 'Only while QUEUED or SCHEDULED; otherwise INVALID_STATE.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => ({
-      message: await cancelMessage(ctx.services, organizationOf(ctx), decodeId('Message', id)),
+      message: await cancelMessage(ctx.services, ctx.organizationId, decodeId('Message', id)),
     }),
   }),
 }));

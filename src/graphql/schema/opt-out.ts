@@ -1,5 +1,4 @@
 import { builder } from '../builder';
-import { organizationOf } from '../context';
 import { decodeId, idOrNone } from '../ids';
 import type { OptOut } from '../../db/client';
 import { optOutWhere, setOptOutByHand } from '../../messaging/opt-outs';
@@ -7,7 +6,7 @@ import { optOutWhere, setOptOutByHand } from '../../messaging/opt-outs';
 export const OptOutNode = builder.prismaNode('OptOut', {
   id: { field: 'id' },
   nullable: true,
-  findUnique: (id, ctx) => ({ id, organizationId: organizationOf(ctx) }),
+  findUnique: (id, ctx) => ({ id, organizationId: ctx.organizationId }),
   description: 'Whether a customer has opted out of messages from one of your numbers (STOP / START, or set by hand).',
   fields: (t) => ({
     phoneNumber: t.relation('phoneNumber'),
@@ -51,6 +50,7 @@ const OptInRecipientPayload = optOutPayload('OptInRecipientPayload');
 
 builder.queryFields((t) => ({
   optOuts: t.prismaConnection({
+    authScopes: { key: 'READ_ONLY' },
     type: 'OptOut',
     cursor: 'id',
     description: 'The opt-out ledger, most recently changed first.',
@@ -58,7 +58,7 @@ builder.queryFields((t) => ({
     resolve: (query, _root, { filter }, ctx) =>
       ctx.services.db.optOut.findMany({
         ...query,
-        where: optOutWhere(organizationOf(ctx), {
+        where: optOutWhere(ctx.organizationId, {
           phoneNumberId: filter?.phoneNumberId ? idOrNone('PhoneNumber', filter.phoneNumberId) : undefined,
           customerPhoneNumber: filter?.customerPhoneNumber ?? undefined,
           optedOut: filter?.optedOut,
@@ -70,12 +70,13 @@ builder.queryFields((t) => ({
 
 builder.mutationFields((t) => ({
   optOutRecipient: t.field({
+    authScopes: { key: 'ADMIN' },
     type: OptOutRecipientPayload,
     errors: {},
     description: 'Refuses further sends from this number to this customer until optInRecipient (or an inbound START).',
     args: { input: t.arg({ type: OptOutRecipientInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
-      optOut: await setOptOutByHand(ctx.services, organizationOf(ctx), {
+      optOut: await setOptOutByHand(ctx.services, ctx.organizationId, {
         ...input,
         phoneNumberId: decodeId('PhoneNumber', input.phoneNumberId),
         optedOut: true,
@@ -83,12 +84,13 @@ builder.mutationFields((t) => ({
     }),
   }),
   optInRecipient: t.field({
+    authScopes: { key: 'ADMIN' },
     type: OptInRecipientPayload,
     errors: {},
     description: 'Allows sends from this number to this customer again.',
     args: { input: t.arg({ type: OptInRecipientInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({
-      optOut: await setOptOutByHand(ctx.services, organizationOf(ctx), {
+      optOut: await setOptOutByHand(ctx.services, ctx.organizationId, {
         ...input,
         phoneNumberId: decodeId('PhoneNumber', input.phoneNumberId),
         optedOut: false,
