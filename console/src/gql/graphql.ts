@@ -4,22 +4,33 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** What a key may do. Each includes the ones below it. */
 export type ApiKeyScope =
+  /** Everything in the organization. */
   | 'ADMIN'
+  /** Read threads and messages, send, take over and hand back, mark read, assign. */
   | 'AGENT'
+  /** Read only. */
   | 'READ_ONLY';
 
 export type AssignConversationInput = {
+  /** null unassigns. */
   agentId?: string | null | undefined;
   conversationId: string;
 };
 
 export type ConversationChange =
+  /** Archived. */
   | 'ARCHIVED'
+  /** Assigned or unassigned. */
   | 'ASSIGNEE'
+  /** A new thread (its first message). */
   | 'CREATED'
+  /** A message came in or went out: lastMessage, lastMessageAt and unreadCount moved. */
   | 'MESSAGE'
+  /** Taken over by a person, or handed back to the assistant (by hand or automatically). */
   | 'MODE'
+  /** markConversationRead: unreadCount is 0. */
   | 'READ';
 
 export type ConversationFilter = {
@@ -31,11 +42,14 @@ export type ConversationFilter = {
   lastMessageAfter?: string | null | undefined;
   /** Threads whose last message is before this instant. */
   lastMessageBefore?: string | null | undefined;
+  /** true lists only threads with unread inbound messages. */
   unreadOnly?: boolean | null | undefined;
 };
 
 export type ConversationMode =
+  /** The assistant answers: inbound messages are forwarded to it. */
   | 'ASSISTANT'
+  /** A person answers: inbound messages are not forwarded, and the assistant's sends are refused (CONVERSATION_TAKEN_OVER) unless forced. */
   | 'HUMAN';
 
 export type Direction =
@@ -47,6 +61,7 @@ export type Encoding =
   | 'UCS2';
 
 export type ErrorCode =
+  | 'CONVERSATION_TAKEN_OVER'
   | 'EMPTY_MESSAGE'
   | 'INVALID_INPUT'
   | 'INVALID_MEDIA'
@@ -67,8 +82,9 @@ export type HandBackConversationInput = {
 };
 
 export type MessageSenderKind =
+  /** An agent: a key bound to one. */
   | 'AGENT'
-  | 'API_KEY'
+  /** The assistant's backend: a key bound to no agent. */
   | 'ASSISTANT';
 
 export type MessageStatus =
@@ -83,6 +99,7 @@ export type MessageStatus =
   | 'UNDELIVERED';
 
 export type SendSmsInput = {
+  /** Send even into a thread a person has taken over: without it, a key with no agent (the assistant's backend) is refused there with CONVERSATION_TAKEN_OVER. An agent's key needs no force. */
   force?: boolean | null | undefined;
   /** One of your numbers, E.164. Its provider sends the message. */
   fromPhoneNumber: string;
@@ -100,6 +117,7 @@ export type SendSmsInput = {
 
 export type TakeOverConversationInput = {
   conversationId: string;
+  /** Hand the thread back to its assistant by itself after this many minutes without a reply from a person (1 to 10080). Left out: only handBackConversation does. */
   handBackAfterMinutes?: number | null | undefined;
 };
 
