@@ -7,9 +7,31 @@ export const MESSAGE_DATE_FIELDS = ['createdAt', 'updatedAt', 'sendAt', 'validUn
 /** Conversation's DateTime columns. */
 export const CONVERSATION_DATE_FIELDS = ['lastMessageAt', 'lastReadAt', 'takenOverAt', 'handBackAt', 'createdAt'] as const satisfies readonly (keyof Conversation)[];
 
-/** A Conversation row with its dates as Dates, whatever carried it. */
+/** A Conversation row with its dates as Dates (and SQLite's 0/1 as a boolean), whatever carried it. */
 export function reviveConversation(row: object): Conversation {
-  return reviveDates(row, CONVERSATION_DATE_FIELDS) as unknown as Conversation;
+  const conversation = reviveDates(row, CONVERSATION_DATE_FIELDS) as unknown as Conversation;
+  conversation.archived = Boolean(conversation.archived);
+  return conversation;
+}
+
+/** A new open thread with every column given (as the hot path inserts it and publishes it). */
+export function newConversation(
+  fields: Pick<Conversation, 'id' | 'organizationId' | 'phoneNumberId' | 'assistantId' | 'customerPhoneNumber' | 'openThreadKey' | 'lastMessageAt' | 'createdAt'> &
+    Partial<Pick<Conversation, 'unreadCount'>>,
+): Conversation {
+  return {
+    archived: false,
+    lastMessageId: null,
+    unreadCount: 0,
+    lastReadAt: null,
+    mode: 'ASSISTANT',
+    takenOverByAgentId: null,
+    takenOverAt: null,
+    handBackAt: null,
+    handBackAfterMinutes: null,
+    assigneeAgentId: null,
+    ...fields,
+  };
 }
 
 /** A row with the named DateTime columns as Dates (SQLite returns them as text, Redis carries them as JSON). */

@@ -1,11 +1,13 @@
 import type { Services } from '../services';
-import type { Message } from '../db/client';
+import type { Conversation, Message } from '../db/client';
 import { SwitchboardError } from '../errors';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
 import { type Row, type SqlTx, type Work } from '../db/sql';
-import { groupBy, insertRows, newMessage, reviveMessage } from '../db/rows';
+import { groupBy, insertRows, newConversation, newMessage, reviveConversation, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { GroupCommit } from '../db/group-commit';
+import type { ConversationUpdate } from '../realtime/events';
+import { handBackPushes, takenOverRefusal, threadUpdates } from '../console/batch-threads';
 
 /** Who sends: the assistant's backend (a key with no agent) or an agent, through which key. */
 export interface MessageSender {
@@ -39,7 +41,8 @@ export interface Intake {
  * Stores accepted outbound messages, many requests per transaction (group commit): per batch
  * one look-up of idempotency keys, one of opt-outs, one of open threads, and bulk inserts of
  * threads, messages and their first timeline step. Each request gets its own outcome: its
- * message (the earlier one for a repeated idempotency key) or RECIPIENT_OPTED_OUT.
+ * message (the earlier one for a repeated idempotency key), RECIPIENT_OPTED_OUT, or
+ * CONVERSATION_TAKEN_OVER (the assistant's send into a thread a person handles).
  */
 export function createIntake(services: Services): GroupCommit<Intake, Message> {
   // Another instance created the same thread or used the same idempotency key in the meantime
@@ -52,7 +55,7 @@ const key = (...parts: (string | null)[]) => parts.join('|');
 
 async function storeBatch(services: Services, items: Intake[]): Promise<(Message | Error)[]> {
   const outcomes: (Message | Error | undefined)[] = new Array(items.length);
-  const stored = await services.sql.transaction((tx) => {
+  const { messages: stored, threads } = await services.sql.transaction((tx) => {
     outcomes.fill(undefined);
     return storeInTransaction(tx, items, outcomes);
   });
@@ -68,11 +71,12 @@ async function storeBatch(services: Services, items: Intake[]): Promise<(Message
     services.metrics.accepted.inc({ provider: message.provider });
     services.events.statusChanged(message);
   }
+  for (const update of threads) services.events.conversationUpdated(update);
   if (stored.some((m) => m.status === 'QUEUED')) services.wakeSendQueue();
   return outcomes as (Message | Error)[];
 }
 
-function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Error | undefined)[]): Work<Message[]> {
+function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Error | undefined)[]): Work<{ messages: Message[]; threads: ConversationUpdate[] }> {
   // 1. A repeated idempotency key answers with the first message (an earlier request, or an
   //    earlier item in this batch).
   const earlier = new Map<string, Message>();
@@ -111,42 +115,51 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
       outcomes[i] = new SwitchboardError('RECIPIENT_OPTED_OUT', `${to} has opted out of messages from ${from}`, 'toPhoneNumber');
     }
   }
-  const toStore = creators.filter((i) => outcomes[i] === undefined);
-  if (toStore.length === 0) return [];
+  const pending = creators.filter((i) => outcomes[i] === undefined);
+  if (pending.length === 0) return { messages: [], threads: [] };
 
   // 3. Each message joins the open thread of (our number, customer), created when there is none.
+  //    The assistant's sends into a thread a person handles are refused.
   const now = new Date();
-  const threadKeys = [...new Set(toStore.map((i) => key(items[i].phoneNumberId, items[i].to)))];
-  const open = yield* tx.all<{ id: string; openThreadKey: string }>(
-    `SELECT "id", "openThreadKey" FROM "Conversation" WHERE ${tx.inList('"openThreadKey"')}`,
-    [tx.list(threadKeys)],
-  );
-  const threadOf = new Map(open.map((c) => [c.openThreadKey, c.id]));
-  const newThreads: Row[] = [];
+  const threadKeys = [...new Set(pending.map((i) => key(items[i].phoneNumberId, items[i].to)))];
+  const open = (yield* tx.all(`SELECT * FROM "Conversation" WHERE ${tx.inList('"openThreadKey"')}`, [tx.list(threadKeys)])).map(reviveConversation);
+  const openByKey = new Map(open.map((c) => [c.openThreadKey!, c]));
+  for (const i of pending) {
+    const { phoneNumberId, to, sentBy, force } = items[i];
+    const refusal = takenOverRefusal(openByKey.get(key(phoneNumberId, to)), sentBy, force, to);
+    if (refusal) outcomes[i] = refusal;
+  }
+  const toStore = pending.filter((i) => outcomes[i] === undefined);
+  if (toStore.length === 0) return { messages: [], threads: [] };
+  const threadOf = new Map(open.map((c) => [c.openThreadKey!, c.id]));
+  const newThreads: Conversation[] = [];
   for (const i of toStore) {
     const item = items[i];
     const k = key(item.phoneNumberId, item.to);
     if (threadOf.has(k)) continue;
     const id = newId();
     threadOf.set(k, id);
-    newThreads.push({
-      id,
-      organizationId: item.organizationId,
-      phoneNumberId: item.phoneNumberId,
-      assistantId: item.assistantId,
-      customerPhoneNumber: item.to,
-      openThreadKey: k,
-      lastMessageAt: now,
-      createdAt: now,
-    });
+    newThreads.push(
+      newConversation({
+        id,
+        organizationId: item.organizationId,
+        phoneNumberId: item.phoneNumberId,
+        assistantId: item.assistantId,
+        customerPhoneNumber: item.to,
+        openThreadKey: k,
+        lastMessageAt: now,
+        createdAt: now,
+      }),
+    );
   }
   // In key order, like every writer of threads: two instances creating the same new threads
   // at once then wait for each other instead of deadlocking.
-  newThreads.sort((a, b) => ((a.openThreadKey as string) < (b.openThreadKey as string) ? -1 : 1));
-  yield* insertRows(tx, 'Conversation', newThreads);
+  newThreads.sort((a, b) => (a.openThreadKey! < b.openThreadKey! ? -1 : 1));
+  yield* insertRows(tx, 'Conversation', newThreads as unknown as Row[]);
   // Existing threads move to the top; a number reassigned since takes its thread along.
   const assistantOf = new Map(toStore.map((i) => [key(items[i].phoneNumberId, items[i].to), items[i].assistantId]));
-  for (const [assistantId, threads] of groupBy(open, (c) => assistantOf.get(c.openThreadKey)!)) {
+  const touched = open.filter((c) => assistantOf.has(c.openThreadKey!));
+  for (const [assistantId, threads] of groupBy(touched, (c) => assistantOf.get(c.openThreadKey!)!)) {
     yield* tx.run(`UPDATE "Conversation" SET "lastMessageAt" = ?, "assistantId" = ? WHERE ${tx.inList('"id"')}`, [
       now,
       assistantId,
@@ -176,17 +189,32 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
       sendAt: item.sendAt,
       validUntil: item.validUntil,
       nextAttemptAt: item.status === 'SCHEDULED' ? item.sendAt : now,
+      sentByKind: item.sentBy?.kind ?? null,
+      sentByAgentId: item.sentBy?.agentId ?? null,
+      sentByApiKeyId: item.sentBy?.apiKeyId ?? null,
       createdAt: now,
       updatedAt: now,
     });
     outcomes[i] = message;
     return message;
   });
+  // An agent's reply moves the automatic hand-back of its thread on.
+  const agentReplied = new Set(toStore.filter((i) => items[i].sentBy?.kind === 'AGENT').map((i) => threadOf.get(key(items[i].phoneNumberId, items[i].to))!));
+  const pushes = handBackPushes(touched, agentReplied, now);
+  for (const [at, ids] of pushes) {
+    yield* tx.run(`UPDATE "Conversation" SET "handBackAt" = ? WHERE "mode" = 'HUMAN' AND ${tx.inList('"id"')}`, [new Date(at), tx.list(ids)]);
+  }
+  const handBackAt = new Map([...pushes].flatMap(([at, ids]) => ids.map((id) => [id, new Date(at)] as const)));
   yield* insertRows(tx, 'Message', messages as unknown as Row[]);
   yield* insertRows(
     tx,
     'MessageEvent',
     messages.map((m) => ({ id: newId(), messageId: m.id, status: m.status, at: now })),
   );
-  return messages;
+  const threads = threadUpdates(
+    [...newThreads.map((thread) => ({ thread, created: true })), ...touched.map((thread) => ({ thread, created: false }))],
+    messages,
+    (thread) => ({ assistantId: assistantOf.get(thread.openThreadKey!) ?? thread.assistantId, handBackAt: handBackAt.get(thread.id) ?? thread.handBackAt }),
+  );
+  return { messages, threads };
 }

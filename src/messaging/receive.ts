@@ -1,15 +1,18 @@
 import type { Services } from '../services';
-import type { Assistant, Message, PhoneNumber } from '../db/client';
+import type { Assistant, Conversation, Message, PhoneNumber } from '../db/client';
 import type { NormalizedEvent } from '../providers/types';
 import type { Row, SqlTx, Work } from '../db/sql';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
 import { GroupCommit } from '../db/group-commit';
-import { groupBy, insertRows, newMessage, reviveMessage } from '../db/rows';
+import { groupBy, insertRows, newConversation, newMessage, reviveConversation, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { countSegments } from './segments';
 import { isOptOutRefusal, keywordOf, upsertOptOut } from './opt-outs';
 import { announceStatusChanges, providerPayload, statusesBelow, statusIn } from './status';
 import { forwardPayload } from '../webhooks/forward-payload';
+import { wants } from '../webhooks/assistant-events';
+import { HANDLED_BY_A_PERSON, threadUpdates } from '../console/batch-threads';
+import type { ConversationUpdate } from '../realtime/events';
 
 export type Inbound = Extract<NormalizedEvent, { kind: 'inbound' }>;
 export type StatusUpdate = Extract<NormalizedEvent, { kind: 'status' }>;
@@ -46,17 +49,22 @@ const threadKey = (phoneNumberId: string, customer: string) => `${phoneNumberId}
  */
 async function receiveBatch(services: Services, items: { event: Inbound; number: OurNumber }[]): Promise<Received[]> {
   const now = new Date();
-  const outcomes = await services.sql.transaction((tx) => storeInbound(tx, items, now));
+  const { outcomes, threads, forwarding } = await services.sql.transaction((tx) => storeInbound(tx, items, now));
   const fresh = outcomes.filter((o) => !o.duplicate).map((o) => o.message);
   for (const message of fresh) {
     services.metrics.received.inc({ provider: message.provider });
     services.events.received(message);
   }
-  if (items.some((item, i) => !outcomes[i].duplicate && item.number.assistant?.smsWebhookUrl)) services.wakeForwarder();
+  for (const update of threads) services.events.conversationUpdated(update);
+  if (forwarding) services.wakeForwarder();
   return outcomes;
 }
 
-function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[], now: Date): Work<Received[]> {
+function* storeInbound(
+  tx: SqlTx,
+  items: { event: Inbound; number: OurNumber }[],
+  now: Date,
+): Work<{ outcomes: Received[]; threads: ConversationUpdate[]; forwarding: boolean }> {
   const outcomes: (Received | undefined)[] = new Array(items.length);
   // 1. Messages stored before (a provider's retry), or earlier in this batch, in the organization
   //    whose number the webhook was for: another organization's message never answers for it.
@@ -89,11 +97,9 @@ function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[]
   // 2. Threads: the open one of (our number, customer), created on the first message; every new
   //    inbound message is unread until markConversationRead.
   const keys = [...new Set(fresh.map((i) => threadKey(items[i].number.id, items[i].event.from)))].sort();
-  const open = keys.length === 0 ? [] : yield* tx.all<{ id: string; openThreadKey: string; assistantId: string | null }>(
-    `SELECT "id", "openThreadKey", "assistantId" FROM "Conversation" WHERE ${tx.inList('"openThreadKey"')}`,
-    [tx.list(keys)],
-  );
-  const threadOf = new Map(open.map((c) => [c.openThreadKey, c]));
+  const open = keys.length === 0 ? [] : (yield* tx.all(`SELECT * FROM "Conversation" WHERE ${tx.inList('"openThreadKey"')}`, [tx.list(keys)])).map(reviveConversation);
+  const threadOf = new Map<string, Conversation>(open.map((c) => [c.openThreadKey!, c]));
+  const touched: { thread: Conversation; created: boolean }[] = [];
   const unread = new Map<string, number>();
   for (const i of fresh) {
     const k = threadKey(items[i].number.id, items[i].event.from);
@@ -112,12 +118,11 @@ function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[]
         assistantId,
         existing.id,
       ]);
+      touched.push({ thread: { ...existing, assistantId, unreadCount: existing.unreadCount + unread.get(k)! }, created: false });
       continue;
     }
-    const id = newId();
-    threadOf.set(k, { id, openThreadKey: k, assistantId: number.assistantId });
-    newThreads.push({
-      id,
+    const thread = newConversation({
+      id: newId(),
       organizationId: number.organizationId,
       phoneNumberId: number.id,
       assistantId: number.assistantId,
@@ -127,6 +132,9 @@ function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[]
       lastMessageAt: now,
       createdAt: now,
     });
+    threadOf.set(k, thread);
+    newThreads.push(thread as unknown as Row);
+    touched.push({ thread, created: true });
   }
   yield* insertRows(tx, 'Conversation', newThreads);
 
@@ -157,15 +165,19 @@ function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[]
     });
     messages.push(message);
     outcomes[i] = { message, duplicate: false };
-    const webhookUrl = number.assistant?.smsWebhookUrl;
-    if (webhookUrl) {
+    const assistant = number.assistant;
+    if (wants(assistant, 'sms_received')) {
+      // While a person handles the thread the assistant is not sent it; the record says why.
+      const skipped = threadOf.get(threadKey(number.id, event.from))!.mode === 'HUMAN';
       forwards.push({
         id: newId(),
         organizationId: number.organizationId,
-        assistantId: number.assistant!.id,
+        assistantId: assistant.id,
         messageId: message.id,
-        url: webhookUrl,
+        url: assistant.smsWebhookUrl,
         payload: forwardPayload(message, event.media, now),
+        state: skipped ? 'SKIPPED' : 'PENDING',
+        reason: skipped ? HANDLED_BY_A_PERSON : null,
         nextAttemptAt: now,
         createdAt: now,
         updatedAt: now,
@@ -198,7 +210,11 @@ function* storeInbound(tx: SqlTx, items: { event: Inbound; number: OurNumber }[]
     );
   }
   yield* insertRows(tx, 'WebhookForward', forwards);
-  return outcomes as Received[];
+  return {
+    outcomes: outcomes as Received[],
+    threads: threadUpdates(touched, messages, () => ({})),
+    forwarding: forwards.some((f) => f.state === 'PENDING'),
+  };
 }
 
 /**
