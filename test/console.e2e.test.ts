@@ -5,7 +5,8 @@
  * without reloading, takes over, replies (the counter shows segments and encoding as they
  * type), and watches the reply turn Delivered, then a second one Failed with its reason, after
  * the provider's status callbacks. A dropped socket shows the reconnect banner; what arrived
- * meanwhile is loaded once it is back. It writes the screenshots in docs/ that README shows.
+ * meanwhile is loaded once it is back. It takes the screenshots README shows (docs/, rewritten
+ * with UPDATE_SCREENSHOTS=1).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -31,7 +32,8 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const DOCS = path.resolve('docs');
+/** The README's screenshots are rewritten with UPDATE_SCREENSHOTS=1; other runs keep theirs under test/.tmp. */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve('docs') : path.resolve('test/.tmp/screenshots');
 
 const CreateAgent = graphql(`
   mutation ConsoleE2eCreateAgent($input: CreateAgentInput!) {
@@ -254,7 +256,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
     await until(() => row(page, CUSTOMERS.maya).locator('.badge').textContent()).toBe('1');
     expect(await page.locator('[data-testid=conversation-list] button.conversation').first().getAttribute('data-conversation')).toBe(CUSTOMERS.maya);
     await until(() => page.getByTestId('unread-conversations').textContent()).not.toBe(unreadBefore);
-    await page.screenshot({ path: path.join(DOCS, 'console-inbox.png') });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'console-inbox.png') });
   });
 
   it('takes over, replies with a live segment count, and the reply turns Delivered, then a failure shows its reason', async () => {
@@ -315,7 +317,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
     expect(await second.getByTestId('failure-reason').textContent()).toContain('30007');
     await reply.fill('Anything else I can help with today?');
     expect(await page.getByTestId('segment-counter').textContent()).toBe('1 segment · GSM-7 · 36 chars');
-    await page.getByTestId('thread').screenshot({ path: path.join(DOCS, 'console-thread.png') });
+    await page.getByTestId('thread').screenshot({ path: path.join(SCREENSHOTS, 'console-thread.png') });
   });
 
   it('finds messages by text and opens their thread', async () => {

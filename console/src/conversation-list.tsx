@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ConsoleConversationFragment, ConsoleSearchQuery } from './gql/graphql';
-import { formatNumber, hueOf, shortTime } from './format';
+import { failed, formatNumber, hueOf, senderLabel, shortTime, STATUS_LABEL } from './format';
 
 export type ListFilter = 'ALL' | 'UNREAD' | 'MINE';
 type SearchResults = ConsoleSearchQuery['messages'];
@@ -80,7 +80,8 @@ function ConversationRow({ conversation, selected, onOpen }: { conversation: Con
           </span>
           <span class="conversation-preview">
             <span class="preview">
-              {last?.direction === 'OUTBOUND' && <span class="you">You: </span>}
+              {last?.direction === 'OUTBOUND' && <span class="sender">{senderLabel(last) || 'Sent'}: </span>}
+              {last?.direction === 'OUTBOUND' && failed(last.status) && <span class="failed-mark">{STATUS_LABEL[last.status]} · </span>}
               {preview}
             </span>
             {unread && (

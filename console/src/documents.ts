@@ -35,7 +35,7 @@ export const ConversationFields = graphql(`
     assistant { id name }
     assignee { id name }
     takenOverBy { id name }
-    lastMessage { id body direction mediaUrls status createdAt }
+    lastMessage { id body direction mediaUrls status createdAt sentBy { kind apiKeyName agent { id name } } }
   }
 `);
 

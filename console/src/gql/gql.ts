@@ -16,7 +16,7 @@ import * as types from './graphql';
  */
 type Documents = {
     "\n  fragment ConsoleMessage on Message {\n    id\n    direction\n    body\n    mediaUrls\n    status\n    errorCode\n    errorMessage\n    createdAt\n    segments\n    encoding\n    conversation { id }\n    sentBy { kind apiKeyName agent { id name } }\n  }\n": typeof types.ConsoleMessageFragmentDoc,
-    "\n  fragment ConsoleConversation on Conversation {\n    id\n    customerPhoneNumber\n    unreadCount\n    lastMessageAt\n    archived\n    mode\n    takenOverAt\n    handBackAt\n    phoneNumber { id phoneNumber }\n    assistant { id name }\n    assignee { id name }\n    takenOverBy { id name }\n    lastMessage { id body direction mediaUrls status createdAt }\n  }\n": typeof types.ConsoleConversationFragmentDoc,
+    "\n  fragment ConsoleConversation on Conversation {\n    id\n    customerPhoneNumber\n    unreadCount\n    lastMessageAt\n    archived\n    mode\n    takenOverAt\n    handBackAt\n    phoneNumber { id phoneNumber }\n    assistant { id name }\n    assignee { id name }\n    takenOverBy { id name }\n    lastMessage { id body direction mediaUrls status createdAt sentBy { kind apiKeyName agent { id name } } }\n  }\n": typeof types.ConsoleConversationFragmentDoc,
     "\n  query ConsoleViewer {\n    viewer {\n      apiKey { id name scopes agent { id name } }\n      organization { id name unreadConversations }\n    }\n  }\n": typeof types.ConsoleViewerDocument,
     "\n  query ConsoleConversations($first: Int!, $filter: ConversationFilter) {\n    conversations(first: $first, filter: $filter) {\n      totalCount\n      edges { node { ...ConsoleConversation } }\n    }\n  }\n": typeof types.ConsoleConversationsDocument,
     "\n  query ConsoleThread($id: ID!, $last: Int!) {\n    conversation(id: $id) {\n      ...ConsoleConversation\n      messages(last: $last) {\n        totalCount\n        edges { node { ...ConsoleMessage } }\n      }\n    }\n  }\n": typeof types.ConsoleThreadDocument,
@@ -33,7 +33,7 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  fragment ConsoleMessage on Message {\n    id\n    direction\n    body\n    mediaUrls\n    status\n    errorCode\n    errorMessage\n    createdAt\n    segments\n    encoding\n    conversation { id }\n    sentBy { kind apiKeyName agent { id name } }\n  }\n": types.ConsoleMessageFragmentDoc,
-    "\n  fragment ConsoleConversation on Conversation {\n    id\n    customerPhoneNumber\n    unreadCount\n    lastMessageAt\n    archived\n    mode\n    takenOverAt\n    handBackAt\n    phoneNumber { id phoneNumber }\n    assistant { id name }\n    assignee { id name }\n    takenOverBy { id name }\n    lastMessage { id body direction mediaUrls status createdAt }\n  }\n": types.ConsoleConversationFragmentDoc,
+    "\n  fragment ConsoleConversation on Conversation {\n    id\n    customerPhoneNumber\n    unreadCount\n    lastMessageAt\n    archived\n    mode\n    takenOverAt\n    handBackAt\n    phoneNumber { id phoneNumber }\n    assistant { id name }\n    assignee { id name }\n    takenOverBy { id name }\n    lastMessage { id body direction mediaUrls status createdAt sentBy { kind apiKeyName agent { id name } } }\n  }\n": types.ConsoleConversationFragmentDoc,
     "\n  query ConsoleViewer {\n    viewer {\n      apiKey { id name scopes agent { id name } }\n      organization { id name unreadConversations }\n    }\n  }\n": types.ConsoleViewerDocument,
     "\n  query ConsoleConversations($first: Int!, $filter: ConversationFilter) {\n    conversations(first: $first, filter: $filter) {\n      totalCount\n      edges { node { ...ConsoleConversation } }\n    }\n  }\n": types.ConsoleConversationsDocument,
     "\n  query ConsoleThread($id: ID!, $last: Int!) {\n    conversation(id: $id) {\n      ...ConsoleConversation\n      messages(last: $last) {\n        totalCount\n        edges { node { ...ConsoleMessage } }\n      }\n    }\n  }\n": types.ConsoleThreadDocument,
@@ -56,7 +56,7 @@ export function graphql(source: "\n  fragment ConsoleMessage on Message {\n    i
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment ConsoleConversation on Conversation {\n    id\n    customerPhoneNumber\n    unreadCount\n    lastMessageAt\n    archived\n    mode\n    takenOverAt\n    handBackAt\n    phoneNumber { id phoneNumber }\n    assistant { id name }\n    assignee { id name }\n    takenOverBy { id name }\n    lastMessage { id body direction mediaUrls status createdAt }\n  }\n"): typeof import('./graphql').ConsoleConversationFragmentDoc;
+export function graphql(source: "\n  fragment ConsoleConversation on Conversation {\n    id\n    customerPhoneNumber\n    unreadCount\n    lastMessageAt\n    archived\n    mode\n    takenOverAt\n    handBackAt\n    phoneNumber { id phoneNumber }\n    assistant { id name }\n    assignee { id name }\n    takenOverBy { id name }\n    lastMessage { id body direction mediaUrls status createdAt sentBy { kind apiKeyName agent { id name } } }\n  }\n"): typeof import('./graphql').ConsoleConversationFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

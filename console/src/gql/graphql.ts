@@ -123,7 +123,7 @@ export type TakeOverConversationInput = {
 
 export type ConsoleMessageFragment = { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null };
 
-export type ConsoleConversationFragment = { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string } | null };
+export type ConsoleConversationFragment = { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } | null };
 
 export type ConsoleViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -136,7 +136,7 @@ export type ConsoleConversationsQueryVariables = Exact<{
 }>;
 
 
-export type ConsoleConversationsQuery = { conversations: { totalCount: number, edges: Array<{ node: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string } | null } }> } };
+export type ConsoleConversationsQuery = { conversations: { totalCount: number, edges: Array<{ node: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } | null } }> } };
 
 export type ConsoleThreadQueryVariables = Exact<{
   id: string;
@@ -144,7 +144,7 @@ export type ConsoleThreadQueryVariables = Exact<{
 }>;
 
 
-export type ConsoleThreadQuery = { conversation: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, messages: { totalCount: number, edges: Array<{ node: { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } }> }, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string } | null } | null };
+export type ConsoleThreadQuery = { conversation: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, messages: { totalCount: number, edges: Array<{ node: { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } }> }, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } | null } | null };
 
 export type ConsoleAgentsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -165,7 +165,7 @@ export type ConsoleTakeOverMutationVariables = Exact<{
 
 export type ConsoleTakeOverMutation = { takeOverConversation:
     | { code: ErrorCode, message: string }
-    | { conversation: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string } | null } }
+    | { conversation: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } | null } }
    };
 
 export type ConsoleHandBackMutationVariables = Exact<{
@@ -175,7 +175,7 @@ export type ConsoleHandBackMutationVariables = Exact<{
 
 export type ConsoleHandBackMutation = { handBackConversation:
     | { code: ErrorCode, message: string }
-    | { conversation: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string } | null } }
+    | { conversation: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } | null } }
    };
 
 export type ConsoleAssignMutationVariables = Exact<{
@@ -185,7 +185,7 @@ export type ConsoleAssignMutationVariables = Exact<{
 
 export type ConsoleAssignMutation = { assignConversation:
     | { code: ErrorCode, message: string }
-    | { conversation: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string } | null } }
+    | { conversation: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } | null } }
    };
 
 export type ConsoleMarkReadMutationVariables = Exact<{
@@ -195,7 +195,7 @@ export type ConsoleMarkReadMutationVariables = Exact<{
 
 export type ConsoleMarkReadMutation = { markConversationRead:
     | { code: ErrorCode, message: string }
-    | { conversation: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string } | null } }
+    | { conversation: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } | null } }
    };
 
 export type ConsoleSendSmsMutationVariables = Exact<{
@@ -211,7 +211,7 @@ export type ConsoleSendSmsMutation = { sendSms:
 export type ConsoleConversationUpdatedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ConsoleConversationUpdatedSubscription = { conversationUpdated: { change: ConversationChange, conversation: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string } | null } } };
+export type ConsoleConversationUpdatedSubscription = { conversationUpdated: { change: ConversationChange, conversation: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } | null } } };
 
 export type ConsoleMessageReceivedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
@@ -299,6 +299,14 @@ export const ConsoleConversationFragmentDoc = new TypedDocumentString(`
     mediaUrls
     status
     createdAt
+    sentBy {
+      kind
+      apiKeyName
+      agent {
+        id
+        name
+      }
+    }
   }
 }
     `, {"fragmentName":"ConsoleConversation"}) as unknown as TypedDocumentString<ConsoleConversationFragment, unknown>;
@@ -365,6 +373,14 @@ export const ConsoleConversationsDocument = new TypedDocumentString(`
     mediaUrls
     status
     createdAt
+    sentBy {
+      kind
+      apiKeyName
+      agent {
+        id
+        name
+      }
+    }
   }
 }`) as unknown as TypedDocumentString<ConsoleConversationsQuery, ConsoleConversationsQueryVariables>;
 export const ConsoleThreadDocument = new TypedDocumentString(`
@@ -436,6 +452,14 @@ fragment ConsoleConversation on Conversation {
     mediaUrls
     status
     createdAt
+    sentBy {
+      kind
+      apiKeyName
+      agent {
+        id
+        name
+      }
+    }
   }
 }`) as unknown as TypedDocumentString<ConsoleThreadQuery, ConsoleThreadQueryVariables>;
 export const ConsoleAgentsDocument = new TypedDocumentString(`
@@ -532,6 +556,14 @@ export const ConsoleTakeOverDocument = new TypedDocumentString(`
     mediaUrls
     status
     createdAt
+    sentBy {
+      kind
+      apiKeyName
+      agent {
+        id
+        name
+      }
+    }
   }
 }`) as unknown as TypedDocumentString<ConsoleTakeOverMutation, ConsoleTakeOverMutationVariables>;
 export const ConsoleHandBackDocument = new TypedDocumentString(`
@@ -580,6 +612,14 @@ export const ConsoleHandBackDocument = new TypedDocumentString(`
     mediaUrls
     status
     createdAt
+    sentBy {
+      kind
+      apiKeyName
+      agent {
+        id
+        name
+      }
+    }
   }
 }`) as unknown as TypedDocumentString<ConsoleHandBackMutation, ConsoleHandBackMutationVariables>;
 export const ConsoleAssignDocument = new TypedDocumentString(`
@@ -628,6 +668,14 @@ export const ConsoleAssignDocument = new TypedDocumentString(`
     mediaUrls
     status
     createdAt
+    sentBy {
+      kind
+      apiKeyName
+      agent {
+        id
+        name
+      }
+    }
   }
 }`) as unknown as TypedDocumentString<ConsoleAssignMutation, ConsoleAssignMutationVariables>;
 export const ConsoleMarkReadDocument = new TypedDocumentString(`
@@ -676,6 +724,14 @@ export const ConsoleMarkReadDocument = new TypedDocumentString(`
     mediaUrls
     status
     createdAt
+    sentBy {
+      kind
+      apiKeyName
+      agent {
+        id
+        name
+      }
+    }
   }
 }`) as unknown as TypedDocumentString<ConsoleMarkReadMutation, ConsoleMarkReadMutationVariables>;
 export const ConsoleSendSmsDocument = new TypedDocumentString(`
@@ -756,6 +812,14 @@ export const ConsoleConversationUpdatedDocument = new TypedDocumentString(`
     mediaUrls
     status
     createdAt
+    sentBy {
+      kind
+      apiKeyName
+      agent {
+        id
+        name
+      }
+    }
   }
 }`) as unknown as TypedDocumentString<ConsoleConversationUpdatedSubscription, ConsoleConversationUpdatedSubscriptionVariables>;
 export const ConsoleMessageReceivedDocument = new TypedDocumentString(`
