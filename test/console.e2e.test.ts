@@ -263,6 +263,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
     await page.getByRole('button', { name: 'Take over' }).first().click();
     await until(() => page.locator('.thread-actions .pill').textContent()).toBe('Human');
     expect((await conversationOf(CUSTOMERS.maya))?.mode).toBe('HUMAN');
+    await until(() => page.getByTestId('timeline-note').last().textContent()).toContain('Dana Reyes took over from the assistant');
 
     const reply = page.getByLabel('Reply');
     await reply.fill('Hi Maya, this is Dana.');
@@ -294,6 +295,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
     await until(() => row(page, CUSTOMERS.maya).locator('.badge').count()).toBe(0);
     await page.getByLabel('Assignee').selectOption({ label: 'Dana Reyes (me)' });
     await until(() => row(page, CUSTOMERS.maya).locator('.assignee').textContent()).toBe('Dana Reyes');
+    await until(() => page.getByTestId('timeline-note').last().textContent()).toContain('Assigned to Dana Reyes');
 
     await reply.fill('Here is the tracking link: https://nw.example/t/4417');
     await reply.press('Enter');

@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ConsoleApi } from './api';
 import * as ops from './documents';
-import type { ConsoleConversationFragment, ConsoleMessageFragment, ConsoleViewerQuery } from './gql/graphql';
+import type { ConsoleConversationFragment, ConsoleMessageFragment, ConsoleThreadQuery, ConsoleViewerQuery } from './gql/graphql';
 import { SignIn } from './sign-in';
 import { ConversationList, type ListFilter } from './conversation-list';
 import { ThreadView } from './thread';
@@ -15,10 +15,13 @@ const PAGE = 50;
 
 type Viewer = ConsoleViewerQuery['viewer'];
 type Connection = 'connecting' | 'live' | 'reconnecting';
+export type TimelineEvent = NonNullable<ConsoleThreadQuery['conversation']>['timeline'][number];
 export interface Thread {
   conversation: ConsoleConversationFragment;
   messages: ConsoleMessageFragment[];
   totalCount: number;
+  /** Takeovers, hand-backs and assignments, shown between the messages. */
+  timeline: TimelineEvent[];
 }
 export interface Agent {
   id: string;
@@ -88,8 +91,8 @@ function Inbox({ api, viewer, onSignOut }: { api: ConsoleApi; viewer: Viewer; on
       const { conversation } = await api.request(ops.Thread, { id, last: PAGE });
       if (selected.current !== id) return;
       if (!conversation) return setThread(null);
-      const { messages, ...fields } = conversation;
-      setThread({ conversation: fields, messages: messages.edges.map((edge) => edge.node), totalCount: messages.totalCount });
+      const { messages, timeline, ...fields } = conversation;
+      setThread({ conversation: fields, messages: messages.edges.map((edge) => edge.node), totalCount: messages.totalCount, timeline });
     },
     [api],
   );
@@ -140,8 +143,11 @@ function Inbox({ api, viewer, onSignOut }: { api: ConsoleApi; viewer: Viewer; on
     });
     const stops = [
       api.subscribe(ops.ConversationUpdated, {}, ({ conversationUpdated }) => {
-        upsertConversation(conversationUpdated.conversation);
-        if (['CREATED', 'MESSAGE', 'READ', 'ARCHIVED'].includes(conversationUpdated.change)) refreshUnread();
+        const { change, conversation } = conversationUpdated;
+        upsertConversation(conversation);
+        // The open thread's timeline gains a line (taken over, handed back, assigned…).
+        if (['MODE', 'ASSIGNEE', 'ARCHIVED'].includes(change) && conversation.id === selected.current) loadThread(conversation.id).catch(report);
+        if (['CREATED', 'MESSAGE', 'READ', 'ARCHIVED'].includes(change)) refreshUnread();
       }),
       api.subscribe(ops.MessageReceived, {}, ({ messageReceived }) => upsertMessage(messageReceived)),
       api.subscribe(ops.MessageStatusChanged, {}, ({ messageStatusChanged }) => upsertMessage(messageStatusChanged)),

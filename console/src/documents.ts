@@ -61,6 +61,7 @@ export const Thread = graphql(`
   query ConsoleThread($id: ID!, $last: Int!) {
     conversation(id: $id) {
       ...ConsoleConversation
+      timeline { kind at agent { id name } apiKeyName }
       messages(last: $last) {
         totalCount
         edges { node { ...ConsoleMessage } }

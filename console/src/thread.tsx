@@ -1,6 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { countSegments } from '../../src/messaging/segments';
-import type { Actions, Agent, Thread } from './console';
+import type { Actions, Agent, Thread, TimelineEvent } from './console';
 import type { ConsoleMessageFragment } from './gql/graphql';
 import { failed, formatNumber, fullTime, senderLabel, shortTime, STATUS_LABEL } from './format';
 import { Avatar, ModePill } from './conversation-list';
@@ -62,7 +62,7 @@ export function ThreadView({ thread, loading, agents, me, actions }: Props) {
           )}
         </div>
       </header>
-      <Messages messages={thread.messages} totalCount={thread.totalCount} />
+      <Messages messages={thread.messages} timeline={thread.timeline} totalCount={thread.totalCount} />
       {human ? (
         <Composer onSend={(text) => actions.send(conversation, text)} />
       ) : (
@@ -78,7 +78,15 @@ export function ThreadView({ thread, loading, agents, me, actions }: Props) {
   );
 }
 
-function Messages({ messages, totalCount }: { messages: ConsoleMessageFragment[]; totalCount: number }) {
+type Item = { at: string; message: ConsoleMessageFragment; event?: undefined } | { at: string; event: TimelineEvent; message?: undefined };
+
+function Messages({ messages, timeline, totalCount }: { messages: ConsoleMessageFragment[]; timeline: TimelineEvent[]; totalCount: number }) {
+  // Events older than the oldest message shown belong to history not loaded either.
+  const oldest = messages[0]?.createdAt ?? '';
+  const items: Item[] = [
+    ...messages.map((message) => ({ at: message.createdAt, message })),
+    ...timeline.filter((event) => event.at >= oldest).map((event) => ({ at: event.at, event })),
+  ].sort((a, b) => a.at.localeCompare(b.at));
   const scroller = useRef<HTMLDivElement>(null);
   // Follows the newest message, unless the agent has scrolled up to read.
   const pinned = useRef(true);
@@ -96,18 +104,47 @@ function Messages({ messages, totalCount }: { messages: ConsoleMessageFragment[]
       }}
     >
       {totalCount > messages.length && <div class="older muted small">{totalCount - messages.length} earlier messages not shown</div>}
-      {messages.map((message, index) => (
-        <Bubble key={message.id} message={message} dayBreak={index === 0 || !sameDay(messages[index - 1].createdAt, message.createdAt)} />
-      ))}
+      {items.map((item, index) => {
+        const dayBreak = index === 0 || !sameDay(items[index - 1].at, item.at);
+        return item.message ? (
+          <Bubble key={item.message.id} message={item.message} dayBreak={dayBreak} />
+        ) : (
+          <Note key={`${item.event.kind}-${item.at}`} event={item.event} dayBreak={dayBreak} />
+        );
+      })}
     </div>
   );
+}
+
+const NOTE: Record<TimelineEvent['kind'], (who: string) => string> = {
+  TAKEN_OVER: (who) => `${who} took over from the assistant`,
+  HANDED_BACK: (who) => `${who} handed the conversation back to the assistant`,
+  AUTO_HANDED_BACK: () => 'Handed back to the assistant automatically',
+  ASSIGNED: (who) => `Assigned to ${who}`,
+  UNASSIGNED: () => 'Unassigned',
+  ARCHIVED: () => 'Archived',
+};
+
+function Note({ event, dayBreak }: { event: TimelineEvent; dayBreak: boolean }) {
+  return (
+    <>
+      {dayBreak && <Day at={event.at} />}
+      <div class="note" data-testid="timeline-note">
+        {NOTE[event.kind](event.agent?.name ?? event.apiKeyName ?? 'Someone')} · {shortTime(event.at)}
+      </div>
+    </>
+  );
+}
+
+function Day({ at }: { at: string }) {
+  return <div class="day">{new Date(at).toLocaleDateString([], { weekday: 'long', month: 'long', day: 'numeric' })}</div>;
 }
 
 function Bubble({ message, dayBreak }: { message: ConsoleMessageFragment; dayBreak: boolean }) {
   const outbound = message.direction === 'OUTBOUND';
   return (
     <>
-      {dayBreak && <div class="day">{new Date(message.createdAt).toLocaleDateString([], { weekday: 'long', month: 'long', day: 'numeric' })}</div>}
+      {dayBreak && <Day at={message.createdAt} />}
       <div class={`bubble-row ${outbound ? 'out' : 'in'}`} data-message-id={message.id}>
         <div class={`bubble ${outbound ? 'out' : 'in'}${outbound && failed(message.status) ? ' failed' : ''}`} title={fullTime(message.createdAt)}>
           {message.mediaUrls.length > 0 && (

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
  * `npm run build:console` (run on `npm install` and before `npm start`). Served as it was
  * built: index.html for /console, and content-hashed assets under /console/assets/.
  */
-const DIST = fileURLToPath(new URL('../../console/dist/', import.meta.url));
+const CONSOLE_DIST = fileURLToPath(new URL('../../console/dist/', import.meta.url));
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -35,7 +35,8 @@ export function isConsolePath(urlPath: string): boolean {
   return urlPath === '/console' || urlPath.startsWith('/console/');
 }
 
-export async function serveConsole(req: IncomingMessage, res: ServerResponse, urlPath: string): Promise<void> {
+/** `dist` is where the build is: console/dist, or another folder holding a build. */
+export async function serveConsole(req: IncomingMessage, res: ServerResponse, urlPath: string, dist = CONSOLE_DIST): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
     return void res.end('GET only');
@@ -46,7 +47,7 @@ export async function serveConsole(req: IncomingMessage, res: ServerResponse, ur
   if (file === null) return answer(req, res, 404, 'text/plain; charset=utf-8', 'not found');
   let bytes: Buffer;
   try {
-    bytes = await readFile(path.join(DIST, file));
+    bytes = await readFile(path.join(dist, file));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     if (asset !== null) return answer(req, res, 404, 'text/plain; charset=utf-8', 'not found');

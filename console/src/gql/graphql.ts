@@ -33,6 +33,14 @@ export type ConversationChange =
   /** markConversationRead: unreadCount is 0. */
   | 'READ';
 
+export type ConversationEventKind =
+  | 'ARCHIVED'
+  | 'ASSIGNED'
+  | 'AUTO_HANDED_BACK'
+  | 'HANDED_BACK'
+  | 'TAKEN_OVER'
+  | 'UNASSIGNED';
+
 export type ConversationFilter = {
   /** true lists archived threads; by default only open ones are listed. */
   archived?: boolean | null | undefined;
@@ -144,7 +152,7 @@ export type ConsoleThreadQueryVariables = Exact<{
 }>;
 
 
-export type ConsoleThreadQuery = { conversation: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, messages: { totalCount: number, edges: Array<{ node: { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } }> }, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } | null } | null };
+export type ConsoleThreadQuery = { conversation: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, timeline: Array<{ kind: ConversationEventKind, at: string, apiKeyName: string | null, agent: { id: string, name: string } | null }>, messages: { totalCount: number, edges: Array<{ node: { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } }> }, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } | null } | null };
 
 export type ConsoleAgentsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -387,6 +395,15 @@ export const ConsoleThreadDocument = new TypedDocumentString(`
     query ConsoleThread($id: ID!, $last: Int!) {
   conversation(id: $id) {
     ...ConsoleConversation
+    timeline {
+      kind
+      at
+      agent {
+        id
+        name
+      }
+      apiKeyName
+    }
     messages(last: $last) {
       totalCount
       edges {
