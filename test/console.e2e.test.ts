@@ -320,6 +320,11 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
     await reply.fill('Anything else I can help with today?');
     expect(await page.getByTestId('segment-counter').textContent()).toBe('1 segment · GSM-7 · 36 chars');
     await page.getByTestId('thread').screenshot({ path: path.join(SCREENSHOTS, 'console-thread.png') });
+
+    await page.getByRole('button', { name: 'Hand back' }).click();
+    await until(() => page.locator('.thread-actions .pill').textContent()).toBe('Assistant');
+    await until(() => page.getByTestId('timeline-note').last().textContent()).toContain('Dana (console) handed the conversation back to the assistant');
+    expect((await conversationOf(CUSTOMERS.maya))?.mode).toBe('ASSISTANT');
   });
 
   it('finds messages by text and opens their thread', async () => {
@@ -344,7 +349,8 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
     // Sent while the console is offline: no live event reaches it.
     await inbound(CUSTOMERS.priya, 'Actually, make that Apt 5, sorry!');
     offline = false;
-    await until(() => page.getByTestId('reconnect-banner').count()).toBe(0);
+    // graphql-ws retries with backoff (up to 8 s between the third and fourth try).
+    await expect.poll(() => page.getByTestId('reconnect-banner').count(), { timeout: 30_000, interval: 100 }).toBe(0);
     await until(() => page.locator('.bubble.in .body').last().textContent()).toBe('Actually, make that Apt 5, sorry!');
     await until(() => row(page, CUSTOMERS.priya).locator('.badge').textContent()).toBe('3');
   });
