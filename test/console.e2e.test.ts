@@ -240,6 +240,12 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
     expect(await row(page, CUSTOMERS.leo).locator('.badge').count()).toBe(0);
     // Newest activity first.
     expect(await rows.first().getAttribute('data-conversation')).toBe(CUSTOMERS.jonah);
+
+    await page.getByRole('tab', { name: /^Unread/ }).click();
+    await until(() => rows.count()).toBe(3);
+    expect(await row(page, CUSTOMERS.leo).count()).toBe(0);
+    await page.getByRole('tab', { name: /^All/ }).click();
+    await until(() => rows.count()).toBe(5);
   });
 
   it('shows a customer message posted to the provider webhook without reloading', async () => {

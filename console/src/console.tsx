@@ -103,7 +103,9 @@ function Inbox({ api, viewer, onSignOut }: { api: ConsoleApi; viewer: Viewer; on
       const rest = list.filter((c) => c.id !== conversation.id);
       const hidden = (filterRef.current === 'UNREAD' && conversation.unreadCount === 0 && conversation.id !== selected.current) || conversation.archived;
       if (!hidden) rest.push(conversation);
-      if (rest.length > list.length) setTotalCount((n) => n + 1);
+      // A thread joining or leaving the listing (new, read under "Unread", archived) moves the count with it.
+      const joined = rest.length - list.length;
+      if (joined !== 0) setTotalCount((n) => n + joined);
       return rest.sort((a, b) => b.lastMessageAt.localeCompare(a.lastMessageAt));
     });
     setThread((open) => (open && open.conversation.id === conversation.id ? { ...open, conversation } : open));

@@ -4,6 +4,7 @@ import { failed, formatNumber, hueOf, senderLabel, shortTime, STATUS_LABEL } fro
 
 export type ListFilter = 'ALL' | 'UNREAD' | 'MINE';
 type SearchResults = ConsoleSearchQuery['messages'];
+const TAB_LABEL: Record<ListFilter, string> = { ALL: 'All', UNREAD: 'Unread', MINE: 'Mine' };
 
 interface Props {
   conversations: ConsoleConversationFragment[];
@@ -45,7 +46,8 @@ export function ConversationList({ conversations, totalCount, filter, me, select
           <div class="tabs" role="tablist">
             {(['ALL', 'UNREAD', 'MINE'] as const).map((tab) => (
               <button role="tab" aria-selected={filter === tab} class={filter === tab ? 'tab active' : 'tab'} onClick={() => onFilter(tab)}>
-                {tab === 'ALL' ? `All ${totalCount}` : tab === 'UNREAD' ? 'Unread' : 'Mine'}
+                {TAB_LABEL[tab]}
+                {filter === tab && <span class="tab-count">{tab === 'MINE' ? shown.length : totalCount}</span>}
               </button>
             ))}
           </div>
