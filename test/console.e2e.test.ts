@@ -17,6 +17,7 @@ import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwrig
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql';
 import { ok } from './support/client';
+import { createAgent, createKey } from './support/console';
 import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
 import { closeRedis, messageDetails, post, sendAndWaitSent, signedInbound, signedStatus } from './support/inbound';
 import { eventually, startServer, type TestServer } from './support/server';
@@ -34,24 +35,6 @@ const CHROMIUM_ARGS = [
 ];
 /** The README's screenshots are rewritten with UPDATE_SCREENSHOTS=1; other runs keep theirs under test/.tmp. */
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve('docs') : path.resolve('test/.tmp/screenshots');
-
-const CreateAgent = graphql(`
-  mutation ConsoleE2eCreateAgent($input: CreateAgentInput!) {
-    createAgent(input: $input) {
-      ... on CreateAgentPayload { agent { id name } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const CreateAgentKey = graphql(`
-  mutation ConsoleE2eCreateApiKey($input: CreateApiKeyInput!) {
-    createApiKey(input: $input) {
-      ... on CreateApiKeyPayload { apiKey }
-      ... on Error { code message }
-    }
-  }
-`);
 
 const AssignConversation = graphql(`
   mutation ConsoleE2eAssign($input: AssignConversationInput!) {
@@ -113,12 +96,6 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
   let offline = false;
   const pageErrors: string[] = [];
 
-  async function createAgent(name: string) {
-    const created = (await ok(org.request(CreateAgent, { input: { name } }))).createAgent;
-    if (!('agent' in created)) throw new Error(`createAgent: ${JSON.stringify(created)}`);
-    return created.agent;
-  }
-
   async function inbound(customer: string, body: string, mediaUrl?: string) {
     const webhook = signedInbound(server, org, 'twilio', { from: customer, body, media: mediaUrl ? [{ url: mediaUrl, contentType: 'image/png' }] : undefined });
     expect((await post(server, webhook.path, webhook.signed)).status).toBe(200);
@@ -146,11 +123,9 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
     server = await startServer();
     org = await createOrganizationFixture(server, { name: 'Northwind Outfitters' });
     from = org.numbers.twilio.phoneNumber;
-    const dana = await createAgent('Dana Reyes');
-    const sam = await createAgent('Sam Okafor');
-    const key = (await ok(org.request(CreateAgentKey, { input: { name: 'Dana (console)', scopes: ['AGENT'], agentId: dana.id } }))).createApiKey;
-    if (!('apiKey' in key)) throw new Error(`createApiKey: ${JSON.stringify(key)}`);
-    agentKey = key.apiKey;
+    const dana = await createAgent(org, 'Dana Reyes');
+    const sam = await createAgent(org, 'Sam Okafor');
+    agentKey = (await createKey(server, org, 'Dana (console)', ['AGENT'], dana.id)).apiKey;
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     // Customers' photos for the MMS thumbnails, drawn by the browser and served from a local "media host".
