@@ -7,6 +7,7 @@ await app.start();
 
 const graphiql = `${app.url}/graphql`;
 console.log(`Switchboard is up: ${graphiql} (GraphiQL in the browser, graphql-ws on the same path)`);
+console.log(`Agent console: ${app.url}/console (sign in with an agent key)`);
 console.log(`Database: ${config.dialect}${config.redisUrl ? ', events and queue shared through Redis' : ''}`);
 if (app.bootstrapApiKey) {
   console.log('');

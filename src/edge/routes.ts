@@ -4,6 +4,7 @@ import { webhookRoutes } from '../webhooks/routes';
 import { restSend } from './rest-send';
 import { EXPORT_ROUTES, handleExport } from './export';
 import { sendJson, sendText } from './io';
+import { CONSOLE_PATH, serveConsole } from './console';
 import type { Route } from './router';
 
 /**
@@ -39,6 +40,8 @@ export function httpRoutes(services: Services): Route[] {
           handle: (req, res) => (req.method === webhook.method ? webhook.handler(services, req, res) : sendText(res, 405, `${webhook.method} only`)),
         }) satisfies Route,
     ),
+    // The agent console's page and its assets (console/dist, built by npm install and npm start).
+    { path: CONSOLE_PATH, handle: (req, res, path) => serveConsole(req, res, path) },
     {
       path: '/',
       handle: (_req, res) => {
