@@ -26,6 +26,7 @@ import {
   type RegistrationRef,
   type RegistrationState,
 } from '../providers/registration-types';
+import { every, NEVER, type PeriodicTask } from '../lib/every';
 
 export interface SubmitBrandInput {
   assistantId: string;
@@ -364,9 +365,8 @@ export async function syncPhoneNumberRegistration(services: Services, organizati
 }
 
 /** Polls pending registrations every `intervalMs` (REGISTRATION_SYNC_INTERVAL_MS); 0 = never. */
-export function startRegistrationSync(services: Services, intervalMs: number): { stop(): Promise<void> } {
-  if (intervalMs <= 0) return { stop: async () => {} };
-  let running: Promise<unknown> = Promise.resolve();
+export function startRegistrationSync(services: Services, intervalMs: number): PeriodicTask {
+  if (intervalMs <= 0) return NEVER;
   const tick = async () => {
     // Another instance may have just synced them: only those not synced for half an interval.
     const { failed } = await syncPendingRegistrations(services, { notSyncedSince: new Date(Date.now() - intervalMs / 2) });
@@ -374,16 +374,7 @@ export function startRegistrationSync(services: Services, intervalMs: number): {
       services.log.warn({ registrationId: registration.id, provider: registration.provider, reason: error.message }, 'sender registration: sync failed');
     }
   };
-  const timer = setInterval(() => {
-    running = running.then(tick).catch((error: unknown) => services.log.warn({ err: error }, 'sender registration: periodic sync failed'));
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return every(intervalMs, tick, (error) => services.log.warn({ err: error }, 'sender registration: periodic sync failed'));
 }
 
 // ---------------------------------------------------------------------------------------------
