@@ -16,6 +16,7 @@ import type { TwilioCredentials } from './credentials.js';
 import {
   RegistrationRefused,
   stripSecrets,
+  unreachable,
   type BrandSubmission,
   type CampaignSubmission,
   type NumberRegistration,
@@ -64,7 +65,7 @@ function refusedBy(error: unknown): RegistrationRefused {
     const code = answer.code === undefined || answer.code === null ? null : String(answer.code);
     return new RegistrationRefused(answer.detail ?? answer.message ?? `Twilio answered HTTP ${answer.status}`, answer.status, code);
   }
-  return new RegistrationRefused(`Twilio could not be reached: ${(error as Error)?.message ?? String(error)}`, null);
+  return unreachable('Twilio', error);
 }
 
 const json = (instance: { toJSON(): unknown }, credentials: TwilioCredentials) => stripSecrets(instance.toJSON(), [credentials.authToken]);
