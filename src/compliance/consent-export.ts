@@ -3,6 +3,7 @@ import type { ConsentEvent } from '../db/client';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { SwitchboardError } from '../errors';
 import { csvField, neutralizeFormula } from '../export/encoders';
+import { dateParam } from '../export/url-filter';
 import { consentHistoryWhere, type ConsentHistoryFilter } from './consent';
 
 export const CONSENT_CSV_COLUMNS = [
@@ -50,11 +51,8 @@ export function consentFilterFromParams(params: URLSearchParams, decodeId: (type
     filter.kind = kind;
   }
   for (const name of ['after', 'before'] as const) {
-    const value = params.get(name);
-    if (!value) continue;
-    const date = new Date(value);
-    if (Number.isNaN(date.getTime())) throw new SwitchboardError('INVALID_INPUT', `${name} must be an ISO 8601 date-time`, name);
-    filter[name] = date;
+    const date = dateParam(params, name);
+    if (date) filter[name] = date;
   }
   return filter;
 }

@@ -1,7 +1,7 @@
 import type { Message } from '../db/client';
 import type { SenderWithAssistant } from '../assistants/sender-directory';
-import type { Row, SqlTx, Work } from '../db/sql';
-import { groupBy, insertRows, newMessage } from '../db/rows';
+import type { SqlTx, Work } from '../db/sql';
+import { groupBy, insertMessages, newMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { keywordOf, type KeywordKind } from '../messaging/opt-outs';
 import { countSegments } from '../messaging/segments';
@@ -98,11 +98,6 @@ export function* applyKeywords(tx: SqlTx, inbound: { message: Message; number: S
         updatedAt: now,
       });
     });
-  yield* insertRows(tx, 'Message', replies as unknown as Row[]);
-  yield* insertRows(
-    tx,
-    'MessageEvent',
-    replies.map((m) => ({ id: newId(), messageId: m.id, status: m.status, at: now })),
-  );
+  yield* insertMessages(tx, replies, (m) => ({ status: m.status, at: now }));
   return replies;
 }

@@ -17,7 +17,9 @@ import { providerNamed } from '../providers';
 import {
   combineStatus,
   RegistrationRefused,
+  type BrandSubmission,
   type BusinessDetails,
+  type CampaignSubmission,
   type NumberRegistration,
   type ProviderRegistration,
   type RegistrationAdapter,
@@ -25,44 +27,31 @@ import {
   type RegistrationOptions,
   type RegistrationRef,
   type RegistrationState,
+  type TollFreeSubmission,
 } from '../providers/registration-types';
+import { every, NEVER, type PeriodicTask } from '../lib/every';
 
-export interface SubmitBrandInput {
+/** A brand as our API takes it: for the assistant whose provider account registers it. */
+export interface SubmitBrandInput extends Pick<BrandSubmission, 'twilio'> {
   assistantId: string;
   provider: ProviderName;
   business?: BusinessDetails | null;
-  twilio?: { customerProfileBundleSid: string; a2pProfileBundleSid: string; brandType?: string | null } | null;
 }
 
-export interface SubmitCampaignInput {
+/**
+ * A campaign as our API takes it: the brand is our SenderRegistration (its provider id is looked
+ * up), the embedded links/phone flags default to false, and numbers may be attached at once.
+ */
+export interface SubmitCampaignInput extends Omit<CampaignSubmission, 'brandProviderId' | 'hasEmbeddedLinks' | 'hasEmbeddedPhone'> {
   brandRegistrationId: string;
-  useCase: string;
-  description: string;
-  sampleMessages: string[];
-  /** How recipients opt in: the opt-in evidence. */
-  messageFlow: string;
-  optInMessage?: string | null;
-  optOutMessage?: string | null;
-  helpMessage?: string | null;
-  optInKeywords?: string[] | null;
   hasEmbeddedLinks?: boolean | null;
   hasEmbeddedPhone?: boolean | null;
-  vertical?: string | null;
-  messagingServiceSid?: string | null;
   phoneNumberIds?: string[] | null;
 }
 
-export interface SubmitTollFreeInput {
+/** A toll-free verification as our API takes it: the number is one of ours, by id. */
+export interface SubmitTollFreeInput extends Omit<TollFreeSubmission, 'phoneNumber'> {
   phoneNumberId: string;
-  business: BusinessDetails;
-  contact: { firstName: string; lastName: string; email: string; phone: string };
-  notificationEmail: string;
-  useCaseCategories: string[];
-  useCaseSummary: string;
-  sampleMessages: string[];
-  optIn: { type: string; description: string; imageUrls: string[] };
-  messageVolume: string;
-  additionalInformation?: string | null;
 }
 
 export interface ImportRegistrationInput {
@@ -364,9 +353,8 @@ export async function syncPhoneNumberRegistration(services: Services, organizati
 }
 
 /** Polls pending registrations every `intervalMs` (REGISTRATION_SYNC_INTERVAL_MS); 0 = never. */
-export function startRegistrationSync(services: Services, intervalMs: number): { stop(): Promise<void> } {
-  if (intervalMs <= 0) return { stop: async () => {} };
-  let running: Promise<unknown> = Promise.resolve();
+export function startRegistrationSync(services: Services, intervalMs: number): PeriodicTask {
+  if (intervalMs <= 0) return NEVER;
   const tick = async () => {
     // Another instance may have just synced them: only those not synced for half an interval.
     const { failed } = await syncPendingRegistrations(services, { notSyncedSince: new Date(Date.now() - intervalMs / 2) });
@@ -374,16 +362,7 @@ export function startRegistrationSync(services: Services, intervalMs: number): {
       services.log.warn({ registrationId: registration.id, provider: registration.provider, reason: error.message }, 'sender registration: sync failed');
     }
   };
-  const timer = setInterval(() => {
-    running = running.then(tick).catch((error: unknown) => services.log.warn({ err: error }, 'sender registration: periodic sync failed'));
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return every(intervalMs, tick, (error) => services.log.warn({ err: error }, 'sender registration: periodic sync failed'));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import type { KeyCaller } from '../tenancy/api-keys';
 import { agentOf } from '../tenancy/agents';
 import type { ConversationChange } from '../realtime/events';
 import { queueConversationModeEvents } from '../forwarding/events';
+import { every, type PeriodicTask } from '../lib/every';
 
 /** At most a week: a thread left to a person longer than that is handed back by hand. */
 export const MAX_HAND_BACK_AFTER_MINUTES = 7 * 24 * 60;
@@ -138,16 +139,6 @@ export async function handBackDueConversations(services: Services, now = new Dat
 }
 
 /** Runs handBackDueConversations every `intervalMs` until stopped. */
-export function startHandBackSweep(services: Services, intervalMs: number, onError: (error: unknown) => void): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(() => handBackDueConversations(services)).catch(onError);
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startHandBackSweep(services: Services, intervalMs: number, onError: (error: unknown) => void): PeriodicTask {
+  return every(intervalMs, () => handBackDueConversations(services), onError);
 }

@@ -1,5 +1,6 @@
 import type { Conversation, Message } from './client';
 import type { Row, SqlTx, Work } from './sql';
+import { newId } from './ids';
 
 /** Message's DateTime columns: a row read through src/db/sql.ts (or an event through Redis) carries them as text. */
 export const MESSAGE_DATE_FIELDS = ['createdAt', 'updatedAt', 'sendAt', 'validUntil', 'nextAttemptAt', 'leaseExpiresAt', 'handedOverAt', 'readAt'] as const satisfies readonly (keyof Message)[];
@@ -65,6 +66,23 @@ export function* insertRows(tx: SqlTx, table: string, rows: readonly Row[]): Wor
     return;
   }
   yield* tx.run(`INSERT INTO "${table}" (${names}) SELECT ${names} FROM json_populate_recordset(NULL::"${table}", ?::json)`, [JSON.stringify(rows)]);
+}
+
+/** The first step of a new message's timeline: its MessageEvent row but for id and messageId. */
+export type FirstStep = { status: Message['status']; at: Date } & Row;
+
+/**
+ * Inserts new messages and the first step of each one's timeline: two statements on PostgreSQL
+ * (one per table), one per row on SQLite (see insertRows). `firstStepOf` answers for the message
+ * at that index; every step must name the same columns.
+ */
+export function* insertMessages(tx: SqlTx, messages: readonly Message[], firstStepOf: (message: Message, index: number) => FirstStep): Work<void> {
+  yield* insertRows(tx, 'Message', messages as unknown as Row[]);
+  yield* insertRows(
+    tx,
+    'MessageEvent',
+    messages.map((message, i) => ({ id: newId(), messageId: message.id, ...firstStepOf(message, i) })),
+  );
 }
 
 /** The columns a new message may leave unset, and what they start as. */

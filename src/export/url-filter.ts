@@ -34,13 +34,19 @@ export function filterFromParams(params: URLSearchParams, decodeId: (typename: s
     if (value) filter[name] = value;
   }
   for (const name of ['createdAfter', 'createdBefore'] as const) {
-    const value = params.get(name);
-    if (!value) continue;
-    const date = new Date(value);
-    if (Number.isNaN(date.getTime())) throw new SwitchboardError('INVALID_INPUT', `${name} must be an ISO 8601 date-time`, name);
-    filter[name] = date;
+    const date = dateParam(params, name);
+    if (date) filter[name] = date;
   }
   return filter;
+}
+
+/** The ISO 8601 date-time a query parameter names, undefined when absent or empty; anything else is INVALID_INPUT. */
+export function dateParam(params: URLSearchParams, name: string): Date | undefined {
+  const value = params.get(name);
+  if (!value) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new SwitchboardError('INVALID_INPUT', `${name} must be an ISO 8601 date-time`, name);
+  return date;
 }
 
 /** The query string for a GraphQL MessageFilter (IDs kept global, dates as ISO 8601). */

@@ -1,8 +1,8 @@
 import type { Services } from '../services';
 import type { Message } from '../db/client';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
-import { type Row, type SqlTx, type Work } from '../db/sql';
-import { groupBy, insertRows, newMessage, reviveMessage } from '../db/rows';
+import { type SqlTx, type Work } from '../db/sql';
+import { groupBy, insertMessages, newMessage, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { GroupCommit } from '../db/group-commit';
 import { joinThreads, openThreads, threadKey } from './conversations';
@@ -177,12 +177,7 @@ function* storeInTransaction(tx: SqlTx, items: Intake[], outcomes: (Message | Er
     outcomes[i] = message;
     return message;
   });
-  yield* insertRows(tx, 'Message', messages as unknown as Row[]);
-  yield* insertRows(
-    tx,
-    'MessageEvent',
-    messages.map((m) => ({ id: newId(), messageId: m.id, status: m.status, at: now })),
-  );
+  yield* insertMessages(tx, messages, (m) => ({ status: m.status, at: now }));
   // An agent's reply moves the automatic hand-back of its thread on.
   const agentReplied = new Set(toStore.filter((i) => items[i].sentBy?.kind === 'AGENT').map((i) => threadOf(items[i]).id));
   const pushes = handBackPushes([...open.values()], agentReplied, now);

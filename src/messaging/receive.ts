@@ -5,7 +5,7 @@ import type { NormalizedEvent } from '../providers/types';
 import type { Row, SqlTx, Work } from '../db/sql';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
 import { GroupCommit } from '../db/group-commit';
-import { groupBy, insertRows, newMessage, reviveMessage } from '../db/rows';
+import { groupBy, insertMessages, insertRows, newMessage, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { countSegments } from './segments';
 import { applyKeywords } from '../compliance/keywords';
@@ -159,12 +159,8 @@ function* storeInbound(
       });
     }
   }
-  yield* insertRows(tx, 'Message', messages as unknown as Row[]);
-  yield* insertRows(
-    tx,
-    'MessageEvent',
-    fresh.map((i) => ({ id: newId(), messageId: outcomes[i]!.message.id, status: 'RECEIVED', providerStatus: 'received', payload: providerPayload(items[i].event.raw), at: now })),
-  );
+  // messages[j] is the message of items[fresh[j]].
+  yield* insertMessages(tx, messages, (_, j) => ({ status: 'RECEIVED', providerStatus: 'received', payload: providerPayload(items[fresh[j]].event.raw), at: now }));
   // The same message twice in one batch (a provider's quick retry): the first is stored.
   for (const i of copies) outcomes[i] = { message: outcomes[firstInBatch.get(idOf(items[i]))!]!.message, duplicate: true };
   // STOP / START / HELP: consent changes and keyword replies.

@@ -4,6 +4,7 @@ import { sqlDialect, type SeriesRow } from '../db/dialects';
 import { bucketStart } from '../db/dialects/common';
 import { messagePageWhere } from './delivery-log';
 import { filterSql, filterWhere, kindOnly, kindWhere, normalizeFilter, type MessageFilter, type NormalizedFilter } from './message-filter';
+import { every, NEVER, type PeriodicTask } from '../lib/every';
 
 /** Messages of one (status, provider, direction): how many, and their segments. */
 interface Group {
@@ -264,17 +265,7 @@ export async function compactMessageTallies(services: Services): Promise<number>
 }
 
 /** Runs compactMessageTallies every TALLY_COMPACTION_MS on PostgreSQL; stop() waits for a run under way. */
-export function startTallyCompaction(services: Services, onError: (error: unknown) => void): { stop(): Promise<void> } {
-  if (services.dialect !== 'postgresql') return { stop: async () => {} };
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = compactMessageTallies(services).catch(onError);
-  }, TALLY_COMPACTION_MS);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startTallyCompaction(services: Services, onError: (error: unknown) => void): PeriodicTask {
+  if (services.dialect !== 'postgresql') return NEVER;
+  return every(TALLY_COMPACTION_MS, () => compactMessageTallies(services), onError);
 }

@@ -8,26 +8,16 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly statusChanges = new Counter({
-    name: 'switchboard_message_status_changes_total',
-    help: 'Messages moved to a status by this instance, by status and provider',
-    labelNames: ['status', 'provider'] as const,
-    registers: [this.registry],
-  });
+  /** A counter in this server's registry, with the labels it is counted by. */
+  #counter<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
 
-  readonly accepted = new Counter({
-    name: 'switchboard_messages_accepted_total',
-    help: 'Outbound messages accepted (stored) by this instance',
-    labelNames: ['provider'] as const,
-    registers: [this.registry],
-  });
+  readonly statusChanges = this.#counter('switchboard_message_status_changes_total', 'Messages moved to a status by this instance, by status and provider', ['status', 'provider']);
 
-  readonly received = new Counter({
-    name: 'switchboard_messages_received_total',
-    help: 'Inbound messages stored from provider webhooks by this instance',
-    labelNames: ['provider'] as const,
-    registers: [this.registry],
-  });
+  readonly accepted = this.#counter('switchboard_messages_accepted_total', 'Outbound messages accepted (stored) by this instance', ['provider']);
+
+  readonly received = this.#counter('switchboard_messages_received_total', 'Inbound messages stored from provider webhooks by this instance', ['provider']);
 
   readonly dispatchSeconds = new Histogram({
     name: 'switchboard_dispatch_duration_seconds',
@@ -37,45 +27,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly providerErrors = new Counter({
-    name: 'switchboard_provider_errors_total',
-    help: 'Provider refusals and failures, by provider, code and whether they are retried',
-    labelNames: ['provider', 'code', 'retryable'] as const,
-    registers: [this.registry],
-  });
+  readonly providerErrors = this.#counter('switchboard_provider_errors_total', 'Provider refusals and failures, by provider, code and whether they are retried', ['provider', 'code', 'retryable']);
 
-  readonly forwardFailures = new Counter({
-    name: 'switchboard_webhook_forward_failures_total',
-    help: "Failed attempts to forward an inbound message to an assistant's smsWebhookUrl",
-    labelNames: ['final'] as const,
-    registers: [this.registry],
-  });
+  readonly forwardFailures = this.#counter('switchboard_webhook_forward_failures_total', "Failed attempts to forward an inbound message to an assistant's smsWebhookUrl", ['final']);
 
-  readonly webhooksRefused = new Counter({
-    name: 'switchboard_provider_webhooks_refused_total',
-    help: 'Provider webhooks refused (missing or bad signature), by provider',
-    labelNames: ['provider', 'status'] as const,
-    registers: [this.registry],
-  });
+  readonly webhooksRefused = this.#counter('switchboard_provider_webhooks_refused_total', 'Provider webhooks refused (missing or bad signature), by provider', ['provider', 'status']);
 
-  readonly dbOperations = new Counter({
-    name: 'switchboard_db_operations_total',
-    help: 'Prisma operations (model calls and raw queries) run by this instance, by model and operation',
-    labelNames: ['model', 'operation'] as const,
-    registers: [this.registry],
-  });
+  readonly dbOperations = this.#counter('switchboard_db_operations_total', 'Prisma operations (model calls and raw queries) run by this instance, by model and operation', ['model', 'operation']);
 
-  readonly subscriptionExecutions = new Counter({
-    name: 'switchboard_subscription_executions_total',
-    help: 'Subscription events executed for WebSocket subscribers: once per event for all subscribers sharing operation, variables and organization',
-    registers: [this.registry],
-  });
+  readonly subscriptionExecutions = this.#counter('switchboard_subscription_executions_total', 'Subscription events executed for WebSocket subscribers: once per event for all subscribers sharing operation, variables and organization');
 
-  readonly slowSubscribersClosed = new Counter({
-    name: 'switchboard_subscribers_closed_too_far_behind_total',
-    help: 'WebSocket connections closed with 1013 because more than WS_MAX_BUFFERED_BYTES of events were still unsent to them',
-    registers: [this.registry],
-  });
+  readonly slowSubscribersClosed = this.#counter('switchboard_subscribers_closed_too_far_behind_total', 'WebSocket connections closed with 1013 because more than WS_MAX_BUFFERED_BYTES of events were still unsent to them');
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });

@@ -126,6 +126,11 @@ export class RegistrationRefused extends Error {
   }
 }
 
+/** No answer at all (network, timeout): the provider's name and what went wrong, no HTTP status. */
+export function unreachable(provider: string, error: unknown): RegistrationRefused {
+  return new RegistrationRefused(`${provider} could not be reached: ${(error as Error)?.message ?? String(error)}`, null);
+}
+
 /** The same functions in every provider folder's registration.ts; `C` is its credentials. */
 export interface RegistrationAdapter<C = unknown> {
   submitBrand(credentials: C, brand: BrandSubmission, options: RegistrationOptions): Promise<ProviderRegistration>;

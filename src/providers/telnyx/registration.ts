@@ -14,6 +14,7 @@ import type { TelnyxCredentials } from './credentials.js';
 import {
   RegistrationRefused,
   stripSecrets,
+  unreachable,
   type BrandSubmission,
   type CampaignSubmission,
   type NumberRegistration,
@@ -97,7 +98,7 @@ function refusedBy(error: unknown): RegistrationRefused {
     const code = errors[0]?.code !== undefined ? String(errors[0].code) : null;
     return new RegistrationRefused(message || `Telnyx answered HTTP ${error.status}`, error.status, code);
   }
-  return new RegistrationRefused(`Telnyx could not be reached: ${(error as Error)?.message ?? String(error)}`, null);
+  return unreachable('Telnyx', error);
 }
 
 const clean = (raw: unknown, credentials: TelnyxCredentials) => stripSecrets(raw, [credentials.apiKey]);

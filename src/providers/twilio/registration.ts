@@ -16,6 +16,7 @@ import type { TwilioCredentials } from './credentials.js';
 import {
   RegistrationRefused,
   stripSecrets,
+  unreachable,
   type BrandSubmission,
   type CampaignSubmission,
   type NumberRegistration,
@@ -64,7 +65,7 @@ function refusedBy(error: unknown): RegistrationRefused {
     const code = answer.code === undefined || answer.code === null ? null : String(answer.code);
     return new RegistrationRefused(answer.detail ?? answer.message ?? `Twilio answered HTTP ${answer.status}`, answer.status, code);
   }
-  return new RegistrationRefused(`Twilio could not be reached: ${(error as Error)?.message ?? String(error)}`, null);
+  return unreachable('Twilio', error);
 }
 
 const json = (instance: { toJSON(): unknown }, credentials: TwilioCredentials) => stripSecrets(instance.toJSON(), [credentials.authToken]);
@@ -77,6 +78,50 @@ function failureOf(errors: unknown, reason: string | null | undefined): string |
   return null;
 }
 
+/** A brand registration as submitted or read (BrandRegistrationInstance). */
+function brandRegistration(
+  brand: { sid: string; status: string; errors: unknown; failureReason?: string | null; toJSON(): unknown },
+  credentials: TwilioCredentials,
+): ProviderRegistration {
+  return {
+    providerId: brand.sid,
+    providerStatus: brand.status,
+    status: mapBrandStatus(brand.status),
+    failureReason: failureOf(brand.errors, brand.failureReason),
+    raw: json(brand, credentials),
+  };
+}
+
+/** A campaign (UsAppToPersonInstance) in the Messaging Service `serviceSid`. */
+function campaignRegistration(
+  campaign: { sid: string; campaignStatus: string; errors: unknown; toJSON(): unknown },
+  serviceSid: string,
+  credentials: TwilioCredentials,
+): ProviderRegistration {
+  return {
+    providerId: campaign.sid,
+    providerStatus: campaign.campaignStatus,
+    status: mapCampaignStatus(campaign.campaignStatus),
+    failureReason: failureOf(campaign.errors, null),
+    messagingServiceSid: serviceSid,
+    raw: json(campaign, credentials),
+  };
+}
+
+/** A toll-free verification (TollfreeVerificationInstance). */
+function tollFreeRegistration(
+  verification: { sid: string; status: string; rejectionReason?: string | null; toJSON(): unknown },
+  credentials: TwilioCredentials,
+): ProviderRegistration {
+  return {
+    providerId: verification.sid,
+    providerStatus: verification.status,
+    status: mapTollFreeStatus(verification.status),
+    failureReason: verification.rejectionReason ?? null,
+    raw: json(verification, credentials),
+  };
+}
+
 export async function submitBrand(credentials: TwilioCredentials, brand: BrandSubmission, options: RegistrationOptions): Promise<ProviderRegistration> {
   const bundles = brand.twilio!;
   const created = await call(credentials, options, (client) =>
@@ -86,13 +131,7 @@ export async function submitBrand(credentials: TwilioCredentials, brand: BrandSu
       ...(bundles.brandType ? { brandType: bundles.brandType } : {}),
     }),
   );
-  return {
-    providerId: created.sid,
-    providerStatus: created.status,
-    status: mapBrandStatus(created.status),
-    failureReason: failureOf(created.errors, created.failureReason),
-    raw: json(created, credentials),
-  };
+  return brandRegistration(created, credentials);
 }
 
 export async function submitCampaign(credentials: TwilioCredentials, campaign: CampaignSubmission, options: RegistrationOptions): Promise<ProviderRegistration> {
@@ -114,14 +153,7 @@ export async function submitCampaign(credentials: TwilioCredentials, campaign: C
       ...(campaign.helpMessage ? { helpMessage: campaign.helpMessage } : {}),
       ...(campaign.optInKeywords?.length ? { optInKeywords: campaign.optInKeywords } : {}),
     });
-    return {
-      providerId: created.sid,
-      providerStatus: created.campaignStatus,
-      status: mapCampaignStatus(created.campaignStatus),
-      failureReason: failureOf(created.errors, null),
-      messagingServiceSid: serviceSid,
-      raw: json(created, credentials),
-    };
+    return campaignRegistration(created, serviceSid, credentials);
   });
 }
 
@@ -155,13 +187,7 @@ export async function submitTollFreeVerification(
       businessContactPhone: contact.phone,
       additionalInformation: [verification.optIn.description, verification.additionalInformation].filter(Boolean).join('\n\n'),
     });
-    return {
-      providerId: created.sid,
-      providerStatus: created.status,
-      status: mapTollFreeStatus(created.status),
-      failureReason: created.rejectionReason ?? null,
-      raw: json(created, credentials),
-    };
+    return tollFreeRegistration(created, credentials);
   });
 }
 
@@ -196,36 +222,14 @@ export async function fetchRegistration(credentials: TwilioCredentials, registra
   return call(credentials, options, async (client) => {
     switch (registration.kind) {
       case 'BRAND': {
-        const brand = await client.messaging.v1.brandRegistrations(registration.providerId).fetch();
-        return {
-          providerId: brand.sid,
-          providerStatus: brand.status,
-          status: mapBrandStatus(brand.status),
-          failureReason: failureOf(brand.errors, brand.failureReason),
-          raw: json(brand, credentials),
-        };
+        return brandRegistration(await client.messaging.v1.brandRegistrations(registration.providerId).fetch(), credentials);
       }
       case 'CAMPAIGN': {
         const serviceSid = requireService(registration);
-        const campaign = await client.messaging.v1.services(serviceSid).usAppToPerson(registration.providerId).fetch();
-        return {
-          providerId: campaign.sid,
-          providerStatus: campaign.campaignStatus,
-          status: mapCampaignStatus(campaign.campaignStatus),
-          failureReason: failureOf(campaign.errors, null),
-          messagingServiceSid: serviceSid,
-          raw: json(campaign, credentials),
-        };
+        return campaignRegistration(await client.messaging.v1.services(serviceSid).usAppToPerson(registration.providerId).fetch(), serviceSid, credentials);
       }
       case 'TOLL_FREE_VERIFICATION': {
-        const verification = await client.messaging.v1.tollfreeVerifications(registration.providerId).fetch();
-        return {
-          providerId: verification.sid,
-          providerStatus: verification.status,
-          status: mapTollFreeStatus(verification.status),
-          failureReason: verification.rejectionReason ?? null,
-          raw: json(verification, credentials),
-        };
+        return tollFreeRegistration(await client.messaging.v1.tollfreeVerifications(registration.providerId).fetch(), credentials);
       }
     }
   });

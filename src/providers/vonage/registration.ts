@@ -17,6 +17,7 @@ import type { VonageCredentials } from './credentials.js';
 import {
   RegistrationRefused,
   stripSecrets,
+  unreachable,
   type BrandSubmission,
   type CampaignSubmission,
   type NumberRegistration,
@@ -113,7 +114,7 @@ async function refusedBy(error: unknown): Promise<RegistrationRefused> {
     const message = [problem.detail ?? problem.title, fields.length > 0 ? `(${fields.join('; ')})` : ''].filter(Boolean).join(' ');
     return new RegistrationRefused(message || `Vonage answered HTTP ${response.status}`, response.status, problem.title ?? null);
   }
-  return new RegistrationRefused(`Vonage could not be reached: ${(error as Error)?.message ?? String(error)}`, null);
+  return unreachable('Vonage', error);
 }
 
 const clean = (raw: unknown, credentials: VonageCredentials) => stripSecrets(raw, [credentials.apiSecret, credentials.privateKey, credentials.signatureSecret]);
