@@ -46,6 +46,9 @@ export interface Intake {
   force: boolean;
 }
 
+/** What intake uses of the services. */
+export type IntakeServices = Pick<Services, 'sql' | 'metrics' | 'events' | 'signals'>;
+
 /**
  * Stores accepted outbound messages, many requests per transaction (group commit): per batch
  * one look-up of idempotency keys, one per recipient rule that is on (opt-outs always), one of
@@ -54,9 +57,6 @@ export interface Intake {
  * or the recipient rule's refusal (RECIPIENT_OPTED_OUT, CONSENT_REQUIRED, FREQUENCY_CAP), or
  * CONVERSATION_TAKEN_OVER (the assistant's send into a thread a person handles).
  */
-/** What intake uses of the services. */
-export type IntakeServices = Pick<Services, 'sql' | 'metrics' | 'events' | 'signals'>;
-
 export function createIntake(services: IntakeServices): GroupCommit<Intake, Message> {
   // Another instance created the same thread or used the same idempotency key in the meantime
   // (a unique violation: the next pass finds them), or the transaction hit a deadlock or a
