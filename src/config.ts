@@ -74,7 +74,7 @@ export interface QueueConfig {
 export interface ForwardingConfig {
   retryBaseMs: number;
   retryMaxDelayMs: number;
-  /** Forwarding gives up after this long (the contract asks for at least 24 hours). */
+  /** Forwarding gives up after this long (48 hours by default: an assistant down for a day still gets its messages). */
   giveUpAfterMs: number;
   timeoutMs: number;
 }

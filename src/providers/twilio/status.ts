@@ -7,7 +7,7 @@ import type { MessageStatus } from '../types.js';
  * went to the carrier, so nothing was sent and nothing more will happen to it; that is exactly
  * what our CANCELED means, and a "never move backwards" status machine needs a final state.
  * `receiving`/`received` describe inbound messages, and `partially_delivered` is not in the
- * contract: all three map to null (kept in events as the provider's word, status unchanged).
+ * statuses we map: all three map to null (kept in events as the provider's word, status unchanged).
  */
 const TWILIO_STATUS: Readonly<Record<string, MessageStatus>> = {
   accepted: 'SENT',
