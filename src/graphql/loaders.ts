@@ -1,15 +1,19 @@
 import DataLoader from 'dataloader';
-import type { Agent } from '../db/client';
+import type { Agent, PhoneNumber, SenderRegistration } from '../db/client';
+import { groupBy } from '../db/rows';
 import type { Context } from './context';
 
 /**
  * Per request, rows asked for by id while one level of the response resolves, read together in
  * one query per kind: a page of threads names its agents, a page of messages its senders' keys,
- * and those are plain id columns rather than relations. Always within the caller's organization.
+ * numbers their registrations and registrations their numbers, and those are plain id columns
+ * rather than relations. Always within the caller's organization.
  */
 interface Loaders {
   agents: DataLoader<string, Agent | null>;
   apiKeyNames: DataLoader<string, string | null>;
+  registrations: DataLoader<string, SenderRegistration | null>;
+  numbersOfRegistration: DataLoader<string, PhoneNumber[]>;
 }
 
 const byId = <T extends { id: string }, R>(rows: T[], ids: readonly string[], pick: (row: T) => R): (R | null)[] => {
@@ -32,6 +36,17 @@ function loadersOf(ctx: Context): Loaders {
       apiKeyNames: new DataLoader(async (ids) =>
         byId(await db.apiKey.findMany({ where: { id: { in: [...ids] }, organizationId }, select: { id: true, name: true } }), ids, (key) => key.name),
       ),
+      registrations: new DataLoader(async (ids) =>
+        byId(await db.senderRegistration.findMany({ where: { id: { in: [...ids] }, organizationId } }), ids, (registration) => registration),
+      ),
+      numbersOfRegistration: new DataLoader(async (ids) => {
+        const numbers = await db.phoneNumber.findMany({
+          where: { registrationId: { in: [...ids] }, organizationId },
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        });
+        const byRegistration = groupBy(numbers, (number) => number.registrationId!);
+        return ids.map((id) => byRegistration.get(id) ?? []);
+      }),
     };
     loaders.set(ctx, found);
   }
@@ -40,3 +55,5 @@ function loadersOf(ctx: Context): Loaders {
 
 export const loadAgent = (ctx: Context, id: string | null | undefined) => (id ? loadersOf(ctx).agents.load(id) : null);
 export const loadApiKeyName = (ctx: Context, id: string | null | undefined) => (id ? loadersOf(ctx).apiKeyNames.load(id) : null);
+export const loadRegistration = (ctx: Context, id: string | null | undefined) => (id ? loadersOf(ctx).registrations.load(id) : null);
+export const loadNumbersOfRegistration = (ctx: Context, registrationId: string) => loadersOf(ctx).numbersOfRegistration.load(registrationId);

@@ -1,6 +1,6 @@
 import { builder } from '../builder';
 import { decodeId, idOrNone } from '../ids';
-import { loadBatched } from '../batch';
+import { loadNumbersOfRegistration, loadRegistration } from '../loaders';
 import { RegistrationKind, RegistrationStatus, type PhoneNumber, type SenderRegistration } from '../../db/client';
 import {
   attachPhoneNumbersToRegistration,
@@ -82,16 +82,7 @@ export const SenderRegistrationNode = builder.prismaNode('SenderRegistration', {
     phoneNumbers: t.field({
       type: [PhoneNumberNode],
       description: 'The numbers attached to this campaign or verification.',
-      resolve: async (r, _args, ctx) =>
-        (await loadBatched(ctx, 'numbersOfRegistration', r.id, async (ids) => {
-          const numbers = await ctx.services.db.phoneNumber.findMany({
-            where: { organizationId: r.organizationId, registrationId: { in: ids } },
-            orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-          });
-          const byRegistration = new Map<string, PhoneNumber[]>();
-          for (const number of numbers) byRegistration.set(number.registrationId!, [...(byRegistration.get(number.registrationId!) ?? []), number]);
-          return byRegistration;
-        })) ?? [],
+      resolve: (r, _args, ctx) => loadNumbersOfRegistration(ctx, r.id),
     }),
     assistant: t.relation('assistant', { nullable: true, description: 'Whose provider credentials submit and read it.' }),
     providerResponse: t.exposeString('providerResponse', { nullable: true, description: "The provider's last answer as JSON, credentials stripped." }),
@@ -111,13 +102,7 @@ builder.prismaObjectFields('PhoneNumber', (t) => ({
     type: SenderRegistrationNode,
     nullable: true,
     description: 'The campaign or toll-free verification it is attached to; null when none (or when marked registered by hand).',
-    resolve: async (n, _args, ctx) =>
-      n.registrationId
-        ? ((await loadBatched(ctx, 'registrationOfNumber', n.registrationId, async (ids) => {
-            const rows = await ctx.services.db.senderRegistration.findMany({ where: { id: { in: ids }, organizationId: n.organizationId } });
-            return new Map(rows.map((row) => [row.id, row]));
-          })) ?? null)
-        : null,
+    resolve: (n, _args, ctx) => loadRegistration(ctx, n.registrationId),
   }),
 }));
 
