@@ -217,9 +217,11 @@ function* consentOf(tx: SqlTx, checks: RecipientCheck[]): Work<Set<string>> {
        WHERE "organizationId" = ? AND ${tx.inList('"customerPhoneNumber"')} ORDER BY "at", "id"`,
       [organizationId, tx.list([...new Set(group.map((c) => c.to))])],
     );
+    // Each customer's events, oldest first (groupBy keeps the query's order).
+    const eventsOf = groupBy(events, (e) => e.customerPhoneNumber);
     for (const c of group) {
-      const covering = events.filter(
-        (e) => e.customerPhoneNumber === c.to && (e.phoneNumberId === c.phoneNumberId || e.assistantId === c.assistantId || (!e.phoneNumberId && !e.assistantId)),
+      const covering = (eventsOf.get(c.to) ?? []).filter(
+        (e) => e.phoneNumberId === c.phoneNumberId || e.assistantId === c.assistantId || (!e.phoneNumberId && !e.assistantId),
       );
       if (covering.at(-1)?.kind === 'OPT_IN') consenting.add(key(c.phoneNumberId, c.to));
     }
