@@ -79,10 +79,6 @@ const RECHECK_APPROVED_MS = 24 * 3600_000;
 
 const invalid = (field: string, message: string) => new SwitchboardError('INVALID_INPUT', message, field);
 
-export function listSenderRegistrations(services: Services, organizationId: string) {
-  return services.db.senderRegistration.findMany({ where: { organizationId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-}
-
 export async function findSenderRegistration(services: Services, organizationId: string, id: string): Promise<SenderRegistration> {
   const registration = await services.db.senderRegistration.findFirst({ where: { id, organizationId } });
   if (!registration) throw notFound('Sender registration');
@@ -472,9 +468,11 @@ function registrationAccount(services: Services, registration: SenderRegistratio
 /** The organization's numbers by id, at this provider, of the kind the registration covers. */
 async function numbersFor(services: Services, organizationId: string, ids: string[], provider: ProviderName, kind: 'long-code' | 'toll-free'): Promise<PhoneNumber[]> {
   if (ids.length > 50) throw invalid('phoneNumberIds', 'At most 50 numbers at once');
+  const unique = [...new Set(ids)];
+  const found = new Map((await services.db.phoneNumber.findMany({ where: { id: { in: unique }, organizationId } })).map((n) => [n.id, n]));
   const numbers: PhoneNumber[] = [];
-  for (const [i, id] of [...new Set(ids)].entries()) {
-    const number = await services.db.phoneNumber.findFirst({ where: { id, organizationId } });
+  for (const [i, id] of unique.entries()) {
+    const number = found.get(id);
     if (!number) throw new SwitchboardError('NOT_FOUND', 'Phone number not found', `phoneNumberIds.${i}`);
     if (number.provider !== provider) throw invalid(`phoneNumberIds.${i}`, `${number.phoneNumber} is a ${number.provider} number; the registration is at ${provider}`);
     const tollFree = NORTH_AMERICAN_TOLL_FREE.test(number.phoneNumber);
