@@ -71,7 +71,8 @@ export function webhookSecret(services: Services, assistant: Assistant): string 
   return services.secrets.open(assistant.webhookSecretSealed);
 }
 
-function requireName(name: string | null | undefined): string {
+/** A name given on create or rename: trimmed, 1 to 200 characters, else INVALID_INPUT. */
+export function requireName(name: string | null | undefined): string {
   const trimmed = name?.trim();
   if (!trimmed) throw new SwitchboardError('INVALID_INPUT', 'name must not be empty', 'name');
   if (trimmed.length > 200) throw new SwitchboardError('INVALID_INPUT', 'name must be at most 200 characters', 'name');

@@ -4,9 +4,10 @@ import type { Row, SqlTx, Work } from '../db/sql';
 import { insertRows } from '../db/rows';
 import { newId } from '../db/ids';
 import { notFound, SwitchboardError } from '../errors';
-import { invalidNumber } from '../assistants/phone-numbers';
+import { findPhoneNumber, invalidNumber } from '../assistants/phone-numbers';
 import { parseE164 } from '../messaging/phone-number';
 import { upsertOptOut } from '../messaging/opt-outs';
+import { checkText } from './settings';
 
 /**
  * One change to a customer's consent: a row appended to the consent history (ConsentEvent,
@@ -96,12 +97,6 @@ export function providerRefusal(
   };
 }
 
-function checkText(field: string, value: string | null | undefined, max: number): string | null {
-  const trimmed = value?.trim() || null;
-  if (trimmed && trimmed.length > max) throw new SwitchboardError('INVALID_INPUT', `${field} must be at most ${max} characters`, field);
-  return trimmed;
-}
-
 function customerNumber(value: string): string {
   const customer = parseE164(value);
   if (!customer) throw invalidNumber('customerPhoneNumber', value);
@@ -119,8 +114,7 @@ export async function setOptOutByHand(
 ): Promise<OptOut> {
   const customerPhoneNumber = customerNumber(input.customerPhoneNumber);
   const reason = checkText('reason', input.reason, 500);
-  const number = await services.db.phoneNumber.findFirst({ where: { id: input.phoneNumberId, organizationId }, select: { id: true } });
-  if (!number) throw notFound('Phone number');
+  const number = await findPhoneNumber(services, organizationId, input.phoneNumberId);
   const change: ConsentChange = {
     organizationId,
     customerPhoneNumber,

@@ -34,14 +34,18 @@ export type AssistantCompliance = Pick<
   | 'exemptTransactional'
 >;
 
+/** Trimmed text (empty is null) of at most `max` characters, else INVALID_INPUT naming the field. */
+export function checkText(field: string, value: string | null | undefined, max: number): string | null {
+  const trimmed = value?.trim() || null;
+  if (trimmed && trimmed.length > max) throw new SwitchboardError('INVALID_INPUT', `${field} must be at most ${max} characters`, field);
+  return trimmed;
+}
+
 /** Replies and footers go out as single messages: kept well under the 1,600-character limit. */
 const MAX_TEXT = 500;
 
 function text(field: keyof AssistantComplianceInput, value: string | null | undefined): string | null | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value?.trim() || null;
-  if (trimmed && trimmed.length > MAX_TEXT) throw new SwitchboardError('INVALID_INPUT', `compliance.${field} must be at most ${MAX_TEXT} characters`, `compliance.${field}`);
-  return trimmed;
+  return value === undefined ? undefined : checkText(`compliance.${field}`, value, MAX_TEXT);
 }
 
 /**

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Services } from '../services';
 import { webhookRoutes } from '../webhooks/routes';
 import { restSend } from './rest-send';
@@ -6,6 +5,7 @@ import { EXPORT_ROUTES, handleExport } from './export';
 import { sendJson, sendText } from './io';
 import { CONSOLE_PATH, serveConsole } from './console';
 import type { Route } from './router';
+import { sameSecret } from '../security/secrets';
 
 /**
  * The HTTP routes beside /graphql, one entry each (see Route); whatever none of them answers
@@ -50,10 +50,4 @@ export function httpRoutes(services: Services): Route[] {
       },
     },
   ];
-}
-
-/** Constant-time comparison; hashing first makes the lengths equal, so the length does not leak either. */
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (text: string) => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }

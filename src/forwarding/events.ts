@@ -133,7 +133,7 @@ export async function queueConversationModeEvents(
   const rows: ForwardRow[] = [];
   for (const { conversation, event } of changes) {
     const assistant = assistants.get(conversation.assistantId ?? '');
-    if (!assistant?.smsWebhookUrl || !webhookEventsOf(assistant).includes('conversation_mode')) continue;
+    if (!wants(assistant, 'conversation_mode')) continue;
     rows.push({
       id: newId(),
       organizationId: conversation.organizationId,

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Provider credentials and webhook secrets are stored encrypted with AES-256-GCM under
@@ -44,4 +44,10 @@ export class SecretBox {
 /** Opaque random tokens: API keys ("sk_…") and webhook secrets ("whsec_…"). */
 export function randomToken(prefix: string): string {
   return `${prefix}${randomBytes(24).toString('base64url')}`;
+}
+
+/** Constant-time comparison of secrets; hashing first makes the lengths equal, so the length does not leak either. */
+export function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }

@@ -1,12 +1,10 @@
 import type { Services } from '../services';
 import { SwitchboardError } from '../errors';
+import { requireName } from '../assistants/assistants';
 
 /** A person who answers threads at the console; API keys may be bound to one. */
 export async function createAgent(services: Services, organizationId: string, name: string) {
-  const trimmed = name?.trim();
-  if (!trimmed) throw new SwitchboardError('INVALID_INPUT', 'name must not be empty', 'name');
-  if (trimmed.length > 200) throw new SwitchboardError('INVALID_INPUT', 'name must be at most 200 characters', 'name');
-  return services.db.agent.create({ data: { organizationId, name: trimmed } });
+  return services.db.agent.create({ data: { organizationId, name: requireName(name) } });
 }
 
 /** The agent `id` of the organization, or NOT_FOUND (another organization's agent does not exist for it). */

@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Services } from '../services';
 import { notFound, SwitchboardError } from '../errors';
-import { randomToken } from '../security/secrets';
+import { randomToken, sameSecret } from '../security/secrets';
 import type { ExpiringCache } from '../lib/expiring-cache';
 import type { MessageSender } from '../messaging/intake';
 import { formatScopes, parseScopes, type ApiKeyScope } from './scopes';
@@ -76,7 +76,7 @@ export async function revokeApiKey(services: Services, organizationId: string, a
 export async function authenticate(services: Services, authorization: string | null | undefined): Promise<Caller | null> {
   const token = /^Bearer\s+(.+)$/i.exec(authorization?.trim() ?? '')?.[1]?.trim();
   if (!token) return null;
-  if (services.config.adminToken && safeEqual(token, services.config.adminToken)) return { kind: 'admin' };
+  if (services.config.adminToken && sameSecret(token, services.config.adminToken)) return { kind: 'admin' };
   const hash = hashKey(token);
   const cached = services.apiKeys.get(hash);
   if (cached !== undefined) return cached;
@@ -89,8 +89,3 @@ export async function authenticate(services: Services, authorization: string | n
   return caller;
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(hashKey(a));
-  const y = Buffer.from(hashKey(b));
-  return x.length === y.length && timingSafeEqual(x, y);
-}

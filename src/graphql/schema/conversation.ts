@@ -167,9 +167,7 @@ const AssignConversationInput = builder.inputType('AssignConversationInput', {
   fields: (t) => ({ conversationId: t.id({ required: true }), agentId: t.id({ description: 'null unassigns.' }) }),
 });
 
-const MarkConversationReadPayload = builder.objectRef<{ conversation: Conversation }>('MarkConversationReadPayload').implement({
-  fields: (t) => ({ conversation: t.field({ type: ConversationNode, resolve: (p) => p.conversation }) }),
-});
+const MarkConversationReadPayload = conversationPayload('MarkConversationReadPayload');
 
 const DeleteConversationPayload = builder.objectRef<{ deletedConversationId: string; deletedMessages: number }>('DeleteConversationPayload').implement({
   fields: (t) => ({
@@ -178,9 +176,7 @@ const DeleteConversationPayload = builder.objectRef<{ deletedConversationId: str
   }),
 });
 
-const ArchiveConversationPayload = builder.objectRef<{ conversation: Conversation }>('ArchiveConversationPayload').implement({
-  fields: (t) => ({ conversation: t.field({ type: ConversationNode, resolve: (p) => p.conversation }) }),
-});
+const ArchiveConversationPayload = conversationPayload('ArchiveConversationPayload');
 
 builder.queryFields((t) => ({
   conversations: t.prismaConnection({

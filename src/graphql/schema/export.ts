@@ -1,9 +1,9 @@
 import { builder } from '../builder';
-import { unauthenticated, type Context } from '../context';
+import { keyCaller } from '../context';
 import { decodeId } from '../ids';
 import { notFound } from '../../errors';
 import type { ExportFormat } from '../../export/encoders';
-import { signedExportUrl, type ExportIssuer } from '../../export/signed-url';
+import { signedExportUrl } from '../../export/signed-url';
 import { paramsFromFilter } from '../../export/url-filter';
 import { MessageFilterInput } from './message';
 
@@ -33,12 +33,6 @@ const ExportPayload = builder.objectRef<ExportLink>('ExportPayload').implement({
   }),
 });
 
-/** The organization and API key behind the request: a link dies with the key that made it. */
-function issuerOf(ctx: Context): ExportIssuer {
-  if (ctx.caller?.kind !== 'organization') throw unauthenticated();
-  return { organizationId: ctx.caller.organizationId, apiKeyId: ctx.caller.apiKeyId };
-}
-
 // Mutations rather than queries: each call mints a new short-lived bearer credential (not a
 // cacheable read), and a missing conversation answers a typed NOT_FOUND like every mutation.
 builder.mutationFields((t) => ({
@@ -52,7 +46,7 @@ builder.mutationFields((t) => ({
       format: t.arg({ type: ExportFormatEnum, required: true }),
     },
     resolve: (_root, { filter, format }, ctx) => ({
-      ...signedExportUrl(ctx.services, issuerOf(ctx), '/export/messages', { format, ...paramsFromFilter(filter) }),
+      ...signedExportUrl(ctx.services, keyCaller(ctx), '/export/messages', { format, ...paramsFromFilter(filter) }),
       format,
     }),
   }),
@@ -66,7 +60,7 @@ builder.mutationFields((t) => ({
       format: t.arg({ type: ExportFormatEnum, required: true }),
     },
     resolve: async (_root, { id, format }, ctx) => {
-      const issuer = issuerOf(ctx);
+      const issuer = keyCaller(ctx);
       const found = await ctx.services.db.conversation.findFirst({
         where: { id: decodeId('Conversation', id), organizationId: issuer.organizationId },
         select: { id: true },

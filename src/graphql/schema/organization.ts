@@ -1,4 +1,5 @@
 import { builder } from '../builder';
+import { keyCaller } from '../context';
 import { decodeId } from '../ids';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { createApiKey, createOrganization, revokeApiKey } from '../../tenancy/api-keys';
@@ -100,7 +101,7 @@ builder.queryFields((t) => ({
     type: Viewer,
     authScopes: { key: 'READ_ONLY' },
     description: 'The calling key (its name, scopes and agent) and its organization.',
-    resolve: (_root, _args, ctx) => ({ apiKeyId: ctx.caller?.kind === 'organization' ? ctx.caller.apiKeyId : '' }),
+    resolve: (_root, _args, ctx) => ({ apiKeyId: keyCaller(ctx).apiKeyId }),
   }),
   apiKeys: t.prismaField({
     authScopes: { key: 'ADMIN' },
