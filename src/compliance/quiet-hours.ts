@@ -14,10 +14,6 @@ export function parseClockTime(text: string): number | null {
   return match ? Number(match[1]) * 60 + Number(match[2]) : null;
 }
 
-export function formatClockTime(minutes: number): string {
-  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
-}
-
 function inside(window: SendingWindow, minutes: number): boolean {
   return window.start <= window.end ? minutes >= window.start && minutes < window.end : minutes >= window.start || minutes < window.end;
 }

@@ -164,7 +164,6 @@ function* applySteps(tx: SqlTx, rows: { message: Message; from: readonly Message
     }
     return applied;
   }
-  for (const { from } of rows) statusIn(from); // our own statuses only
   const updated = yield* tx.all<{ id: string }>(
     `UPDATE "Message" AS m SET "status" = v."status"::"MessageStatus", "errorCode" = v."errorCode", "errorMessage" = v."errorMessage",
             "providerMessageId" = v."providerMessageId", "nextAttemptAt" = v."nextAttemptAt", "leaseExpiresAt" = v."leaseExpiresAt",
