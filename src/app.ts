@@ -1,4 +1,5 @@
 import type { Config } from './config';
+import type { PeriodicTask } from './lib/every';
 import { createServices, type Services } from './services';
 import { createOrganization } from './tenancy/api-keys';
 import { SendQueue } from './queue/send-queue';
@@ -31,9 +32,8 @@ export async function buildApp(config: Config): Promise<App> {
   const sendQueue = new SendQueue(services);
   const forwarder = new Forwarder(services);
 
-  let tallyCompaction: ReturnType<typeof startTallyCompaction> | null = null;
-  let handBackSweep: ReturnType<typeof startHandBackSweep> | null = null;
-  let registrationSync: ReturnType<typeof startRegistrationSync> | null = null;
+  /** The periodic tasks start() began, stopped in the same order. */
+  let periodic: PeriodicTask[] = [];
   const app: App = {
     services,
     url: '',
@@ -48,18 +48,18 @@ export async function buildApp(config: Config): Promise<App> {
       if (config.publicUrl.endsWith(':0')) config.publicUrl = `${config.publicUrl.slice(0, -2)}:${port}`;
       await sendQueue.start();
       await forwarder.start();
-      tallyCompaction = startTallyCompaction(services, (error) => services.log.warn({ err: error }, 'message tallies: compaction failed'));
-      handBackSweep = startHandBackSweep(services, config.handBackSweepMs, (error) => services.log.warn({ err: error }, 'automatic hand-back failed'));
-      registrationSync = startRegistrationSync(services, config.registrationSyncIntervalMs);
+      periodic = [
+        startTallyCompaction(services, (error) => services.log.warn({ err: error }, 'message tallies: compaction failed')),
+        startHandBackSweep(services, config.handBackSweepMs, (error) => services.log.warn({ err: error }, 'automatic hand-back failed')),
+        startRegistrationSync(services, config.registrationSyncIntervalMs),
+      ];
     },
     async stop() {
       // Stop taking work, let provider calls under way finish, then close sockets and the database.
       await edge.stopAccepting();
       await sendQueue.stop();
       await forwarder.stop();
-      await tallyCompaction?.stop();
-      await handBackSweep?.stop();
-      await registrationSync?.stop();
+      for (const task of periodic) await task.stop();
       await edge.close();
       await close();
     },

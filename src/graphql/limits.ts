@@ -76,17 +76,12 @@ export function queryLimitPlugins(limits: QueryLimits): Plugin[] {
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: false },
   });
-  const costPlugin: Plugin = {
-    // Variables are known here (not at validation), so `first: $n` is counted as asked.
-    onExecute({ args, setResultAndStopExecution }) {
-      const error = checkCost(args.schema, args.document, args.operationName, args.variableValues, limits);
-      if (error) setResultAndStopExecution({ errors: [error] });
-    },
-    onSubscribe({ args, setResultAndStopExecution }) {
-      const error = checkCost(args.schema, args.document, args.operationName, args.variableValues, limits);
-      if (error) setResultAndStopExecution({ errors: [error] });
-    },
+  // Variables are known here (not at validation), so `first: $n` is counted as asked.
+  const check: NonNullable<Plugin['onExecute']> & NonNullable<Plugin['onSubscribe']> = ({ args, setResultAndStopExecution }) => {
+    const error = checkCost(args.schema, args.document, args.operationName, args.variableValues, limits);
+    if (error) setResultAndStopExecution({ errors: [error] });
   };
+  const costPlugin: Plugin = { onExecute: check, onSubscribe: check };
   return [...(armor.protect().plugins as Plugin[]), costPlugin];
 }
 
