@@ -47,8 +47,9 @@ export async function updateAssistant(services: Services, organizationId: string
     credentials: credentialsUpdate(assistant, sealCredentialInputs(services, input.configs ?? {})),
     ...(input.compliance && complianceColumns(assistant, input.compliance)),
   };
+  const updated = await services.db.assistant.update({ where: { id }, data });
   services.senders.forget();
-  return services.db.assistant.update({ where: { id }, data });
+  return updated;
 }
 
 export async function rotateWebhookSecret(services: Services, organizationId: string, id: string) {

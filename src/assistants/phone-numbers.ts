@@ -52,9 +52,8 @@ export async function addPhoneNumber(services: Services, organizationId: string,
       'phoneNumber',
     );
   }
-  services.senders.forget();
   try {
-    return await db.phoneNumber.create({
+    const created = await db.phoneNumber.create({
       data: {
         organizationId,
         phoneNumber,
@@ -64,6 +63,8 @@ export async function addPhoneNumber(services: Services, organizationId: string,
         ownershipVerifiedAt: config.verifyNumberOwnership ? new Date() : null,
       },
     });
+    services.senders.forget();
+    return created;
   } catch (error) {
     // Only (organizationId, phoneNumber) is unique: a race within this organization.
     if (isUniqueViolation(error)) throw numberTaken(phoneNumber);
@@ -132,14 +133,15 @@ export async function updatePhoneNumber(
   input: { messagesPerSecond?: number | null; providerAnswersKeywords?: boolean | null },
 ) {
   await findPhoneNumber(services, organizationId, id);
-  services.senders.forget();
-  return services.db.phoneNumber.update({
+  const updated = await services.db.phoneNumber.update({
     where: { id },
     data: {
       ...(input.messagesPerSecond !== undefined && { messagesPerSecond: checkRate(input.messagesPerSecond) }),
       ...(input.providerAnswersKeywords !== undefined && { providerAnswersKeywords: input.providerAnswersKeywords ?? false }),
     },
   });
+  services.senders.forget();
+  return updated;
 }
 
 export async function assignPhoneNumber(services: Services, organizationId: string, phoneNumberId: string, assistantId: string) {
@@ -151,8 +153,9 @@ export async function assignPhoneNumber(services: Services, organizationId: stri
     const credentials = await services.db.providerCredential.findMany({ where: { assistantId: assistant.id } });
     await proveOwnership(services, [{ ...assistant, credentials }], number.provider, number.phoneNumber, true);
   }
+  const updated = await services.db.phoneNumber.update({ where: { id: phoneNumberId }, data: { assistantId } });
   services.senders.forget();
-  return services.db.phoneNumber.update({ where: { id: phoneNumberId }, data: { assistantId } });
+  return updated;
 }
 
 export async function findPhoneNumber(services: Services, organizationId: string, id: string) {

@@ -29,15 +29,12 @@ export class SenderDirectory {
   constructor(private readonly db: Db) {}
 
   async find(organizationId: string, phoneNumber: string): Promise<Sender | null> {
-    const k = `${organizationId}|${phoneNumber}`;
-    const hit = this.#entries.get(k);
-    if (hit !== undefined) return hit;
-    const sender = await this.db.phoneNumber.findFirst({
-      where: { phoneNumber, organizationId },
-      include: { ...WITH_ASSISTANT, organization: { select: ORGANIZATION_RULES } },
-    });
-    this.#entries.set(k, sender);
-    return sender;
+    return this.#entries.load(`${organizationId}|${phoneNumber}`, () =>
+      this.db.phoneNumber.findFirst({
+        where: { phoneNumber, organizationId },
+        include: { ...WITH_ASSISTANT, organization: { select: ORGANIZATION_RULES } },
+      }),
+    );
   }
 
   /**
@@ -45,15 +42,13 @@ export class SenderDirectory {
    * first (numbersForWebhook): the webhook is for the one whose credentials verify it.
    */
   async forWebhook(provider: PhoneNumber['provider'], phoneNumber: string): Promise<SenderWithAssistant[]> {
-    const k = `${provider}|${phoneNumber}`;
-    const hit = this.#webhookNumbers.get(k);
-    if (hit !== undefined) return hit;
-    const numbers = await numbersForWebhook({ db: this.db }, phoneNumber, provider);
-    this.#webhookNumbers.set(k, numbers);
-    return numbers;
+    return this.#webhookNumbers.load(`${provider}|${phoneNumber}`, () => numbersForWebhook({ db: this.db }, phoneNumber, provider));
   }
 
-  /** After any change to numbers, assistants or organization settings on this instance. */
+  /**
+   * After any change to numbers, assistants or organization settings on this instance, once it
+   * is written: a read still in flight is not kept (ExpiringCache.load).
+   */
   forget() {
     this.#entries.clear();
     this.#webhookNumbers.clear();

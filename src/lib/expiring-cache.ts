@@ -5,6 +5,8 @@
  */
 export class ExpiringCache<V> {
   readonly #entries = new Map<string, { value: V; until: number }>();
+  /** Bumped by clear(): a load that started before it must not keep what it read. */
+  #generation = 0;
 
   constructor(
     readonly ttlMs: number,
@@ -25,7 +27,21 @@ export class ExpiringCache<V> {
     this.#entries.set(key, { value, until: Date.now() + this.ttlMs });
   }
 
+  /**
+   * The kept value, or what `read` returns, kept unless clear() ran while it was being read: a
+   * read racing a change could otherwise keep the row as it was before the change.
+   */
+  async load(key: string, read: () => Promise<V>): Promise<V> {
+    const hit = this.get(key);
+    if (hit !== undefined) return hit;
+    const generation = this.#generation;
+    const value = await read();
+    if (generation === this.#generation) this.set(key, value);
+    return value;
+  }
+
   clear() {
     this.#entries.clear();
+    this.#generation++;
   }
 }

@@ -78,14 +78,11 @@ export async function authenticate(services: Services, authorization: string | n
   if (!token) return null;
   if (services.config.adminToken && sameSecret(token, services.config.adminToken)) return { kind: 'admin' };
   const hash = hashKey(token);
-  const cached = services.apiKeys.get(hash);
-  if (cached !== undefined) return cached;
-  const key = await services.db.apiKey.findUnique({ where: { keyHash: hash } });
-  const caller: Caller | null =
-    key && !key.revokedAt
+  return services.apiKeys.load(hash, async () => {
+    const key = await services.db.apiKey.findUnique({ where: { keyHash: hash } });
+    return key && !key.revokedAt
       ? { kind: 'organization', organizationId: key.organizationId, apiKeyId: key.id, apiKeyName: key.name, scopes: parseScopes(key.scopes), agentId: key.agentId }
       : null;
-  services.apiKeys.set(hash, caller);
-  return caller;
+  });
 }
 
