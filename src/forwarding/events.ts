@@ -4,6 +4,8 @@ import type { Services } from '../services';
 import type { Assistant, Conversation, ConversationEventKind, Message } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
 import { newId } from '../db/ids';
+import { insertRows } from '../db/rows';
+import type { SqlTx, Work } from '../db/sql';
 import { SwitchboardError } from '../errors';
 
 /**
@@ -76,7 +78,7 @@ type ForwardRow = {
 };
 
 /** What queueing events for assistants uses of the services. */
-export type AssistantEventServices = Pick<Services, 'db' | 'senders' | 'signals' | 'log'>;
+export type AssistantEventServices = Pick<Services, 'db' | 'signals' | 'log'>;
 
 async function queue(services: AssistantEventServices, rows: ForwardRow[]) {
   if (rows.length === 0) return;
@@ -92,16 +94,24 @@ async function queue(services: AssistantEventServices, rows: ForwardRow[]) {
 
 /**
  * sms_status events for outbound messages whose status just changed to SENT, DELIVERED,
- * UNDELIVERED or FAILED, for assistants that asked for them. The assistant comes from the
- * sender directory (cached): no query unless one of them wants the event.
+ * UNDELIVERED or FAILED, for the assistants that sent them and asked for such events, written in
+ * the transaction that changes the status: a crash after its commit cannot lose the event. One
+ * look-up of those assistants per batch, and none unless a message reached such a status.
+ * Answers whether any event was queued (the caller then wakes the forwarder, once committed).
  */
-export async function queueStatusEvents(services: AssistantEventServices, messages: readonly Message[], now = new Date()) {
+export function* queueStatusEvents(tx: SqlTx, messages: readonly Message[], now: Date): Work<boolean> {
+  const reported = messages.filter((m) => m.direction === 'OUTBOUND' && m.assistantId !== null && REPORTED.has(m.status));
+  if (reported.length === 0) return false;
+  const assistants = new Map(
+    (yield* tx.all<Pick<Assistant, 'id' | 'smsWebhookUrl' | 'webhookEvents'>>(
+      `SELECT id, "smsWebhookUrl", "webhookEvents" FROM "Assistant" WHERE ${tx.inList('id')} AND "smsWebhookUrl" IS NOT NULL`,
+      [tx.list([...new Set(reported.map((m) => m.assistantId!))])],
+    )).map((a) => [a.id, a]),
+  );
   const rows: ForwardRow[] = [];
-  for (const message of messages) {
-    if (message.direction !== 'OUTBOUND' || !REPORTED.has(message.status)) continue;
-    const sender = await services.senders.find(message.organizationId, message.from);
-    const assistant = sender?.assistant;
-    if (!wants(assistant, 'sms_status') || assistant.id !== message.assistantId) continue;
+  for (const message of reported) {
+    const assistant = assistants.get(message.assistantId!);
+    if (!wants(assistant, 'sms_status')) continue;
     rows.push({
       id: newId(),
       organizationId: message.organizationId,
@@ -117,7 +127,9 @@ export async function queueStatusEvents(services: AssistantEventServices, messag
       updatedAt: now,
     });
   }
-  await queue(services, rows);
+  // A status is reached once (statuses only move forward); a duplicate would be the same event.
+  yield* insertRows(tx, 'WebhookForward', rows, { skipDuplicates: true });
+  return rows.length > 0;
 }
 
 /** conversation_mode events (taken over, handed back) for the threads' assistants that asked for them. */

@@ -12,6 +12,7 @@ import { applyKeywords } from '../compliance/keywords';
 import { providerRefusal, recordConsent } from '../compliance/consent';
 import { providerNamed } from '../providers';
 import { announceStatusChanges, providerPayload, statusesBelow, statusIn } from './status';
+import { queueStatusEvents } from '../forwarding/events';
 import { forwardPayload } from '../forwarding/payload';
 import { joinThreads, threadKey } from './conversations';
 import { wants } from '../forwarding/events';
@@ -182,7 +183,7 @@ function* storeInbound(
  */
 async function applyStatusBatch(services: ReceiveServices, items: { event: StatusUpdate; number: OurNumber }[]): Promise<StatusOutcome[]> {
   const now = new Date();
-  const { outcomes, changed } = await services.sql.transaction(function* (tx) {
+  const { outcomes, changed, forwardsQueued } = await services.sql.transaction(function* (tx) {
     const outcomes: StatusOutcome[] = [];
     const changed: Message[] = [];
     for (const { event, number } of items) {
@@ -234,8 +235,8 @@ async function applyStatusBatch(services: ReceiveServices, items: { event: Statu
       if (moved === 1) changed.push({ ...message, status, errorCode, errorMessage, updatedAt: now });
       outcomes.push('applied');
     }
-    return { outcomes, changed };
+    return { outcomes, changed, forwardsQueued: yield* queueStatusEvents(tx, changed, now) };
   });
-  announceStatusChanges(services, changed);
+  announceStatusChanges(services, changed, forwardsQueued);
   return outcomes;
 }

@@ -8,6 +8,7 @@ import { newId } from '../db/ids';
 import { sqlDialect } from '../db/dialects';
 import { effectiveRate, reserveSlots } from './pacing';
 import { announceStatusChanges, moveMessages, statusIn } from '../messaging/status';
+import { queueStatusEvents } from '../forwarding/events';
 
 export type Sender = SenderWithAssistant;
 
@@ -150,16 +151,22 @@ export async function expireOverdueMessages(services: Services) {
       `SELECT id FROM "Message" WHERE ${statusIn(['QUEUED', 'SCHEDULED'])} AND "validUntil" IS NOT NULL AND "validUntil" < ? LIMIT ${SWEEP_LIMIT}`,
       [now],
     );
-    return yield* moveMessages(tx, overdue.map((m) => m.id), ['QUEUED', 'SCHEDULED'], expiredStep(), { leaseExpiresAt: null, nextAttemptAt: null }, now);
+    return yield* expireMessages(tx, overdue.map((m) => m.id), ['QUEUED', 'SCHEDULED'], now);
   });
-  announceStatusChanges(services, expired);
-  return expired.length;
+  announceStatusChanges(services, expired.moved, expired.forwardsQueued);
+  return expired.moved.length;
 }
 
 /** A message held by this instance whose validity period ended while it waited for its slot. */
 export async function expire(services: Services, message: Pick<Message, 'id'>, from: Message['status'][]) {
-  const expired = await services.sql.transaction((tx) => moveMessages(tx, [message.id], from, expiredStep(), { leaseExpiresAt: null, nextAttemptAt: null }));
-  announceStatusChanges(services, expired);
+  const expired = await services.sql.transaction((tx) => expireMessages(tx, [message.id], from, new Date()));
+  announceStatusChanges(services, expired.moved, expired.forwardsQueued);
+}
+
+/** Ends messages FAILED for their validity period, with the sms_status events that asks for. */
+function* expireMessages(tx: SqlTx, ids: readonly string[], from: Message['status'][], now: Date) {
+  const moved = yield* moveMessages(tx, ids, from, expiredStep(), { leaseExpiresAt: null, nextAttemptAt: null }, now);
+  return { moved, forwardsQueued: yield* queueStatusEvents(tx, moved, now) };
 }
 
 const expiredStep = () => ({
