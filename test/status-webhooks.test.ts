@@ -61,6 +61,12 @@ const HandBack = graphql(`
   }
 `);
 
+const ThreadMode = graphql(`
+  query StatusHooksThreadMode($id: ID!) {
+    conversation(id: $id) { mode timeline { kind } }
+  }
+`);
+
 let server: TestServer;
 let sink: Sink;
 let quietSink: Sink;
@@ -95,13 +101,14 @@ const nextCustomer = () => `+1415555${String(7300 + ++customerSeq)}`;
 const statusEvents = (target: Sink, messageId: string) => target.for(messageId).filter((r) => r.json.type === 'sms_status');
 const signed = (request: SinkRequest, secret: string) => verifySwitchboardSignature(request.headers['x-switchboard-signature'], request.body, secret);
 
-/** A trigger that makes the database refuse new sms_status rows in WebhookForward. */
-async function refuseStatusEvents(refuse: boolean) {
+/** A trigger that makes the database refuse new WebhookForward rows of one kind (null: none). */
+async function refuseEvents(kind: 'sms_status' | 'conversation_mode' | null) {
+  const refuse = kind !== null;
   const { sql } = server.app.services;
   if (sql.dialect === 'sqlite') {
     await sql.run(
       refuse
-        ? `CREATE TRIGGER refuse_status_events BEFORE INSERT ON "WebhookForward" WHEN NEW."kind" = 'sms_status' BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`
+        ? `CREATE TRIGGER refuse_status_events BEFORE INSERT ON "WebhookForward" WHEN NEW."kind" = '${kind}' BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`
         : 'DROP TRIGGER IF EXISTS refuse_status_events',
     );
     return;
@@ -111,7 +118,7 @@ async function refuseStatusEvents(refuse: boolean) {
       `CREATE OR REPLACE FUNCTION refuse_status_events() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$ LANGUAGE plpgsql`,
     );
     await sql.run(
-      `CREATE TRIGGER refuse_status_events BEFORE INSERT ON "WebhookForward" FOR EACH ROW WHEN (NEW."kind" = 'sms_status') EXECUTE FUNCTION refuse_status_events()`,
+      `CREATE TRIGGER refuse_status_events BEFORE INSERT ON "WebhookForward" FOR EACH ROW WHEN (NEW."kind" = '${kind}') EXECUTE FUNCTION refuse_status_events()`,
     );
   } else {
     await sql.run('DROP TRIGGER IF EXISTS refuse_status_events ON "WebhookForward"');
@@ -157,12 +164,12 @@ describe('sms_status', () => {
     await eventually(() => statusEvents(sink, message.id).length === 1);
     // The database refuses new sms_status events for a moment (as a full disk or a lost
     // connection would, but for them alone).
-    await refuseStatusEvents(true);
+    await refuseEvents('sms_status');
     try {
-      const hook = signedStatus(server, org, 'twilio', { ...message, status: 'delivered' });
+      const hook = signedStatus(server, org, 'twilio', { providerMessageId: message.providerMessageId, from: message.from, to: message.to, status: 'delivered' });
       expect((await post(server, hook.path, hook.signed)).status).toBeGreaterThanOrEqual(500);
       expect((await messageDetails(org, message.id)).status).toBe('SENT');
-      await refuseStatusEvents(false);
+      await refuseEvents(null);
       // The provider retries its callback: now the status and its event are stored together.
       expect((await post(server, hook.path, hook.signed)).status).toBe(200);
       expect((await messageDetails(org, message.id)).status).toBe('DELIVERED');
@@ -170,7 +177,7 @@ describe('sms_status', () => {
       await eventually(() => statusEvents(sink, message.id).length === 2);
       expect(statusEvents(sink, message.id).map((r) => r.json.data.status)).toEqual(['sent', 'delivered']);
     } finally {
-      await refuseStatusEvents(false);
+      await refuseEvents(null);
     }
   });
 
@@ -258,5 +265,22 @@ describe('conversation_mode', () => {
     for (const request of [taken, back]) expect(signed(request, org.webhookSecret)).toBe(true);
     // The inbound message that opened the thread was forwarded as usual.
     expect(sink.for(inbound.id).map((r) => r.json.type)).toEqual(['sms_received']);
+  });
+
+  it('is written with the takeover or not at all: when it cannot be stored, the thread stays with its assistant', async () => {
+    const hook = signedInbound(server, org, 'twilio', { from: nextCustomer(), body: 'Anyone there?' });
+    expect((await post(server, hook.path, hook.signed)).status).toBe(200);
+    const [inbound] = await inboundWithProviderId(org, hook.providerMessageId);
+    const conversationId = inbound.conversation!.id;
+    await refuseEvents('conversation_mode');
+    try {
+      const refused = await agentKey.request(TakeOver, { input: { conversationId } });
+      expect(refused.errors?.length ?? 0).toBeGreaterThan(0);
+    } finally {
+      await refuseEvents(null);
+    }
+    const { conversation } = await ok(org.request(ThreadMode, { id: conversationId }));
+    expect(conversation).toMatchObject({ mode: 'ASSISTANT', timeline: [] });
+    expect(sink.requests.filter((r) => r.json.type === 'conversation_mode' && r.json.data.conversation_id === conversationId)).toEqual([]);
   });
 });

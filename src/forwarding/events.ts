@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import type { Services } from '../services';
-import type { Assistant, Conversation, ConversationEventKind, Message } from '../db/client';
-import { isUniqueViolation } from '../db/errors';
+import type { Assistant, Conversation, ConversationEventKind, Message, Prisma } from '../db/client';
 import { newId } from '../db/ids';
 import { insertRows } from '../db/rows';
 import type { SqlTx, Work } from '../db/sql';
@@ -77,21 +75,6 @@ type ForwardRow = {
   updatedAt: Date;
 };
 
-/** What queueing events for assistants uses of the services. */
-export type AssistantEventServices = Pick<Services, 'db' | 'signals' | 'log'>;
-
-async function queue(services: AssistantEventServices, rows: ForwardRow[]) {
-  if (rows.length === 0) return;
-  try {
-    await services.db.webhookForward.createMany({ data: rows });
-  } catch (error) {
-    // The same event queued twice (a retried batch): the first row stands.
-    if (!isUniqueViolation(error)) throw error;
-    for (const row of rows) await services.db.webhookForward.create({ data: row }).catch((e) => (isUniqueViolation(e) ? null : Promise.reject(e)));
-  }
-  services.signals.emit('forwardsQueued');
-}
-
 /**
  * sms_status events for outbound messages whose status just changed to SENT, DELIVERED,
  * UNDELIVERED or FAILED, for the assistants that sent them and asked for such events, written in
@@ -132,15 +115,19 @@ export function* queueStatusEvents(tx: SqlTx, messages: readonly Message[], now:
   return rows.length > 0;
 }
 
-/** conversation_mode events (taken over, handed back) for the threads' assistants that asked for them. */
+/**
+ * conversation_mode events (taken over, handed back) for the threads' assistants that asked for
+ * them, written through `tx`, the transaction that makes the change. Answers whether any was
+ * queued (the caller then wakes the forwarder, once committed).
+ */
 export async function queueConversationModeEvents(
-  services: AssistantEventServices,
+  tx: Pick<Prisma.TransactionClient, 'assistant' | 'webhookForward'>,
   changes: readonly { conversation: Conversation; event: { id: string; kind: ConversationEventKind; at: Date } }[],
-) {
+): Promise<boolean> {
   const assistantIds = [...new Set(changes.flatMap(({ conversation }) => conversation.assistantId ?? []))];
-  if (assistantIds.length === 0) return;
+  if (assistantIds.length === 0) return false;
   const assistants = new Map(
-    (await services.db.assistant.findMany({ where: { id: { in: assistantIds } }, select: { id: true, smsWebhookUrl: true, webhookEvents: true } })).map((a) => [a.id, a]),
+    (await tx.assistant.findMany({ where: { id: { in: assistantIds } }, select: { id: true, smsWebhookUrl: true, webhookEvents: true } })).map((a) => [a.id, a]),
   );
   const rows: ForwardRow[] = [];
   for (const { conversation, event } of changes) {
@@ -161,5 +148,6 @@ export async function queueConversationModeEvents(
       updatedAt: event.at,
     });
   }
-  await queue(services, rows);
+  if (rows.length > 0) await tx.webhookForward.createMany({ data: rows });
+  return rows.length > 0;
 }
