@@ -170,7 +170,8 @@ function* storeInbound(
   return {
     outcomes: outcomes as Received[],
     replies,
-    threads: threadUpdates([...joined.values()], messages, () => ({})),
+    // A keyword reply, stored after its keyword message, is the thread's newest message.
+    threads: threadUpdates([...joined.values()], [...messages, ...replies], () => ({})),
     forwarding: forwards.some((f) => f.state === 'PENDING'),
   };
 }
