@@ -62,7 +62,7 @@ export function providerPayload(raw: unknown): string | null {
   return json.length > MAX_PAYLOAD_CHARS ? JSON.stringify({ truncated: true, prefix: json.slice(0, MAX_PAYLOAD_CHARS) }) : json;
 }
 
-type StepData = Partial<Pick<Message, 'providerMessageId' | 'nextAttemptAt' | 'leaseExpiresAt' | 'attempts'>>;
+type StepData = Partial<Pick<Message, 'providerMessageId' | 'nextAttemptAt' | 'leaseExpiresAt' | 'attempts' | 'sendAt'>>;
 
 /** What a step changes on its message: the status, the error when the step names one, and `data`. */
 function stepChanges(step: StatusStep, data?: StepData) {
