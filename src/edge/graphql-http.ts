@@ -6,6 +6,7 @@ import { contextFor, type Context } from '../graphql/context';
 import { queryLimitPlugins } from '../graphql/limits';
 import { authenticate, type Caller } from '../tenancy/api-keys';
 import { BodyTooLarge, readBodyBytes, sendJson } from './io';
+import { rateLimitedMessage } from '../security/rate-limit';
 
 /** What the HTTP edge hands Yoga with each request (the caller once handle() has authenticated it). */
 export type ServerContext = { req: IncomingMessage; res: ServerResponse; caller?: Caller | null };
@@ -51,7 +52,7 @@ export function createGraphqlHttp(services: Services): GraphqlHttp {
     if (caller?.kind === 'organization') {
       const budget = await services.rateLimiter.take(caller.apiKeyId);
       if (!budget.allowed) {
-        const error = { message: `Too many requests for this API key; retry in ${budget.retryAfterSeconds} s`, extensions: { code: 'RATE_LIMITED' } };
+        const error = { message: rateLimitedMessage(budget), extensions: { code: 'RATE_LIMITED' } };
         return sendJson(res, 429, { errors: [error] }, { 'retry-after': String(budget.retryAfterSeconds) });
       }
     }
