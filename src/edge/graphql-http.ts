@@ -37,9 +37,9 @@ export function createGraphqlHttp(services: Services): GraphqlHttp {
       warn: (...args) => log.warn(args.map(String).join(' ')),
       error: (...args) => log.error(args.map(String).join(' ')),
     },
-    // handle() has authenticated the request already (for its rate limit); GET requests too.
-    context: async ({ request, caller }) =>
-      contextFor(services, caller !== undefined ? caller : await authenticate(services, request.headers.get('authorization'))),
+    // handle() has authenticated the request already (for its rate limit), GET requests too;
+    // Yoga is reached only through it, and a request that did not pass there has no caller.
+    context: ({ caller }) => contextFor(services, caller ?? null),
   });
 
   /**
