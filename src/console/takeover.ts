@@ -25,11 +25,11 @@ async function changeThread(
   write: (tx: Tx, thread: Conversation) => Promise<{ data: Prisma.ConversationUpdateManyMutationInput; kind: ConversationEventKind; agentId?: string | null } | null>,
   by: KeyCaller | null,
 ): Promise<Conversation> {
-  const { conversation, event } = await services.db.$transaction(async (tx) => {
+  const { conversation, event, forwardsQueued } = await services.db.$transaction(async (tx) => {
     const thread = await tx.conversation.findFirst({ where: { id, organizationId } });
     if (!thread) throw notFound('Conversation');
     const step = await write(tx, thread);
-    if (!step) return { conversation: thread, event: null };
+    if (!step) return { conversation: thread, event: null, forwardsQueued: false };
     // Conditional on the state read: a concurrent change makes this one fail cleanly rather than overwrite it.
     const { count } = await tx.conversation.updateMany({ where: { id, organizationId, mode: thread.mode }, data: step.data });
     if (count === 0) throw new SwitchboardError('INVALID_STATE', 'The conversation changed meanwhile; try again');
@@ -43,15 +43,18 @@ async function changeThread(
         apiKeyName: by?.apiKeyName ?? null,
       },
     });
-    return { conversation: await tx.conversation.findUniqueOrThrow({ where: { id } }), event };
+    const changed = await tx.conversation.findUniqueOrThrow({ where: { id } });
+    const forwardsQueued = change === 'MODE' && (await queueConversationModeEvents(tx, [{ conversation: changed, event }]));
+    return { conversation: changed, event, forwardsQueued };
   });
-  if (event) await announce(services, change, conversation, event);
+  if (event) announce(services, [{ change, conversation }], forwardsQueued);
   return conversation;
 }
 
-async function announce(services: Services, change: ConversationChange, conversation: Conversation, event: { id: string; kind: ConversationEventKind; at: Date }) {
-  services.events.conversationUpdated({ change, conversation });
-  if (change === 'MODE') await queueConversationModeEvents(services, [{ conversation, event }]);
+/** Once committed: pushes conversationUpdated, and wakes the forwarder for the events queued with the changes. */
+function announce(services: Services, changes: { change: ConversationChange; conversation: Conversation }[], forwardsQueued: boolean) {
+  for (const change of changes) services.events.conversationUpdated(change);
+  if (forwardsQueued) services.signals.emit('forwardsQueued');
 }
 
 function checkMinutes(minutes: number | null | undefined): number | null {
@@ -123,18 +126,18 @@ export async function handBackDueConversations(services: Services, now = new Dat
     orderBy: { handBackAt: 'asc' },
     take: limit,
   });
-  const handedBack: { conversation: Conversation; event: { id: string; kind: ConversationEventKind; at: Date } }[] = [];
+  const handedBack: { conversation: Conversation; forwardsQueued: boolean }[] = [];
   for (const thread of due) {
     const done = await services.db.$transaction(async (tx) => {
       const { count } = await tx.conversation.updateMany({ where: { id: thread.id, mode: 'HUMAN', handBackAt: { lte: now } }, data: BACK_TO_ASSISTANT });
       if (count === 0) return null;
       const event = await tx.conversationEvent.create({ data: { organizationId: thread.organizationId, conversationId: thread.id, kind: 'AUTO_HANDED_BACK', at: now } });
-      return { conversation: await tx.conversation.findUniqueOrThrow({ where: { id: thread.id } }), event };
+      const conversation = await tx.conversation.findUniqueOrThrow({ where: { id: thread.id } });
+      return { conversation, forwardsQueued: await queueConversationModeEvents(tx, [{ conversation, event }]) };
     });
     if (done) handedBack.push(done);
   }
-  for (const { conversation } of handedBack) services.events.conversationUpdated({ change: 'MODE', conversation });
-  await queueConversationModeEvents(services, handedBack);
+  announce(services, handedBack.map(({ conversation }) => ({ change: 'MODE' as const, conversation })), handedBack.some((h) => h.forwardsQueued));
   return handedBack.length;
 }
 

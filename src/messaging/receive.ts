@@ -12,6 +12,7 @@ import { applyKeywords } from '../compliance/keywords';
 import { providerRefusal, recordConsent } from '../compliance/consent';
 import { providerNamed } from '../providers';
 import { announceStatusChanges, providerPayload, statusesBelow, statusIn } from './status';
+import { queueStatusEvents } from '../forwarding/events';
 import { forwardPayload } from '../forwarding/payload';
 import { joinThreads, threadKey } from './conversations';
 import { wants } from '../forwarding/events';
@@ -169,7 +170,8 @@ function* storeInbound(
   return {
     outcomes: outcomes as Received[],
     replies,
-    threads: threadUpdates([...joined.values()], messages, () => ({})),
+    // A keyword reply, stored after its keyword message, is the thread's newest message.
+    threads: threadUpdates([...joined.values()], [...messages, ...replies], () => ({})),
     forwarding: forwards.some((f) => f.state === 'PENDING'),
   };
 }
@@ -182,7 +184,7 @@ function* storeInbound(
  */
 async function applyStatusBatch(services: ReceiveServices, items: { event: StatusUpdate; number: OurNumber }[]): Promise<StatusOutcome[]> {
   const now = new Date();
-  const { outcomes, changed } = await services.sql.transaction(function* (tx) {
+  const { outcomes, changed, forwardsQueued } = await services.sql.transaction(function* (tx) {
     const outcomes: StatusOutcome[] = [];
     const changed: Message[] = [];
     for (const { event, number } of items) {
@@ -234,8 +236,8 @@ async function applyStatusBatch(services: ReceiveServices, items: { event: Statu
       if (moved === 1) changed.push({ ...message, status, errorCode, errorMessage, updatedAt: now });
       outcomes.push('applied');
     }
-    return { outcomes, changed };
+    return { outcomes, changed, forwardsQueued: yield* queueStatusEvents(tx, changed, now) };
   });
-  announceStatusChanges(services, changed);
+  announceStatusChanges(services, changed, forwardsQueued);
   return outcomes;
 }

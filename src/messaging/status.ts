@@ -4,7 +4,7 @@ import { retrying } from '../db/errors';
 import type { Message, MessageStatus } from '../db/client';
 import type { SqlTx, Work } from '../db/sql';
 import { insertRows, reviveMessage } from '../db/rows';
-import { queueStatusEvents, type AssistantEventServices } from '../forwarding/events';
+import { queueStatusEvents } from '../forwarding/events';
 
 /**
  * Where each status stands on a message's way. A status only ever moves to a higher rank
@@ -62,7 +62,7 @@ export function providerPayload(raw: unknown): string | null {
   return json.length > MAX_PAYLOAD_CHARS ? JSON.stringify({ truncated: true, prefix: json.slice(0, MAX_PAYLOAD_CHARS) }) : json;
 }
 
-type StepData = Partial<Pick<Message, 'providerMessageId' | 'nextAttemptAt' | 'leaseExpiresAt' | 'attempts'>>;
+type StepData = Partial<Pick<Message, 'providerMessageId' | 'nextAttemptAt' | 'leaseExpiresAt' | 'attempts' | 'sendAt'>>;
 
 /** What a step changes on its message: the status, the error when the step names one, and `data`. */
 function stepChanges(step: StatusStep, data?: StepData) {
@@ -130,16 +130,17 @@ export function* moveMessages(
   return moved;
 }
 
-/** Publishes messageStatusChanged (and counts it) for messages whose status just changed. */
-export function announceStatusChanges(services: Pick<Services, 'metrics' | 'events'> & AssistantEventServices, messages: readonly Message[]) {
+/**
+ * Publishes messageStatusChanged (and counts it) for messages whose status just changed, once
+ * the change is committed; `forwardsQueued` (from queueStatusEvents in that transaction) wakes
+ * the forwarder for the sms_status events written with it.
+ */
+export function announceStatusChanges(services: Pick<Services, 'metrics' | 'events' | 'signals'>, messages: readonly Message[], forwardsQueued = false) {
   for (const message of messages) {
     services.metrics.statusChanges.inc({ status: message.status, provider: message.provider });
     services.events.statusChanged(message);
   }
-  // sms_status events for the assistants that asked for them, once the change is committed.
-  if (messages.length > 0) {
-    queueStatusEvents(services, messages).catch((error: unknown) => services.log.warn({ err: error }, 'queueing sms_status events failed'));
-  }
+  if (forwardsQueued) services.signals.emit('forwardsQueued');
 }
 
 /** Every column a queue step may write, so one statement text serves every step. */
@@ -191,13 +192,15 @@ export async function recordQueueSteps(services: Services, steps: QueueStep[]): 
   // deadlock or timeout under load is retried.
   const order = steps.map((_, i) => i).sort((a, b) => (steps[a].message.id < steps[b].message.id ? -1 : 1));
   const after = steps.map(({ message, step, data }) => ({ ...message, ...stepChanges(step, data), updatedAt: now }) as Message);
-  const results = await retrying(() =>
+  const { results, forwardsQueued } = await retrying(() =>
     services.sql.transaction(function* (tx) {
       const applied = yield* applySteps(tx, order.map((i) => ({ message: after[i], from: steps[i].from })));
       yield* insertRows(tx, 'MessageEvent', order.filter((i) => applied.has(after[i].id)).map((i) => timelineRow(after[i].id, steps[i].step, now)));
-      return steps.map((_, i) => ({ message: after[i], changed: applied.has(after[i].id) }));
+      const results = steps.map((_, i) => ({ message: after[i], changed: applied.has(after[i].id) }));
+      const forwardsQueued = yield* queueStatusEvents(tx, results.filter((r) => r.changed).map((r) => r.message), now);
+      return { results, forwardsQueued };
     }),
   );
-  announceStatusChanges(services, results.filter((r) => r.changed).map((r) => r.message));
+  announceStatusChanges(services, results.filter((r) => r.changed).map((r) => r.message), forwardsQueued);
   return results;
 }

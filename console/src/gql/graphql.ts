@@ -108,7 +108,9 @@ export type MessageSenderKind =
   /** An agent: a key bound to one. */
   | 'AGENT'
   /** The assistant's backend: a key bound to no agent. */
-  | 'ASSISTANT';
+  | 'ASSISTANT'
+  /** Switchboard itself: a reply to STOP, START or HELP (category COMPLIANCE). */
+  | 'SWITCHBOARD';
 
 export type MessageStatus =
   | 'CANCELED'
