@@ -381,7 +381,8 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
     await reply.press('Enter');
     const bubble = page.locator('.bubble-row.out').last();
     await until(() => bubble.locator('.body').textContent()).toBe(caption);
-    expect(await page.getByTestId('attachments').count()).toBe(0);
+    // The bubble may come first, through the live status, before the send's own answer clears the box.
+    await until(() => page.getByTestId('attachments').count()).toBe(0);
     const image = bubble.locator('.media img');
     expect(await image.getAttribute('src')).toBe(HTTPS_MEDIA + trackingPhotoPath);
     await until(() => image.evaluate((element) => (element as HTMLImageElement).naturalWidth)).toBe(320);
