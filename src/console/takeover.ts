@@ -10,35 +10,34 @@ import { every, type PeriodicTask } from '../lib/every';
 /** At most a week: a thread left to a person longer than that is handed back by hand. */
 export const MAX_HAND_BACK_AFTER_MINUTES = 7 * 24 * 60;
 
-type Tx = Prisma.TransactionClient;
-
 /**
  * One change to a thread, as one transaction: the thread is updated only if it is the caller's
- * organization's (and `where` holds), the change goes on its timeline, and once committed it is
- * pushed on conversationUpdated (and, for takeover changes, queued to the assistant's webhook).
+ * organization's and `step` answers a change for it as it is, the change goes on its timeline
+ * (with, for takeover changes, the assistant's conversation_mode event), and once committed it
+ * is pushed on conversationUpdated.
  */
 async function changeThread(
   services: Services,
   organizationId: string,
   id: string,
   change: ConversationChange,
-  write: (tx: Tx, thread: Conversation) => Promise<{ data: Prisma.ConversationUpdateManyMutationInput; kind: ConversationEventKind; agentId?: string | null } | null>,
+  step: (thread: Conversation) => { data: Prisma.ConversationUpdateManyMutationInput; kind: ConversationEventKind; agentId?: string | null } | null,
   by: KeyCaller | null,
 ): Promise<Conversation> {
   const { conversation, event, forwardsQueued } = await services.db.$transaction(async (tx) => {
     const thread = await tx.conversation.findFirst({ where: { id, organizationId } });
     if (!thread) throw notFound('Conversation');
-    const step = await write(tx, thread);
-    if (!step) return { conversation: thread, event: null, forwardsQueued: false };
+    const next = step(thread);
+    if (!next) return { conversation: thread, event: null, forwardsQueued: false };
     // Conditional on the state read: a concurrent change makes this one fail cleanly rather than overwrite it.
-    const { count } = await tx.conversation.updateMany({ where: { id, organizationId, mode: thread.mode }, data: step.data });
+    const { count } = await tx.conversation.updateMany({ where: { id, organizationId, mode: thread.mode }, data: next.data });
     if (count === 0) throw new SwitchboardError('INVALID_STATE', 'The conversation changed meanwhile; try again');
     const event = await tx.conversationEvent.create({
       data: {
         organizationId,
         conversationId: id,
-        kind: step.kind,
-        agentId: step.agentId ?? null,
+        kind: next.kind,
+        agentId: next.agentId ?? null,
         apiKeyId: by?.apiKeyId ?? null,
         apiKeyName: by?.apiKeyName ?? null,
       },
@@ -73,7 +72,7 @@ function checkMinutes(minutes: number | null | undefined): number | null {
  */
 export function takeOverConversation(services: Services, by: KeyCaller, id: string, handBackAfterMinutes?: number | null, now = new Date()) {
   const minutes = checkMinutes(handBackAfterMinutes);
-  return changeThread(services, by.organizationId, id, 'MODE', async (_tx, thread) => {
+  return changeThread(services, by.organizationId, id, 'MODE', (thread) => {
     if (thread.archived) throw new SwitchboardError('INVALID_STATE', 'An archived conversation cannot be taken over');
     return {
       kind: 'TAKEN_OVER',
@@ -93,7 +92,7 @@ const BACK_TO_ASSISTANT = { mode: 'ASSISTANT', takenOverByAgentId: null, takenOv
 
 /** The thread goes back to its assistant: inbound messages are forwarded to it again. */
 export function handBackConversation(services: Services, by: KeyCaller, id: string) {
-  return changeThread(services, by.organizationId, id, 'MODE', async (_tx, thread) => {
+  return changeThread(services, by.organizationId, id, 'MODE', (thread) => {
     if (thread.mode !== 'HUMAN') throw new SwitchboardError('INVALID_STATE', 'The conversation is not taken over');
     return { kind: 'HANDED_BACK', data: BACK_TO_ASSISTANT };
   }, by);
@@ -103,7 +102,7 @@ export function handBackConversation(services: Services, by: KeyCaller, id: stri
 export async function assignConversation(services: Services, by: KeyCaller, id: string, agentId: string | null) {
   // Agents are never deleted: checked once, before the change.
   if (agentId) await agentOf(services, by.organizationId, agentId);
-  return changeThread(services, by.organizationId, id, 'ASSIGNEE', async (_tx, thread) => {
+  return changeThread(services, by.organizationId, id, 'ASSIGNEE', (thread) => {
     if (thread.assigneeAgentId === agentId) return null;
     return agentId ? { kind: 'ASSIGNED', agentId, data: { assigneeAgentId: agentId } } : { kind: 'UNASSIGNED', data: { assigneeAgentId: null } };
   }, by);
@@ -111,7 +110,7 @@ export async function assignConversation(services: Services, by: KeyCaller, id: 
 
 /** Hides the thread from default listings; the next message with the customer starts a new thread. */
 export function archiveConversation(services: Services, by: KeyCaller, id: string) {
-  return changeThread(services, by.organizationId, id, 'ARCHIVED', async (_tx, thread) =>
+  return changeThread(services, by.organizationId, id, 'ARCHIVED', (thread) =>
     thread.archived ? null : { kind: 'ARCHIVED', data: { archived: true, openThreadKey: null } }, by);
 }
 
