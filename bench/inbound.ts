@@ -24,11 +24,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { twilioInboundParams, twilioMessageSid, twilioWebhookRequest } from '../test/fakes/signing';
-import { addTwilioNumber, createBenchOrganization, createTwilioAssistant, fmt, startBareHandlers, startServers, stopProcess, type BenchServer } from './lib';
-import { runLoad, summarize, type LoadRequest, type LoadResult } from './load';
+import { addTwilioNumber, createBenchOrganization, createTwilioAssistant, fmt, readSettled, startBareHandlers, startServers, stopProcess, type BenchServer } from './lib';
+import { runLoad, summarize, warmedRun, type LoadRequest, type LoadResult } from './load';
 
 const RATE = Number(process.env.BENCH_INBOUND_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_INBOUND_SECONDS ?? 15);
@@ -63,8 +61,6 @@ export interface InboundFigures {
   bareErrors: number;
   bareCapacity: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Planned {
   request: LoadRequest;
@@ -117,15 +113,7 @@ export async function benchInbound(options: { databaseUrl?: (dir: string) => str
     const signSeconds = (performance.now() - signStarted) / 1000;
     console.log(`  ${options.label ?? 'SQLite, 1 instance'}: ${warmup.length + timed.length + capacityPlan.length} webhooks signed in ${signSeconds.toFixed(1)} s`);
 
-    // Warm-up (JIT, caches, connections), then the timed run.
-    const warm = summarize(await open(warmup));
-    if (warm.errors > 0) console.log(`  warm-up: ${warm.errors} errors (${warm.errorKinds})`);
-    await sleep(500);
-    const run = await open(timed);
-    const figures = summarize(run);
-    if (figures.errors > 0) console.log(`  inbound errors: ${figures.errorKinds}; e.g. ${run.samples.slice(0, 2).join(' | ')}`);
-    const serverErrors = servers.flatMap((s) => s.output ?? []).filter((l) => /"level":(50|60)/.test(l));
-    if (serverErrors.length > 0) console.log(`  server error log lines: ${serverErrors.length}; e.g. ${serverErrors.slice(0, 2).map((l) => l.slice(0, 600)).join('\n    ')}`);
+    const { run, figures } = await warmedRun((which) => open(which === 'warmup' ? warmup : timed), servers, 'inbound');
     if (run.maxLagMs > 50) console.log(`  load generator fell up to ${run.maxLagMs.toFixed(0)} ms behind its schedule`);
 
     // Stored once? Read after the server has settled (requests given up on may still finish).
@@ -189,43 +177,14 @@ export async function benchInbound(options: { databaseUrl?: (dir: string) => str
   }
 }
 
-/** Inbound messages per provider message id, read directly in the database once the count stops moving (≤ 30 s). */
+/** Inbound messages per provider message id, read directly in the database once the count stops moving. */
 async function settledCounts(databaseUrl: string): Promise<Map<string, number>> {
-  const read = databaseUrl.startsWith('postgres') ? await postgresReader(databaseUrl) : sqliteReader(databaseUrl);
-  try {
-    let last = -1;
-    let stableSince = performance.now();
-    const deadline = performance.now() + 30_000;
-    for (;;) {
-      const rows = await read();
-      const total = rows.reduce((s, r) => s + r.n, 0);
-      if (total !== last) {
-        last = total;
-        stableSince = performance.now();
-      }
-      if (performance.now() - stableSince >= 2000 || performance.now() > deadline) return new Map(rows.map((r) => [r.sid, r.n]));
-      await sleep(500);
-    }
-  } finally {
-    await read.close();
-  }
-}
-
-type Reader = (() => Promise<{ sid: string; n: number }[]>) & { close(): Promise<void> };
-
-function sqliteReader(databaseUrl: string): Reader {
-  const db = new Database(databaseUrl.replace(/^file:/, ''), { readonly: true });
-  const statement = db.prepare(`SELECT "providerMessageId" AS sid, count(*) AS n FROM "Message" WHERE direction = 'INBOUND' GROUP BY "providerMessageId"`);
-  return Object.assign(async () => statement.all() as { sid: string; n: number }[], { close: async () => void db.close() });
-}
-
-async function postgresReader(databaseUrl: string): Promise<Reader> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  return Object.assign(
-    async () => (await client.query(`SELECT "providerMessageId" AS sid, count(*)::int AS n FROM "Message" WHERE direction = 'INBOUND' GROUP BY "providerMessageId"`)).rows as { sid: string; n: number }[],
-    { close: () => client.end() },
+  const rows = await readSettled<{ sid: string; n: number }>(
+    databaseUrl,
+    `SELECT "providerMessageId" AS sid, CAST(count(*) AS integer) AS n FROM "Message" WHERE direction = 'INBOUND' GROUP BY "providerMessageId"`,
+    (rows) => rows.reduce((s, r) => s + r.n, 0),
   );
+  return new Map(rows.map((r) => [r.sid, r.n]));
 }
 
 export function printInbound(rows: InboundFigures[]) {

@@ -4,6 +4,9 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import type { LoadRequest } from './load';
 
 /** Percentile of a sorted copy of `values` (nearest rank). */
 export function percentile(values: number[], p: number): number {
@@ -185,12 +188,86 @@ export async function addTwilioNumber(url: string, key: string, input: { phoneNu
   if (addPhoneNumber.__typename !== 'AddPhoneNumberPayload') throw new Error(JSON.stringify(addPhoneNumber));
 }
 
+export const SEND_QUERY = `mutation($input: SendSmsInput!) { sendSms(input: $input) { ... on SendMessagePayload { outboundMessage { id status } } ... on Error { code message } } }`;
+/** What a 200 answer to SEND_QUERY holds when the send was accepted. */
+export const SENT_ANSWER = '"outboundMessage":{';
+
+/** A sendSms POST to `base`/graphql as `key`, for bench/load.ts. */
+export function sendSmsRequest(base: string, key: string, input: Record<string, unknown>): LoadRequest {
+  return {
+    url: `${base}/graphql`,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query: SEND_QUERY, variables: { input } }),
+  };
+}
+
+/** Messages of the organization of `key` in `status`, from messageStats. */
+export async function statusCount(url: string, key: string, status: string): Promise<number> {
+  const { messageStats } = await gql(url, key, `{ messageStats { byStatus { key count } } }`, {}, { retryOnce: true });
+  return messageStats.byStatus.find((s: { key: string }) => s.key === status)?.count ?? 0;
+}
+
+/** Polls the count of `status` until it reaches `target`, stops moving for `stallMs`, or `maxMs` passes; resolves with the last count. */
+export async function waitForStatusCount(url: string, key: string, status: string, target: number, stallMs: number, maxMs: number): Promise<number> {
+  const started = performance.now();
+  let count = await statusCount(url, key, status);
+  let movedAt = performance.now();
+  while (count < target && performance.now() - movedAt < stallMs && performance.now() - started < maxMs) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = await statusCount(url, key, status);
+    if (now !== count) movedAt = performance.now();
+    count = now;
+  }
+  return count;
+}
+
+/** Reads the database at `databaseUrl` directly (read-only better-sqlite3, or pg), beside the servers. */
+export async function openReader(databaseUrl: string): Promise<{ all<T>(sql: string): Promise<T[]>; close(): Promise<void> }> {
+  if (databaseUrl.startsWith('postgres')) {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    return { all: async (sql) => (await client.query(sql)).rows, close: () => client.end() };
+  }
+  const db = new Database(databaseUrl.replace(/^file:/, ''), { readonly: true });
+  return { all: async <T>(sql: string) => db.prepare(sql).all() as T[], close: async () => void db.close() };
+}
+
 /**
- * Starts `instances` bare handlers (bench/bare-handler.ts, one INSERT through the driver itself)
- * on `databaseUrl`, one after the other (each creates its table if missing); returns their URLs
- * and a `stop()`.
+ * The rows of `sql` (the same text on SQLite and PostgreSQL), read once `measure(rows)` has not
+ * moved for 2 s, or after 30 s: requests the load generator gave up on may still be finishing.
  */
-export async function startBareHandlers(databaseUrl: string, instances = 1, row: 'minimal' | 'message' = 'minimal'): Promise<{ urls: string[]; stop(): Promise<void> }> {
+export async function readSettled<T>(databaseUrl: string, sql: string, measure: (rows: T[]) => number): Promise<T[]> {
+  const reader = await openReader(databaseUrl);
+  try {
+    let last = NaN;
+    let stableSince = performance.now();
+    const deadline = performance.now() + 30_000;
+    for (;;) {
+      const rows = await reader.all<T>(sql);
+      const total = measure(rows);
+      if (total !== last) {
+        last = total;
+        stableSince = performance.now();
+      }
+      if (performance.now() - stableSince >= 2000 || performance.now() > deadline) return rows;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+/**
+ * Starts `instances` bare handlers (bench/bare-handler.ts: one INSERT, or for `status` one UPDATE
+ * and one INSERT, through the driver itself) on `databaseUrl`, one after the other (each creates
+ * its table if missing); `env` adds to their environment. Returns their URLs and a `stop()`.
+ */
+export async function startBareHandlers(
+  databaseUrl: string,
+  instances = 1,
+  row: 'minimal' | 'message' | 'status' = 'minimal',
+  env: Record<string, string> = {},
+): Promise<{ urls: string[]; stop(): Promise<void> }> {
   const children: ChildProcess[] = [];
   const urls: string[] = [];
   const stop = async () => {
@@ -199,7 +276,7 @@ export async function startBareHandlers(databaseUrl: string, instances = 1, row:
   try {
     for (let i = 0; i < instances; i++) {
       const port = await freePort();
-      const { child } = await startProcess('bench/bare-handler.ts', { PORT: String(port), DATABASE_URL: databaseUrl, BARE_ROW: row }, /ready/);
+      const { child } = await startProcess('bench/bare-handler.ts', { ...env, PORT: String(port), DATABASE_URL: databaseUrl, BARE_ROW: row }, /ready/);
       children.push(child);
       urls.push(`http://127.0.0.1:${port}`);
     }

@@ -15,7 +15,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import path from 'node:path';
-import { percentile } from './lib';
+import { percentile, type BenchServer } from './lib';
 
 export interface LoadRequest {
   url: string;
@@ -194,4 +194,21 @@ export function summarize(result: LoadResult, only?: (i: number) => boolean) {
     errors: idx.length - ok,
     errorKinds: [...kinds].map(([k, n]) => `${n} ${k}`).join(', '),
   };
+}
+
+/**
+ * The warm-up (JIT, caches, connections; its errors printed), half a second's rest, then the
+ * timed run through `send`: its result and summary. Prints the timed run's errors (`what`
+ * names the requests) and the servers' error log lines so far.
+ */
+export async function warmedRun(send: (requests: 'warmup' | 'timed') => Promise<LoadResult>, servers: BenchServer[], what: string) {
+  const warm = summarize(await send('warmup'));
+  if (warm.errors > 0) console.log(`  warm-up: ${warm.errors} errors (${warm.errorKinds})`);
+  await new Promise((r) => setTimeout(r, 500));
+  const run = await send('timed');
+  const figures = summarize(run);
+  if (figures.errors > 0) console.log(`  ${what} errors: ${figures.errorKinds}; e.g. ${run.samples.slice(0, 2).join(' | ')}`);
+  const serverErrors = servers.flatMap((s) => s.output ?? []).filter((l) => /"level":(50|60)/.test(l));
+  if (serverErrors.length > 0) console.log(`  server error log lines: ${serverErrors.length}; e.g. ${serverErrors.slice(0, 2).map((l) => l.slice(0, 600)).join('\n    ')}`);
+  return { run, figures };
 }

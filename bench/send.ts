@@ -22,7 +22,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { addTwilioNumber, createBenchOrganization, createTwilioAssistant, fmt, gql, startBareHandlers, startProcess, startServers, stopProcess, type BenchServer } from './lib';
+import {
+  addTwilioNumber,
+  createBenchOrganization,
+  createTwilioAssistant,
+  fmt,
+  SENT_ANSWER,
+  sendSmsRequest,
+  startBareHandlers,
+  startProcess,
+  startServers,
+  statusCount,
+  stopProcess,
+  waitForStatusCount,
+  type BenchServer,
+} from './lib';
 import { runLoad, summarize, type LoadRequest } from './load';
 
 const TOTAL = Number(process.env.BENCH_SENDS ?? 20_000);
@@ -60,7 +74,6 @@ export interface SendFigures {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const SEND_QUERY = `mutation($input: SendSmsInput!) { sendSms(input: $input) { ... on SendMessagePayload { outboundMessage { id status } } ... on Error { code message } } }`;
 
 export async function benchSend(options: { databaseUrl?: (dir: string) => string; redisUrl?: string; instances?: number; label?: string } = {}): Promise<SendFigures> {
   const dir = mkdtempSync(path.join(tmpdir(), 'switchboard-bench-'));
@@ -80,27 +93,11 @@ export async function benchSend(options: { databaseUrl?: (dir: string) => string
     await addTwilioNumber(url, key, { phoneNumber: dispatchFrom, assistantId, messagesPerSecond: DISPATCH_RATE });
 
     const input = (i: number, from: string) => ({ fromPhoneNumber: from, toPhoneNumber: `+1312555${String(1000 + (i % 9000)).padStart(4, '0')}`, message: `Your code is ${i}` });
-    const request = (base: string, i: number, extra: Record<string, unknown> = {}, from = senders[i % SENDERS]): LoadRequest => ({
-      url: `${base}/graphql`,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query: SEND_QUERY, variables: { input: { ...input(i, from), ...extra } } }),
-    });
+    const request = (base: string, i: number, extra: Record<string, unknown> = {}, from = senders[i % SENDERS]): LoadRequest =>
+      sendSmsRequest(base, key, { ...input(i, from), ...extra });
     const onServers = (count: number, offset: number) => Array.from({ length: count }, (_, i) => request(servers[(offset + i) % servers.length].url, offset + i));
-    const expect = '"outboundMessage":{';
-
-    /** Polls the SENT count until it reaches `target`, stops moving for `stallMs`, or `maxMs` passes. */
-    const waitForSent = async (target: number, stallMs: number, maxMs: number) => {
-      const started = performance.now();
-      let sent = await statusCount(url, key, 'SENT');
-      let movedAt = performance.now();
-      while (sent < target && performance.now() - movedAt < stallMs && performance.now() - started < maxMs) {
-        await sleep(200);
-        const now = await statusCount(url, key, 'SENT');
-        if (now !== sent) movedAt = performance.now();
-        sent = now;
-      }
-      return sent;
-    };
+    const expect = SENT_ANSWER;
+    const waitForSent = (target: number, stallMs: number, maxMs: number) => waitForStatusCount(url, key, 'SENT', target, stallMs, maxMs);
 
     // Warm-up (JIT, caches, connections); its pace sets the lead of the dispatch phase.
     const warmRun = await runLoad({ requests: onServers(WARMUP, 0), concurrency: CONCURRENCY, expect });
@@ -184,11 +181,6 @@ export async function benchSend(options: { databaseUrl?: (dir: string) => string
     fake.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function statusCount(url: string, key: string, status: string): Promise<number> {
-  const { messageStats } = await gql(url, key, `{ messageStats { byStatus { key count } } }`, {}, { retryOnce: true });
-  return messageStats.byStatus.find((s: { key: string }) => s.key === status)?.count ?? 0;
 }
 
 export function printSend(rows: SendFigures[]) {
