@@ -62,7 +62,7 @@ export function providerPayload(raw: unknown): string | null {
   return json.length > MAX_PAYLOAD_CHARS ? JSON.stringify({ truncated: true, prefix: json.slice(0, MAX_PAYLOAD_CHARS) }) : json;
 }
 
-type StepData = Partial<Pick<Message, 'providerMessageId' | 'nextAttemptAt' | 'leaseExpiresAt' | 'attempts'>>;
+type StepData = Partial<Pick<Message, 'providerMessageId' | 'handedOverAt' | 'nextAttemptAt' | 'leaseExpiresAt' | 'attempts'>>;
 
 /** What a step changes on its message: the status, the error when the step names one, and `data`. */
 function stepChanges(step: StatusStep, data?: StepData) {
@@ -143,7 +143,7 @@ export function announceStatusChanges(services: Pick<Services, 'metrics' | 'even
 }
 
 /** Every column a queue step may write, so one statement text serves every step. */
-const STEP_COLUMNS = ['status', 'errorCode', 'errorMessage', 'providerMessageId', 'nextAttemptAt', 'leaseExpiresAt', 'attempts', 'updatedAt'] as const;
+const STEP_COLUMNS = ['status', 'errorCode', 'errorMessage', 'providerMessageId', 'handedOverAt', 'nextAttemptAt', 'leaseExpiresAt', 'attempts', 'updatedAt'] as const;
 
 /**
  * Writes each message's STEP_COLUMNS where it is still in its `from`; answers the ids written.
@@ -166,10 +166,10 @@ function* applySteps(tx: SqlTx, rows: { message: Message; from: readonly Message
   }
   const updated = yield* tx.all<{ id: string }>(
     `UPDATE "Message" AS m SET "status" = v."status"::"MessageStatus", "errorCode" = v."errorCode", "errorMessage" = v."errorMessage",
-            "providerMessageId" = v."providerMessageId", "nextAttemptAt" = v."nextAttemptAt", "leaseExpiresAt" = v."leaseExpiresAt",
+            "providerMessageId" = v."providerMessageId", "handedOverAt" = v."handedOverAt", "nextAttemptAt" = v."nextAttemptAt", "leaseExpiresAt" = v."leaseExpiresAt",
             "attempts" = v."attempts", "updatedAt" = v."updatedAt"
        FROM json_to_recordset(?::json) AS v("id" text, "status" text, "errorCode" text, "errorMessage" text, "providerMessageId" text,
-            "nextAttemptAt" timestamp(3), "leaseExpiresAt" timestamp(3), "attempts" int, "updatedAt" timestamp(3), "from" text[])
+            "handedOverAt" timestamp(3), "nextAttemptAt" timestamp(3), "leaseExpiresAt" timestamp(3), "attempts" int, "updatedAt" timestamp(3), "from" text[])
       WHERE m."id" = v."id" AND m."status"::text = ANY(v."from")
   RETURNING m."id"`,
     [JSON.stringify(rows.map(({ message, from }) => ({ ...Object.fromEntries(STEP_COLUMNS.map((c) => [c, message[c]])), id: message.id, from })))],
