@@ -4,9 +4,12 @@
  * agent key, sees the inbox, receives a customer's message posted to the provider webhook
  * without reloading, takes over, replies (the counter shows segments and encoding as they
  * type), and watches the reply turn Delivered, then a second one Failed with its reason, after
- * the provider's status callbacks. A dropped socket shows the reconnect banner; what arrived
- * meanwhile is loaded once it is back. It takes the screenshots README shows (docs/, rewritten
- * with UPDATE_SCREENSHOTS=1).
+ * the provider's status callbacks. They attach media to a reply: a malformed address is caught
+ * in the page, one the server refuses shows its typed error and sends nothing, an accepted one
+ * reaches the provider as an MMS and shows its thumbnail. A dropped socket shows the reconnect
+ * banner; what arrived meanwhile is loaded once it is back. A thread longer than a page loads its
+ * earlier messages on request, in order and with its notes. It takes the screenshots README
+ * shows (docs/, rewritten with UPDATE_SCREENSHOTS=1).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -57,9 +60,23 @@ const MarkRead = graphql(`
 const ConversationOf = graphql(`
   query ConsoleE2eConversationOf($customer: String!) {
     conversations(first: 1, filter: { customerPhoneNumber: $customer }) {
-      edges { node { id unreadCount mode messages(last: 20) { edges { node { id body direction status } } } } }
+      edges { node { id unreadCount mode messages(last: 20) { totalCount edges { node { id body direction status } } } } }
     }
   }
+`);
+
+const WholeThread = graphql(`
+  query ConsoleE2eWholeThread($id: ID!) {
+    conversation(id: $id) { messages(first: 100) { edges { node { body } } } }
+  }
+`);
+
+const TakeOver = graphql(`
+  mutation ConsoleE2eTakeOver($input: TakeOverConversationInput!) { takeOverConversation(input: $input) { __typename } }
+`);
+
+const HandBack = graphql(`
+  mutation ConsoleE2eHandBack($input: HandBackConversationInput!) { handBackConversation(input: $input) { __typename } }
 `);
 
 /** Two photos a customer might send: a jacket with a broken zipper, a parcel's shipping label. */
@@ -71,7 +88,14 @@ const PHOTOS = {
     <div style="width:250px;height:170px;background:#fff;padding:12px;box-sizing:border-box;line-height:1.5">
     <b style="font-size:15px">NORTHWIND OUTFITTERS</b><br>SHIP TO: MAYA LIN<br>88 QUEEN ST W, TORONTO ON<br>ORDER #4417 &middot; 2.1 KG
     <div style="margin-top:8px;height:36px;background:repeating-linear-gradient(90deg,#000 0 2px,#fff 2px 4px,#000 4px 7px,#fff 7px 9px)"></div></div></div>`,
+  /** What the agent sends back: the carrier's tracking page. */
+  tracking: `<div style="width:320px;height:240px;background:#f3f4f6;font:14px sans-serif;padding:18px;box-sizing:border-box">
+    <div style="font-weight:700;color:#1e3a5f">Parcel #4417</div><div style="color:#6b7280;font-size:12px">Toronto ON → Vancouver BC</div>
+    <div style="margin:16px 0 6px;height:8px;border-radius:4px;background:linear-gradient(90deg,#059669 75%,#d1d5db 75%)"></div>
+    <div style="color:#059669;font-weight:600">Released by customs</div><div style="font-size:12px;color:#374151">Out for delivery tomorrow</div></div>`,
 };
+/** An https media host for the agent's attachments, answered inside the browser (the server and provider never fetch media). */
+const HTTPS_MEDIA = 'https://media.northwind.example';
 
 const CUSTOMERS = {
   maya: '+14155553101',
@@ -79,6 +103,7 @@ const CUSTOMERS = {
   priya: '+14155553103',
   leo: '+14155553104',
   ana: '+14155553105',
+  omar: '+14155553106',
 };
 
 describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CHROMIUM}; apt-get install chromium)`, { timeout: 90_000 }, () => {
@@ -90,6 +115,8 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
   let media: Server;
   let photoUrl: string;
   let labelUrl: string;
+  let mediaHost: string;
+  const trackingPhotoPath = '/MM3/tracking.png';
   let from: string;
   /** The page's WebSocket, routed through Playwright so the test can drop it. */
   const sockets: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
@@ -142,7 +169,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
       else res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
-    const mediaHost = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
+    mediaHost = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
     photoUrl = `${mediaHost}/MM1/jacket.png`;
     labelUrl = `${mediaHost}/MM2/label.png`;
 
@@ -164,6 +191,10 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.route(`${HTTPS_MEDIA}/**`, (route) => {
+      const photo = photos.get(new URL(route.request().url()).pathname);
+      return photo ? route.fulfill({ status: 200, contentType: 'image/png', body: photo }) : route.fulfill({ status: 404 });
+    });
     await page.routeWebSocket(/\/graphql$/, (socket) => {
       if (offline) return socket.close({ code: 1001, reason: 'offline' });
       sockets.push({ page: socket, server: socket.connectToServer() });
@@ -215,6 +246,9 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
     expect(await row(page, CUSTOMERS.leo).locator('.badge').count()).toBe(0);
     // Newest activity first.
     expect(await rows.first().getAttribute('data-conversation')).toBe(CUSTOMERS.jonah);
+    // The tab's title counts the threads waiting, as the top bar does.
+    const unread = /^(\d+) unread$/.exec((await page.getByTestId('unread-conversations').textContent()) ?? '')?.[1];
+    await until(() => page.title()).toBe(`(${unread}) Switchboard console`);
 
     await page.getByRole('tab', { name: /^Unread/ }).click();
     await until(() => rows.count()).toBe(3);
@@ -298,6 +332,77 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
     expect((await post(server, failed.path, failed.signed)).status).toBeLessThan(300);
     await until(() => second.getByTestId('message-status').textContent()).toBe('Failed');
     expect(await second.getByTestId('failure-reason').textContent()).toContain('30007');
+  });
+
+  it('attaches media to a reply: a malformed address is caught, a refused one shows the typed error and sends nothing, an accepted one goes out as MMS with its thumbnail', async () => {
+    const reply = page.getByLabel('Reply');
+    const caption = "Here's where your parcel is now:";
+    const thumbnails = page.locator('[data-testid=attachments] img');
+    const loaded = () => thumbnails.evaluateAll((images) => images.map((image) => (image as HTMLImageElement).naturalWidth));
+    await page.getByRole('button', { name: 'Add media' }).click();
+    const mediaUrl = page.getByLabel('Media URL');
+
+    await mediaUrl.fill('tracking.png');
+    await mediaUrl.press('Enter');
+    await until(() => page.getByTestId('media-url-error').textContent()).toContain('starting with https://');
+    expect(await page.getByTestId('attachments').count()).toBe(0);
+
+    // An http address passes the page's check and shows its preview; the server sends https media only.
+    await mediaUrl.fill(mediaHost + trackingPhotoPath);
+    await mediaUrl.press('Enter');
+    await until(loaded).toEqual([320]);
+    expect(await page.getByTestId('media-url-error').count()).toBe(0);
+    const before = { stored: (await conversationOf(CUSTOMERS.maya))!.messages.totalCount, bubbles: await page.locator('.bubble-row').count() };
+    await reply.fill(caption);
+    expect(await page.getByTestId('segment-counter').textContent()).toBe(`MMS · 1 attachment · ${caption.length} chars`);
+    await reply.press('Enter');
+    const refusal = page.getByTestId('send-error');
+    await until(() => refusal.textContent()).toContain('must be an https URL');
+    expect(await refusal.getAttribute('data-code')).toBe('INVALID_MEDIA');
+    expect(await page.locator('[data-testid=attachments] li').getAttribute('aria-invalid')).toBe('true');
+    // Nothing was stored or shown as sent, and the reply is there to fix.
+    expect((await conversationOf(CUSTOMERS.maya))!.messages.totalCount).toBe(before.stored);
+    expect(await page.locator('.bubble-row').count()).toBe(before.bubbles);
+    expect(await reply.inputValue()).toBe(caption);
+
+    await page.getByRole('button', { name: 'Remove attachment 1' }).click();
+    await until(() => refusal.count()).toBe(0);
+    await mediaUrl.fill(HTTPS_MEDIA + trackingPhotoPath);
+    await page.getByRole('button', { name: 'Attach', exact: true }).click();
+    await until(loaded).toEqual([320]);
+
+    // The unsent reply, media and all, waits in its thread while the agent looks at another.
+    await row(page, CUSTOMERS.jonah).click();
+    await until(() => page.locator('.thread-title .customer').textContent()).toBe('+1 415 555 3102');
+    await row(page, CUSTOMERS.maya).click();
+    await until(() => reply.inputValue()).toBe(caption);
+    expect(await thumbnails.getAttribute('src')).toBe(HTTPS_MEDIA + trackingPhotoPath);
+
+    await reply.press('Enter');
+    const bubble = page.locator('.bubble-row.out').last();
+    await until(() => bubble.locator('.body').textContent()).toBe(caption);
+    // The bubble may come first, through the live status, before the send's own answer clears the box.
+    await until(() => page.getByTestId('attachments').count()).toBe(0);
+    const image = bubble.locator('.media img');
+    expect(await image.getAttribute('src')).toBe(HTTPS_MEDIA + trackingPhotoPath);
+    await until(() => image.evaluate((element) => (element as HTMLImageElement).naturalWidth)).toBe(320);
+
+    // The provider was asked for an MMS carrying that URL.
+    const id = (await bubble.getAttribute('data-message-id'))!;
+    const sent = await eventually(async () => {
+      const message = await messageDetails(org, id);
+      return message.providerMessageId && message.status === 'SENT' ? message : null;
+    });
+    expect(sent.mediaUrls).toEqual([HTTPS_MEDIA + trackingPhotoPath]);
+    const request = server.fake.sentTo(CUSTOMERS.maya).find((r) => r.outcome.providerMessageId === sent.providerMessageId);
+    expect(request?.body).toMatchObject({ Body: caption, MediaUrl: [HTTPS_MEDIA + trackingPhotoPath] });
+    const delivered = signedStatus(server, org, 'twilio', { providerMessageId: sent.providerMessageId!, from, to: CUSTOMERS.maya, status: 'delivered' });
+    expect((await post(server, delivered.path, delivered.signed)).status).toBeLessThan(300);
+    await until(() => bubble.getByTestId('message-status').textContent()).toBe('Delivered');
+  });
+
+  it('hands the conversation back to the assistant', async () => {
+    const reply = page.getByLabel('Reply');
     await reply.fill('Anything else I can help with today?');
     expect(await page.getByTestId('segment-counter').textContent()).toBe('1 segment · GSM-7 · 36 chars');
     await page.getByTestId('thread').screenshot({ path: path.join(SCREENSHOTS, 'console-thread.png') });
@@ -334,6 +439,49 @@ describe.skipIf(!existsSync(CHROMIUM))(`agent console in headless Chromium (${CH
     await expect.poll(() => page.getByTestId('reconnect-banner').count(), { timeout: 30_000, interval: 100 }).toBe(0);
     await until(() => page.locator('.bubble.in .body').last().textContent()).toBe('Actually, make that Apt 5, sorry!');
     await until(() => row(page, CUSTOMERS.priya).locator('.badge').textContent()).toBe('3');
+  });
+
+  it('loads the earlier messages of a thread longer than a page: in order, with their notes, the view held still, nothing twice', async () => {
+    // 65 messages, taken over after the 10th and handed back after the 12th: both notes lie before the first page (the last 50).
+    const thread = await inbound(CUSTOMERS.omar, 'History 1');
+    for (let n = 2; n <= 65; n++) {
+      const webhook = signedInbound(server, org, 'twilio', { from: CUSTOMERS.omar, body: `History ${n}` });
+      expect((await post(server, webhook.path, webhook.signed)).status).toBe(200);
+      if (n === 10) expect((await ok(org.request(TakeOver, { input: { conversationId: thread.id } }))).takeOverConversation.__typename).toBe('TakeOverConversationPayload');
+      if (n === 12) expect((await ok(org.request(HandBack, { input: { conversationId: thread.id } }))).handBackConversation.__typename).toBe('HandBackConversationPayload');
+    }
+    const history = Array.from({ length: 66 }, (_, i) => `History ${i + 1}`);
+    await eventually(async () => (await conversationOf(CUSTOMERS.omar))?.messages.totalCount === 65);
+
+    await row(page, CUSTOMERS.omar).click();
+    const bodies = page.locator('[data-testid=thread] .bubble .body');
+    await until(() => bodies.count()).toBe(50);
+    expect(await bodies.first().textContent()).toBe('History 16');
+    expect(await page.getByTestId('timeline-note').count()).toBe(0);
+    // Pushed live while the first page is shown.
+    await inbound(CUSTOMERS.omar, 'History 66');
+    await until(() => bodies.last().textContent()).toBe('History 66');
+    const older = page.locator('.older');
+    expect(await older.textContent()).toContain('15 more');
+
+    const load = page.getByRole('button', { name: 'Load earlier messages' });
+    await load.scrollIntoViewIfNeeded();
+    const anchor = page.locator('.bubble-row').filter({ has: page.locator('.body', { hasText: /^History 16$/ }) });
+    const anchorTop = (await anchor.boundingBox())!.y;
+    await load.click();
+    await until(() => bodies.count()).toBe(66);
+    await until(() => older.count()).toBe(0);
+    // The message that was first has not moved on screen: the older ones came in above it.
+    expect(Math.abs((await anchor.boundingBox())!.y - anchorTop)).toBeLessThan(2);
+
+    const notes = { 'took over from the assistant': 'TAKEN_OVER', 'handed the conversation back': 'HANDED_BACK' };
+    const shown = (await page.locator('[data-testid=thread] .messages').locator('.body, [data-testid=timeline-note]').allTextContents()).map(
+      (text) => Object.entries(notes).find(([words]) => text.includes(words))?.[1] ?? text,
+    );
+    expect(shown).toEqual([...history.slice(0, 10), 'TAKEN_OVER', ...history.slice(10, 12), 'HANDED_BACK', ...history.slice(12)]);
+    // The server's order, whole.
+    const whole = (await ok(org.request(WholeThread, { id: thread.id }))).conversation!.messages.edges.map((edge) => edge.node.body);
+    expect(whole).toEqual(history);
   });
 });
 

@@ -5,9 +5,21 @@
  * opt-in by API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ok } from './support/client';
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { graphql } from './gql';
+import { collect, ok, wsClient } from './support/client';
 import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
-import { post, sendAndWaitSent, signedInbound, signedStatus, startInboundSuite, stopInboundSuite, type ProviderKey, type Sink } from './support/inbound';
+import {
+  post,
+  sendAndWaitSent,
+  signedInbound,
+  signedStatus,
+  startInboundSuite,
+  stopInboundSuite,
+  subscribersReady,
+  type ProviderKey,
+  type Sink,
+} from './support/inbound';
 import { bodyOf } from './support/queue';
 import { eventually, type TestServer } from './support/server';
 import {
@@ -18,6 +30,15 @@ import {
   messagesTo,
   sendSms,
 } from './support/compliance';
+
+const KeywordThreadUpdated = graphql(`
+  subscription KeywordThreadUpdated {
+    conversationUpdated {
+      change
+      conversation { customerPhoneNumber unreadCount lastMessage { id direction sentBy { kind agent { id } apiKeyName } } }
+    }
+  }
+`);
 
 let server: TestServer;
 let sink: Sink;
@@ -64,6 +85,25 @@ describe('keyword replies', () => {
       'Acme Dental: Reply STOP to opt out, START to opt back in. Msg & data rates may apply.',
     ]);
     expect(await repliesTo(customer)).toHaveLength(2);
+  });
+
+  it('a console sees the reply live as the thread’s newest message, sent by Switchboard itself', async () => {
+    const client = wsClient(server.url, org.apiKey);
+    try {
+      const before = server.app.services.events.activeSubscriptions();
+      const updates = collect(client, KeywordThreadUpdated, {});
+      await subscribersReady(server, before + 1, [`conversation:organization:${decodeGlobalID(org.organizationId).id}`]);
+      const customer = nextCustomer();
+      await inbound('twilio', customer, 'STOP');
+      const [reply] = await repliesTo(customer);
+      const pushed = await eventually(() => updates.events.find((e) => e.conversationUpdated.conversation.customerPhoneNumber === customer));
+      expect(pushed.conversationUpdated).toMatchObject({
+        change: 'CREATED',
+        conversation: { unreadCount: 1, lastMessage: { id: reply.id, direction: 'OUTBOUND', sentBy: { kind: 'SWITCHBOARD', agent: null, apiKeyName: null } } },
+      });
+    } finally {
+      await client.dispose();
+    }
   });
 
   it.each([['telnyx'], ['vonage']] as const)('START to a %s number is answered from that number with the assistant’s own text', async (key) => {

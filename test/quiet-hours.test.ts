@@ -7,6 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganizationFixture, type OrganizationFixture } from './support/fixtures';
 import { eventually, startServer, type TestServer } from './support/server';
 import { assistantCompliance, canSend, messagesTo, restSend, sendSms } from './support/compliance';
+import { messageDetails } from './support/inbound';
+import { graphql } from './gql';
+import { ok } from './support/client';
+
+const SendAt = graphql(`
+  query QuietHoursSendAt($id: ID!) {
+    message(id: $id) { sendAt }
+  }
+`);
+
+const sendAtOf = async (org: OrganizationFixture, id: string) => (await ok(org.request(SendAt, { id }))).message?.sendAt;
 
 let server: TestServer;
 let org: OrganizationFixture;
@@ -77,6 +88,33 @@ describe('daylight saving', () => {
     expect(scheduled).toMatchObject({ __typename: 'SendMessagePayload', outboundMessage: { status: 'SCHEDULED', sendAt: '2027-03-14T15:00:00.000Z' } });
     // The scheduled time is inside the window: canSend agrees.
     expect(await nextAllowedAt(customer, '2027-03-14T15:00:00.000Z')).toEqual({ allowed: true, nextAllowedAt: null });
+  });
+});
+
+describe('as a message falls due', () => {
+  it('one accepted while the window was open but due after it closed waits for the window to open again, with the reason on its timeline', async () => {
+    const late = await createOrganizationFixture(server, { name: 'Backlog', numberOffset: 2 });
+    await assistantCompliance(late, { timeZone: 'UTC' });
+    const customer = '+14155553304';
+    const from = late.numbers.twilio.phoneNumber;
+    // Accepted with no window set, due in a few seconds.
+    const accepted = await sendSms(late, from, customer, { category: 'MARKETING', sendAt: new Date(Date.now() + 4000).toISOString() });
+    if (accepted.__typename !== 'SendMessagePayload') throw new Error(JSON.stringify(accepted));
+    // Before it falls due, the assistant's window closes for the next two hours.
+    const hour = (h: number) => `${String((new Date().getUTCHours() + h) % 24).padStart(2, '0')}:00`;
+    await assistantCompliance(late, { sendingWindowStart: hour(2), sendingWindowEnd: hour(4) });
+    const opens = (await canSend(late, from, customer, { category: 'MARKETING' })).reasons.find((r) => r.code === 'QUIET_HOURS')?.nextAllowedAt;
+    expect(opens).toMatch(new RegExp(`T${hour(2)}:00.000Z$`));
+    expect((await messageDetails(late, accepted.outboundMessage.id)).status).toBe('SCHEDULED');
+
+    const held = await eventually(async () => {
+      const message = await messageDetails(late, accepted.outboundMessage.id);
+      return message.events.length > 1 ? message : null;
+    });
+    expect(held).toMatchObject({ status: 'SCHEDULED', errorMessage: `held for quiet hours: the sending window opens at ${opens}` });
+    expect(held.events.map((e) => e.status)).toEqual(['SCHEDULED', 'SCHEDULED']);
+    expect((await sendAtOf(late, held.id))).toBe(opens);
+    expect(server.fake.sentTo(customer)).toEqual([]);
   });
 });
 

@@ -61,6 +61,12 @@ const HandBack = graphql(`
   }
 `);
 
+const ThreadMode = graphql(`
+  query StatusHooksThreadMode($id: ID!) {
+    conversation(id: $id) { mode timeline { kind } }
+  }
+`);
+
 let server: TestServer;
 let sink: Sink;
 let quietSink: Sink;
@@ -95,6 +101,30 @@ const nextCustomer = () => `+1415555${String(7300 + ++customerSeq)}`;
 const statusEvents = (target: Sink, messageId: string) => target.for(messageId).filter((r) => r.json.type === 'sms_status');
 const signed = (request: SinkRequest, secret: string) => verifySwitchboardSignature(request.headers['x-switchboard-signature'], request.body, secret);
 
+/** A trigger that makes the database refuse new WebhookForward rows of one kind (null: none). */
+async function refuseEvents(kind: 'sms_status' | 'conversation_mode' | null) {
+  const refuse = kind !== null;
+  const { sql } = server.app.services;
+  if (sql.dialect === 'sqlite') {
+    await sql.run(
+      refuse
+        ? `CREATE TRIGGER refuse_status_events BEFORE INSERT ON "WebhookForward" WHEN NEW."kind" = '${kind}' BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`
+        : 'DROP TRIGGER IF EXISTS refuse_status_events',
+    );
+    return;
+  }
+  if (refuse) {
+    await sql.run(
+      `CREATE OR REPLACE FUNCTION refuse_status_events() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$ LANGUAGE plpgsql`,
+    );
+    await sql.run(
+      `CREATE TRIGGER refuse_status_events BEFORE INSERT ON "WebhookForward" FOR EACH ROW WHEN (NEW."kind" = '${kind}') EXECUTE FUNCTION refuse_status_events()`,
+    );
+  } else {
+    await sql.run('DROP TRIGGER IF EXISTS refuse_status_events ON "WebhookForward"');
+  }
+}
+
 async function reportStatus(who: OrganizationFixture, message: { providerMessageId: string; from: string; to: string }, status: string, errorCode?: string) {
   const hook = signedStatus(server, who, 'twilio', { ...message, status, errorCode, errorMessage: errorCode ? 'Unknown destination handset' : undefined });
   expect((await post(server, hook.path, hook.signed)).status).toBe(200);
@@ -127,6 +157,28 @@ describe('sms_status', () => {
     const { message: listed } = await ok(org.request(Forwards, { id: message.id }));
     await eventually(async () => (await ok(org.request(Forwards, { id: message.id }))).message?.forwards.every((f) => f.state === 'DELIVERED'));
     expect(listed?.forwards.map((f) => f.kind)).toEqual(['sms_status', 'sms_status']);
+  });
+
+  it('is written with the status change or not at all: when it cannot be stored, the change is refused too and the provider’s retry brings both', async () => {
+    const message = await sendAndWaitSent(org, org.numbers.twilio.phoneNumber, nextCustomer(), 'All or nothing');
+    await eventually(() => statusEvents(sink, message.id).length === 1);
+    // The database refuses new sms_status events for a moment (as a full disk or a lost
+    // connection would, but for them alone).
+    await refuseEvents('sms_status');
+    try {
+      const hook = signedStatus(server, org, 'twilio', { providerMessageId: message.providerMessageId, from: message.from, to: message.to, status: 'delivered' });
+      expect((await post(server, hook.path, hook.signed)).status).toBeGreaterThanOrEqual(500);
+      expect((await messageDetails(org, message.id)).status).toBe('SENT');
+      await refuseEvents(null);
+      // The provider retries its callback: now the status and its event are stored together.
+      expect((await post(server, hook.path, hook.signed)).status).toBe(200);
+      expect((await messageDetails(org, message.id)).status).toBe('DELIVERED');
+      expect((await ok(org.request(Forwards, { id: message.id }))).message?.forwards.map((f) => f.kind)).toEqual(['sms_status', 'sms_status']);
+      await eventually(() => statusEvents(sink, message.id).length === 2);
+      expect(statusEvents(sink, message.id).map((r) => r.json.data.status)).toEqual(['sent', 'delivered']);
+    } finally {
+      await refuseEvents(null);
+    }
   });
 
   it("carries the provider's error code when the message is undelivered", async () => {
@@ -213,5 +265,22 @@ describe('conversation_mode', () => {
     for (const request of [taken, back]) expect(signed(request, org.webhookSecret)).toBe(true);
     // The inbound message that opened the thread was forwarded as usual.
     expect(sink.for(inbound.id).map((r) => r.json.type)).toEqual(['sms_received']);
+  });
+
+  it('is written with the takeover or not at all: when it cannot be stored, the thread stays with its assistant', async () => {
+    const hook = signedInbound(server, org, 'twilio', { from: nextCustomer(), body: 'Anyone there?' });
+    expect((await post(server, hook.path, hook.signed)).status).toBe(200);
+    const [inbound] = await inboundWithProviderId(org, hook.providerMessageId);
+    const conversationId = inbound.conversation!.id;
+    await refuseEvents('conversation_mode');
+    try {
+      const refused = await agentKey.request(TakeOver, { input: { conversationId } });
+      expect(refused.errors?.length ?? 0).toBeGreaterThan(0);
+    } finally {
+      await refuseEvents(null);
+    }
+    const { conversation } = await ok(org.request(ThreadMode, { id: conversationId }));
+    expect(conversation).toMatchObject({ mode: 'ASSISTANT', timeline: [] });
+    expect(sink.requests.filter((r) => r.json.type === 'conversation_mode' && r.json.data.conversation_id === conversationId)).toEqual([]);
   });
 });

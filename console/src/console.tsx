@@ -3,26 +3,21 @@
  * socket that keeps both current. Each view below is a plain function of this state.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ConsoleApi } from './api';
+import { ConsoleApi, GraphQLRequestError } from './api';
+import type { Draft, SendRefusal } from './composer';
 import * as ops from './documents';
-import type { ConsoleConversationFragment, ConsoleMessageFragment, ConsoleThreadQuery, ConsoleViewerQuery } from './gql/graphql';
+import type { ConsoleConversationFragment, ConsoleMessageFragment, ConsoleViewerQuery } from './gql/graphql';
 import { SignIn } from './sign-in';
 import { ConversationList, type ListFilter } from './conversation-list';
 import { ThreadView } from './thread';
+import { refreshed, threadOf, withEarlier, withMessage, type Thread } from './thread-state';
 
 const KEY_STORAGE = 'switchboard.console.apiKey';
 const PAGE = 50;
+const TITLE = 'Switchboard console';
 
 type Viewer = ConsoleViewerQuery['viewer'];
 type Connection = 'connecting' | 'live' | 'reconnecting';
-export type TimelineEvent = NonNullable<ConsoleThreadQuery['conversation']>['timeline'][number];
-export interface Thread {
-  conversation: ConsoleConversationFragment;
-  messages: ConsoleMessageFragment[];
-  totalCount: number;
-  /** Takeovers, hand-backs and assignments, shown between the messages. */
-  timeline: TimelineEvent[];
-}
 export interface Agent {
   id: string;
   name: string;
@@ -91,8 +86,18 @@ function Inbox({ api, viewer, onSignOut }: { api: ConsoleApi; viewer: Viewer; on
       const { conversation } = await api.request(ops.Thread, { id, last: PAGE });
       if (selected.current !== id) return;
       if (!conversation) return setThread(null);
-      const { messages, timeline, ...fields } = conversation;
-      setThread({ conversation: fields, messages: messages.edges.map((edge) => edge.node), totalCount: messages.totalCount, timeline });
+      const fresh = threadOf(conversation);
+      setThread((open) => refreshed(open, fresh));
+    },
+    [api],
+  );
+
+  /** The page before the oldest message loaded, put in front of the open thread. */
+  const loadEarlier = useCallback(
+    async (id: string, before: string) => {
+      const { conversation } = await api.request(ops.EarlierMessages, { id, last: PAGE, before });
+      if (!conversation) return;
+      setThread((open) => (open && open.conversation.id === id ? withEarlier(open, conversation.messages, before) : open));
     },
     [api],
   );
@@ -111,16 +116,9 @@ function Inbox({ api, viewer, onSignOut }: { api: ConsoleApi; viewer: Viewer; on
     setThread((open) => (open && open.conversation.id === conversation.id ? { ...open, conversation } : open));
   }, []);
 
-  /** A message of the open thread: new ones are appended, known ones take their new status. */
+  /** A message of the open thread: new ones join it in time order, known ones take their new status. */
   const upsertMessage = useCallback((message: ConsoleMessageFragment) => {
-    setThread((open) => {
-      if (!open || message.conversation?.id !== open.conversation.id) return open;
-      const index = open.messages.findIndex((m) => m.id === message.id);
-      if (index === -1) return { ...open, messages: [...open.messages, message], totalCount: open.totalCount + 1 };
-      const messages = open.messages.slice();
-      messages[index] = message;
-      return { ...open, messages };
-    });
+    setThread((open) => (open && message.conversation?.id === open.conversation.id ? withMessage(open, message) : open));
   }, []);
 
   /** The organization's count of unread threads, read again at most once a second however busy the inbox. */
@@ -166,6 +164,15 @@ function Inbox({ api, viewer, onSignOut }: { api: ConsoleApi; viewer: Viewer; on
     loadList().catch(report);
   }, [filter, loadList, report]);
 
+  // The tab says how many threads wait, for an agent working in another tab.
+  useEffect(() => {
+    document.title = unreadConversations > 0 ? `(${unreadConversations}) ${TITLE}` : TITLE;
+    return () => void (document.title = TITLE);
+  }, [unreadConversations]);
+
+  /** Unsent replies, per conversation, while the console is open: switching threads keeps them. */
+  const drafts = useRef(new Map<string, Draft>()).current;
+
   const open = useCallback(
     (id: string) => {
       setSelectedId(id);
@@ -196,24 +203,27 @@ function Inbox({ api, viewer, onSignOut }: { api: ConsoleApi; viewer: Viewer; on
       handBack: (id: string) => act(async () => (await api.request(ops.HandBack, { input: { conversationId: id } })).handBackConversation),
       assign: (id: string, agentId: string | null) => act(async () => (await api.request(ops.Assign, { input: { conversationId: id, agentId } })).assignConversation),
       markRead: (id: string) => act(async () => (await api.request(ops.MarkRead, { id })).markConversationRead),
-      send: async (conversation: ConsoleConversationFragment, text: string): Promise<boolean> => {
+      /** An SMS, or an MMS when media is attached; null once stored, else why the server refused it. */
+      send: async (conversation: ConsoleConversationFragment, { text, mediaUrls }: Draft): Promise<SendRefusal | null> => {
+        const to = { fromPhoneNumber: conversation.phoneNumber.phoneNumber, toPhoneNumber: conversation.customerPhoneNumber };
         try {
-          const { sendSms } = await api.request(ops.SendSms, {
-            input: { fromPhoneNumber: conversation.phoneNumber.phoneNumber, toPhoneNumber: conversation.customerPhoneNumber, message: text },
-          });
-          if ('outboundMessage' in sendSms) {
-            upsertMessage(sendSms.outboundMessage);
-            return true;
+          const result =
+            mediaUrls.length > 0
+              ? (await api.request(ops.SendMms, { input: { ...to, message: text || null, mediaUrls } })).sendMms
+              : (await api.request(ops.SendSms, { input: { ...to, message: text } })).sendSms;
+          if ('outboundMessage' in result) {
+            upsertMessage(result.outboundMessage);
+            return null;
           }
-          setNotice(sendSms.message);
+          return { code: result.code, message: result.message, field: 'field' in result ? (result.field ?? null) : null };
         } catch (error) {
-          report(error);
+          return { code: error instanceof GraphQLRequestError ? (error.code ?? null) : null, message: error instanceof Error ? error.message : String(error), field: null };
         }
-        return false;
       },
+      loadEarlier: (id: string, before: string) => loadEarlier(id, before).catch(report),
       search: async (text: string) => (await api.request(ops.SearchMessages, { search: text })).messages,
     }),
-    [api, act, upsertMessage, report],
+    [api, act, upsertMessage, loadEarlier, report],
   );
 
   const me = viewer.apiKey.agent;
@@ -264,7 +274,7 @@ function Inbox({ api, viewer, onSignOut }: { api: ConsoleApi; viewer: Viewer; on
           onOpen={open}
           search={actions.search}
         />
-        <ThreadView thread={thread} loading={selectedId !== null && thread === null} agents={agents} me={me?.id ?? null} actions={actions} />
+        <ThreadView thread={thread} loading={selectedId !== null && thread === null} agents={agents} me={me?.id ?? null} actions={actions} drafts={drafts} />
       </main>
     </div>
   );
@@ -275,5 +285,6 @@ export type Actions = {
   handBack(id: string): Promise<void>;
   assign(id: string, agentId: string | null): Promise<void>;
   markRead(id: string): Promise<void>;
-  send(conversation: ConsoleConversationFragment, text: string): Promise<boolean>;
+  send(conversation: ConsoleConversationFragment, draft: Draft): Promise<SendRefusal | null>;
+  loadEarlier(id: string, before: string): Promise<void>;
 };

@@ -14,6 +14,7 @@ export const MessageFields = graphql(`
     errorCode
     errorMessage
     createdAt
+    updatedAt
     segments
     encoding
     conversation { id }
@@ -57,15 +58,30 @@ export const Conversations = graphql(`
   }
 `);
 
+export const MessagePageFields = graphql(`
+  fragment ConsoleMessagePage on ConversationMessagesConnection {
+    totalCount
+    pageInfo { hasPreviousPage startCursor }
+    edges { node { ...ConsoleMessage } }
+  }
+`);
+
 export const Thread = graphql(`
   query ConsoleThread($id: ID!, $last: Int!) {
     conversation(id: $id) {
       ...ConsoleConversation
       timeline { kind at agent { id name } apiKeyName }
-      messages(last: $last) {
-        totalCount
-        edges { node { ...ConsoleMessage } }
-      }
+      messages(last: $last) { ...ConsoleMessagePage }
+    }
+  }
+`);
+
+/** The page of messages just before `before`, for "Load earlier messages". */
+export const EarlierMessages = graphql(`
+  query ConsoleEarlierMessages($id: ID!, $last: Int!, $before: String!) {
+    conversation(id: $id) {
+      id
+      messages(last: $last, before: $before) { ...ConsoleMessagePage }
     }
   }
 `);
@@ -126,6 +142,17 @@ export const SendSms = graphql(`
     sendSms(input: $input) {
       ... on SendMessagePayload { outboundMessage { ...ConsoleMessage } }
       ... on Error { code message }
+      ... on ApiError { field }
+    }
+  }
+`);
+
+export const SendMms = graphql(`
+  mutation ConsoleSendMms($input: SendMmsInput!) {
+    sendMms(input: $input) {
+      ... on SendMessagePayload { outboundMessage { ...ConsoleMessage } }
+      ... on Error { code message }
+      ... on ApiError { field }
     }
   }
 `);

@@ -36,12 +36,13 @@ export function failed(status: MessageStatus): boolean {
   return status === 'FAILED' || status === 'UNDELIVERED';
 }
 
-/** Who wrote an outbound message: the agent, the assistant, or the key's name. */
+/** Who wrote an outbound message: the agent, the assistant, Switchboard's keyword reply, or the key's name. */
 export function senderLabel(message: Pick<ConsoleMessageFragment, 'sentBy'>): string {
   const sender = message.sentBy;
   if (!sender) return '';
   if (sender.agent) return sender.agent.name;
   if (sender.kind === 'ASSISTANT') return 'Assistant';
+  if (sender.kind === 'SWITCHBOARD') return 'Automatic reply';
   return sender.apiKeyName ?? 'API';
 }
 

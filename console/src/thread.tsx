@@ -1,9 +1,10 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { countSegments } from '../../src/messaging/segments';
-import type { Actions, Agent, Thread, TimelineEvent } from './console';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { Actions, Agent } from './console';
+import { Composer, EMPTY_DRAFT, type Draft } from './composer';
 import type { ConsoleMessageFragment } from './gql/graphql';
 import { failed, formatNumber, fullTime, senderLabel, shortTime, STATUS_LABEL } from './format';
 import { Avatar, ModePill } from './conversation-list';
+import { visibleTimeline, type Thread, type TimelineEvent } from './thread-state';
 
 interface Props {
   thread: Thread | null;
@@ -11,10 +12,11 @@ interface Props {
   agents: Agent[];
   me: string | null;
   actions: Actions;
+  drafts: Map<string, Draft>;
 }
 
 /** The right column: the thread's header and actions, its messages, and the reply box. */
-export function ThreadView({ thread, loading, agents, me, actions }: Props) {
+export function ThreadView({ thread, loading, agents, me, actions, drafts }: Props) {
   if (!thread) {
     return <section class="thread-pane empty-state">{loading ? 'Loading…' : 'Select a conversation'}</section>;
   }
@@ -62,9 +64,14 @@ export function ThreadView({ thread, loading, agents, me, actions }: Props) {
           )}
         </div>
       </header>
-      <Messages messages={thread.messages} timeline={thread.timeline} totalCount={thread.totalCount} />
+      <Messages key={conversation.id} thread={thread} onLoadEarlier={(before) => actions.loadEarlier(conversation.id, before)} />
       {human ? (
-        <Composer onSend={(text) => actions.send(conversation, text)} />
+        <Composer
+          key={conversation.id}
+          draft={drafts.get(conversation.id) ?? EMPTY_DRAFT}
+          onDraft={(draft) => drafts.set(conversation.id, draft)}
+          onSend={(draft) => actions.send(conversation, draft)}
+        />
       ) : (
         <div class="composer locked">
           The assistant is answering this conversation.{' '}
@@ -80,20 +87,44 @@ export function ThreadView({ thread, loading, agents, me, actions }: Props) {
 
 type Item = { at: string; message: ConsoleMessageFragment; event?: undefined } | { at: string; event: TimelineEvent; message?: undefined };
 
-function Messages({ messages, timeline, totalCount }: { messages: ConsoleMessageFragment[]; timeline: TimelineEvent[]; totalCount: number }) {
-  // Events older than the oldest message shown belong to history not loaded either.
-  const oldest = messages[0]?.createdAt ?? '';
+function Messages({ thread, onLoadEarlier }: { thread: Thread; onLoadEarlier(before: string): Promise<void> }) {
+  const { messages, earlier } = thread;
+  // Sorting is stable: messages keep the server's order, and a note at a message's instant follows it.
   const items: Item[] = [
     ...messages.map((message) => ({ at: message.createdAt, message })),
-    ...timeline.filter((event) => event.at >= oldest).map((event) => ({ at: event.at, event })),
+    ...visibleTimeline(thread).map((event) => ({ at: event.at, event })),
   ].sort((a, b) => a.at.localeCompare(b.at));
   const scroller = useRef<HTMLDivElement>(null);
   // Follows the newest message, unless the agent has scrolled up to read.
   const pinned = useRef(true);
+  // While older messages load, the message that was first stays where the agent sees it.
+  const anchor = useRef<{ id: string; top: number } | null>(null);
+  const [loadingEarlier, setLoadingEarlier] = useState(false);
   useLayoutEffect(() => {
     const element = scroller.current;
-    if (element && pinned.current) element.scrollTop = element.scrollHeight;
-  }, [messages]);
+    if (!element) return;
+    const kept = anchor.current;
+    if (kept) {
+      const top = topOf(element, kept.id);
+      if (top !== null) element.scrollTop += top - kept.top;
+      if (!loadingEarlier) anchor.current = null;
+    } else if (pinned.current) {
+      element.scrollTop = element.scrollHeight;
+    }
+  }, [messages, loadingEarlier]);
+
+  async function loadEarlier() {
+    const element = scroller.current;
+    const first = messages[0];
+    if (!element || !first || !earlier || loadingEarlier) return;
+    const top = topOf(element, first.id);
+    anchor.current = top === null ? null : { id: first.id, top };
+    setLoadingEarlier(true);
+    await onLoadEarlier(earlier);
+    setLoadingEarlier(false);
+  }
+
+  const notLoaded = thread.totalCount - messages.length;
   return (
     <div
       class="messages"
@@ -103,7 +134,14 @@ function Messages({ messages, timeline, totalCount }: { messages: ConsoleMessage
         pinned.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
       }}
     >
-      {totalCount > messages.length && <div class="older muted small">{totalCount - messages.length} earlier messages not shown</div>}
+      {earlier && (
+        <div class="older">
+          <button class="secondary" onClick={loadEarlier} disabled={loadingEarlier}>
+            {loadingEarlier ? 'Loading…' : 'Load earlier messages'}
+          </button>
+          {notLoaded > 0 && <span class="muted small">{notLoaded} more</span>}
+        </div>
+      )}
       {items.map((item, index) => {
         const dayBreak = index === 0 || !sameDay(items[index - 1].at, item.at);
         return item.message ? (
@@ -182,61 +220,15 @@ function Bubble({ message, dayBreak }: { message: ConsoleMessageFragment; dayBre
   );
 }
 
-/** The reply box, counting segments and encoding with the server's own rules as the agent types. */
-function Composer({ onSend }: { onSend(text: string): Promise<boolean> }) {
-  const [text, setText] = useState('');
-  const [sending, setSending] = useState(false);
-  const input = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => input.current?.focus(), []);
-  const count = countSegments(text);
-  const tooLong = text.length > 1600;
-
-  async function send() {
-    if (!text.trim() || sending || tooLong) return;
-    setSending(true);
-    if (await onSend(text)) setText('');
-    setSending(false);
-    input.current?.focus();
-  }
-
-  return (
-    <form
-      class="composer"
-      onSubmit={(event) => {
-        event.preventDefault();
-        void send();
-      }}
-    >
-      <textarea
-        ref={input}
-        rows={3}
-        placeholder="Write a reply…  (Enter to send, Shift+Enter for a new line)"
-        aria-label="Reply"
-        value={text}
-        onInput={(event) => setText(event.currentTarget.value)}
-        onKeyDown={(event) => {
-          if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-            event.preventDefault();
-            void send();
-          }
-        }}
-      />
-      <div class="composer-foot">
-        <span class={`counter${tooLong ? ' over' : ''}`} data-testid="segment-counter">
-          {count.segments} segment{count.segments === 1 ? '' : 's'} · {count.encoding === 'GSM7' ? 'GSM-7' : 'UCS-2'} · {text.length} chars
-          {count.encoding === 'UCS2' && text.length > 0 && <span class="hint"> (a character outside GSM-7 makes the message UCS-2)</span>}
-        </span>
-        <button class="primary" type="submit" disabled={!text.trim() || sending || tooLong}>
-          {sending ? 'Sending…' : 'Send'}
-        </button>
-      </div>
-    </form>
-  );
-}
-
 /** Media URLs come from providers' webhooks: only http(s) ones become links and images. */
 function isWebUrl(url: string): boolean {
   return /^https?:\/\//i.test(url);
+}
+
+/** Where a message's row is, from the top of the visible part of the list; null when it is not shown. */
+function topOf(list: HTMLElement, messageId: string): number | null {
+  const row = list.querySelector(`[data-message-id="${CSS.escape(messageId)}"]`);
+  return row ? row.getBoundingClientRect().top - list.getBoundingClientRect().top : null;
 }
 
 function sameDay(a: string, b: string): boolean {

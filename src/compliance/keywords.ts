@@ -93,6 +93,7 @@ export function* applyKeywords(tx: SqlTx, inbound: { message: Message; number: S
         encoding,
         segments,
         category: 'COMPLIANCE',
+        sentByKind: 'SWITCHBOARD',
         nextAttemptAt: now,
         createdAt: now,
         updatedAt: now,

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import type { Sender } from '../assistants/sender-directory';
+import type { Sender, SenderWithAssistant } from '../assistants/sender-directory';
 import type { SqlTx, Work } from '../db/sql';
 import { MessageCategory as MessageCategories } from '../db/client';
 import { SwitchboardError, type ErrorCode } from '../errors';
@@ -90,12 +90,12 @@ export function senderRefusals(sender: Sender, mode: 'enforce' | 'report'): Refu
 }
 
 /** TRANSACTIONAL traffic when the assistant exempts it, and Switchboard's own compliance messages. */
-function exempt(sender: Sender, category: MessageCategory | null): boolean {
+function exempt(sender: Pick<SenderWithAssistant, 'assistant'>, category: MessageCategory | null): boolean {
   return category === 'COMPLIANCE' || (category === 'TRANSACTIONAL' && !!sender.assistant?.exemptTransactional);
 }
 
 /** QUIET_HOURS when `at` is outside the assistant's sending window on the recipient's clock. */
-export function quietHoursRefusal(sender: Sender, to: string, category: MessageCategory | null, at: Date): Refusal | null {
+export function quietHoursRefusal(sender: Pick<SenderWithAssistant, 'assistant'>, to: string, category: MessageCategory | null, at: Date): Refusal | null {
   const window = sender.assistant && sendingWindow(sender.assistant);
   if (!window || exempt(sender, category)) return null;
   const zone = recipientTimeZone(to, sender.assistant!.timeZone ?? 'UTC');

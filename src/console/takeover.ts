@@ -10,48 +10,50 @@ import { every, type PeriodicTask } from '../lib/every';
 /** At most a week: a thread left to a person longer than that is handed back by hand. */
 export const MAX_HAND_BACK_AFTER_MINUTES = 7 * 24 * 60;
 
-type Tx = Prisma.TransactionClient;
-
 /**
  * One change to a thread, as one transaction: the thread is updated only if it is the caller's
- * organization's (and `where` holds), the change goes on its timeline, and once committed it is
- * pushed on conversationUpdated (and, for takeover changes, queued to the assistant's webhook).
+ * organization's and `step` answers a change for it as it is, the change goes on its timeline
+ * (with, for takeover changes, the assistant's conversation_mode event), and once committed it
+ * is pushed on conversationUpdated.
  */
 async function changeThread(
   services: Services,
   organizationId: string,
   id: string,
   change: ConversationChange,
-  write: (tx: Tx, thread: Conversation) => Promise<{ data: Prisma.ConversationUpdateManyMutationInput; kind: ConversationEventKind; agentId?: string | null } | null>,
+  step: (thread: Conversation) => { data: Prisma.ConversationUpdateManyMutationInput; kind: ConversationEventKind; agentId?: string | null } | null,
   by: KeyCaller | null,
 ): Promise<Conversation> {
-  const { conversation, event } = await services.db.$transaction(async (tx) => {
+  const { conversation, event, forwardsQueued } = await services.db.$transaction(async (tx) => {
     const thread = await tx.conversation.findFirst({ where: { id, organizationId } });
     if (!thread) throw notFound('Conversation');
-    const step = await write(tx, thread);
-    if (!step) return { conversation: thread, event: null };
+    const next = step(thread);
+    if (!next) return { conversation: thread, event: null, forwardsQueued: false };
     // Conditional on the state read: a concurrent change makes this one fail cleanly rather than overwrite it.
-    const { count } = await tx.conversation.updateMany({ where: { id, organizationId, mode: thread.mode }, data: step.data });
+    const { count } = await tx.conversation.updateMany({ where: { id, organizationId, mode: thread.mode }, data: next.data });
     if (count === 0) throw new SwitchboardError('INVALID_STATE', 'The conversation changed meanwhile; try again');
     const event = await tx.conversationEvent.create({
       data: {
         organizationId,
         conversationId: id,
-        kind: step.kind,
-        agentId: step.agentId ?? null,
+        kind: next.kind,
+        agentId: next.agentId ?? null,
         apiKeyId: by?.apiKeyId ?? null,
         apiKeyName: by?.apiKeyName ?? null,
       },
     });
-    return { conversation: await tx.conversation.findUniqueOrThrow({ where: { id } }), event };
+    const changed = await tx.conversation.findUniqueOrThrow({ where: { id } });
+    const forwardsQueued = change === 'MODE' && (await queueConversationModeEvents(tx, [{ conversation: changed, event }]));
+    return { conversation: changed, event, forwardsQueued };
   });
-  if (event) await announce(services, change, conversation, event);
+  if (event) announce(services, [{ change, conversation }], forwardsQueued);
   return conversation;
 }
 
-async function announce(services: Services, change: ConversationChange, conversation: Conversation, event: { id: string; kind: ConversationEventKind; at: Date }) {
-  services.events.conversationUpdated({ change, conversation });
-  if (change === 'MODE') await queueConversationModeEvents(services, [{ conversation, event }]);
+/** Once committed: pushes conversationUpdated, and wakes the forwarder for the events queued with the changes. */
+function announce(services: Services, changes: { change: ConversationChange; conversation: Conversation }[], forwardsQueued: boolean) {
+  for (const change of changes) services.events.conversationUpdated(change);
+  if (forwardsQueued) services.signals.emit('forwardsQueued');
 }
 
 function checkMinutes(minutes: number | null | undefined): number | null {
@@ -70,7 +72,7 @@ function checkMinutes(minutes: number | null | undefined): number | null {
  */
 export function takeOverConversation(services: Services, by: KeyCaller, id: string, handBackAfterMinutes?: number | null, now = new Date()) {
   const minutes = checkMinutes(handBackAfterMinutes);
-  return changeThread(services, by.organizationId, id, 'MODE', async (_tx, thread) => {
+  return changeThread(services, by.organizationId, id, 'MODE', (thread) => {
     if (thread.archived) throw new SwitchboardError('INVALID_STATE', 'An archived conversation cannot be taken over');
     return {
       kind: 'TAKEN_OVER',
@@ -90,7 +92,7 @@ const BACK_TO_ASSISTANT = { mode: 'ASSISTANT', takenOverByAgentId: null, takenOv
 
 /** The thread goes back to its assistant: inbound messages are forwarded to it again. */
 export function handBackConversation(services: Services, by: KeyCaller, id: string) {
-  return changeThread(services, by.organizationId, id, 'MODE', async (_tx, thread) => {
+  return changeThread(services, by.organizationId, id, 'MODE', (thread) => {
     if (thread.mode !== 'HUMAN') throw new SwitchboardError('INVALID_STATE', 'The conversation is not taken over');
     return { kind: 'HANDED_BACK', data: BACK_TO_ASSISTANT };
   }, by);
@@ -100,7 +102,7 @@ export function handBackConversation(services: Services, by: KeyCaller, id: stri
 export async function assignConversation(services: Services, by: KeyCaller, id: string, agentId: string | null) {
   // Agents are never deleted: checked once, before the change.
   if (agentId) await agentOf(services, by.organizationId, agentId);
-  return changeThread(services, by.organizationId, id, 'ASSIGNEE', async (_tx, thread) => {
+  return changeThread(services, by.organizationId, id, 'ASSIGNEE', (thread) => {
     if (thread.assigneeAgentId === agentId) return null;
     return agentId ? { kind: 'ASSIGNED', agentId, data: { assigneeAgentId: agentId } } : { kind: 'UNASSIGNED', data: { assigneeAgentId: null } };
   }, by);
@@ -108,7 +110,7 @@ export async function assignConversation(services: Services, by: KeyCaller, id: 
 
 /** Hides the thread from default listings; the next message with the customer starts a new thread. */
 export function archiveConversation(services: Services, by: KeyCaller, id: string) {
-  return changeThread(services, by.organizationId, id, 'ARCHIVED', async (_tx, thread) =>
+  return changeThread(services, by.organizationId, id, 'ARCHIVED', (thread) =>
     thread.archived ? null : { kind: 'ARCHIVED', data: { archived: true, openThreadKey: null } }, by);
 }
 
@@ -123,18 +125,18 @@ export async function handBackDueConversations(services: Services, now = new Dat
     orderBy: { handBackAt: 'asc' },
     take: limit,
   });
-  const handedBack: { conversation: Conversation; event: { id: string; kind: ConversationEventKind; at: Date } }[] = [];
+  const handedBack: { conversation: Conversation; forwardsQueued: boolean }[] = [];
   for (const thread of due) {
     const done = await services.db.$transaction(async (tx) => {
       const { count } = await tx.conversation.updateMany({ where: { id: thread.id, mode: 'HUMAN', handBackAt: { lte: now } }, data: BACK_TO_ASSISTANT });
       if (count === 0) return null;
       const event = await tx.conversationEvent.create({ data: { organizationId: thread.organizationId, conversationId: thread.id, kind: 'AUTO_HANDED_BACK', at: now } });
-      return { conversation: await tx.conversation.findUniqueOrThrow({ where: { id: thread.id } }), event };
+      const conversation = await tx.conversation.findUniqueOrThrow({ where: { id: thread.id } });
+      return { conversation, forwardsQueued: await queueConversationModeEvents(tx, [{ conversation, event }]) };
     });
     if (done) handedBack.push(done);
   }
-  for (const { conversation } of handedBack) services.events.conversationUpdated({ change: 'MODE', conversation });
-  await queueConversationModeEvents(services, handedBack);
+  announce(services, handedBack.map(({ conversation }) => ({ change: 'MODE' as const, conversation })), handedBack.some((h) => h.forwardsQueued));
   return handedBack.length;
 }
 

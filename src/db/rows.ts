@@ -56,16 +56,18 @@ export function reviveMessage(row: object): Message {
  * PostgreSQL one INSERT of every row, passed as one JSON parameter and typed by the table's own
  * row type (enums, timestamps). Every row names the same columns; the others take their defaults.
  */
-export function* insertRows(tx: SqlTx, table: string, rows: readonly Row[]): Work<void> {
+export function* insertRows(tx: SqlTx, table: string, rows: readonly Row[], options: { skipDuplicates?: boolean } = {}): Work<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]);
   const names = columns.map((c) => `"${c}"`).join(', ');
+  // A row that would break a unique index is left out, the rest go in (both dialects).
+  const conflict = options.skipDuplicates ? ' ON CONFLICT DO NOTHING' : '';
   if (tx.dialect === 'sqlite') {
-    const sql = `INSERT INTO "${table}" (${names}) VALUES (${columns.map(() => '?').join(', ')})`;
+    const sql = `INSERT INTO "${table}" (${names}) VALUES (${columns.map(() => '?').join(', ')})${conflict}`;
     for (const row of rows) yield* tx.run(sql, columns.map((c) => row[c]));
     return;
   }
-  yield* tx.run(`INSERT INTO "${table}" (${names}) SELECT ${names} FROM json_populate_recordset(NULL::"${table}", ?::json)`, [JSON.stringify(rows)]);
+  yield* tx.run(`INSERT INTO "${table}" (${names}) SELECT ${names} FROM json_populate_recordset(NULL::"${table}", ?::json)${conflict}`, [JSON.stringify(rows)]);
 }
 
 /** The first step of a new message's timeline: its MessageEvent row but for id and messageId. */

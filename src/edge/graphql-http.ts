@@ -6,6 +6,7 @@ import { contextFor, type Context } from '../graphql/context';
 import { queryLimitPlugins } from '../graphql/limits';
 import { authenticate, type Caller } from '../tenancy/api-keys';
 import { BodyTooLarge, readBodyBytes, sendJson } from './io';
+import { rateLimitedMessage } from '../security/rate-limit';
 
 /** What the HTTP edge hands Yoga with each request (the caller once handle() has authenticated it). */
 export type ServerContext = { req: IncomingMessage; res: ServerResponse; caller?: Caller | null };
@@ -36,9 +37,9 @@ export function createGraphqlHttp(services: Services): GraphqlHttp {
       warn: (...args) => log.warn(args.map(String).join(' ')),
       error: (...args) => log.error(args.map(String).join(' ')),
     },
-    // handle() has authenticated the request already (for its rate limit); GET requests too.
-    context: async ({ request, caller }) =>
-      contextFor(services, caller !== undefined ? caller : await authenticate(services, request.headers.get('authorization'))),
+    // handle() has authenticated the request already (for its rate limit), GET requests too;
+    // Yoga is reached only through it, and a request that did not pass there has no caller.
+    context: ({ caller }) => contextFor(services, caller ?? null),
   });
 
   /**
@@ -51,7 +52,7 @@ export function createGraphqlHttp(services: Services): GraphqlHttp {
     if (caller?.kind === 'organization') {
       const budget = await services.rateLimiter.take(caller.apiKeyId);
       if (!budget.allowed) {
-        const error = { message: `Too many requests for this API key; retry in ${budget.retryAfterSeconds} s`, extensions: { code: 'RATE_LIMITED' } };
+        const error = { message: rateLimitedMessage(budget), extensions: { code: 'RATE_LIMITED' } };
         return sendJson(res, 429, { errors: [error] }, { 'retry-after': String(budget.retryAfterSeconds) });
       }
     }

@@ -8,6 +8,7 @@ import { grants } from '../tenancy/scopes';
 import { sendMessage } from '../messaging/send';
 import type { MessageCategory } from '../compliance/rules';
 import { BodyTooLarge, failure, readBody, sendJson } from './io';
+import { rateLimitedMessage } from '../security/rate-limit';
 
 /** HTTP status for each error a send can answer. */
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
@@ -38,7 +39,7 @@ export async function restSend(services: Services, req: IncomingMessage, res: Se
   }
   const budget = await services.rateLimiter.take(caller.apiKeyId);
   if (!budget.allowed) {
-    return sendJson(res, 429, failure('RATE_LIMITED', `Too many requests for this API key; retry in ${budget.retryAfterSeconds} s`), {
+    return sendJson(res, 429, failure('RATE_LIMITED', rateLimitedMessage(budget)), {
       'retry-after': String(budget.retryAfterSeconds),
     });
   }

@@ -12,6 +12,7 @@ import { authenticate, type Caller } from '../tenancy/api-keys';
 import { LiveConnections } from '../realtime/connections';
 import { FanOut, type Subscriber } from '../realtime/fan-out';
 import type { ServerContext } from './graphql-http';
+import { rateLimitedMessage } from '../security/rate-limit';
 
 
 /** The close code for a WebSocket connection over WS_MAX_CONNECTIONS_PER_KEY (4429, after HTTP's 429). */
@@ -72,7 +73,7 @@ export function createLiveServer(server: Server, services: Services, yoga: YogaS
         if (caller?.kind === 'organization') {
           const budget = await services.rateLimiter.take(caller.apiKeyId);
           if (!budget.allowed) {
-            return [new GraphQLError(`Too many requests for this API key; retry in ${budget.retryAfterSeconds} s`, { extensions: { code: 'RATE_LIMITED', retryAfter: budget.retryAfterSeconds } })];
+            return [new GraphQLError(rateLimitedMessage(budget), { extensions: { code: 'RATE_LIMITED', retryAfter: budget.retryAfterSeconds } })];
           }
         }
         const enveloped = yoga.getEnveloped({ req: ctx.extra.request, socket: ctx.extra.socket, params: payload });

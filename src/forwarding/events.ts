@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import type { Services } from '../services';
-import type { Assistant, Conversation, ConversationEventKind, Message } from '../db/client';
-import { isUniqueViolation } from '../db/errors';
+import type { Assistant, Conversation, ConversationEventKind, Message, Prisma } from '../db/client';
 import { newId } from '../db/ids';
+import { insertRows } from '../db/rows';
+import type { SqlTx, Work } from '../db/sql';
 import { SwitchboardError } from '../errors';
 
 /**
@@ -75,33 +75,26 @@ type ForwardRow = {
   updatedAt: Date;
 };
 
-/** What queueing events for assistants uses of the services. */
-export type AssistantEventServices = Pick<Services, 'db' | 'senders' | 'signals' | 'log'>;
-
-async function queue(services: AssistantEventServices, rows: ForwardRow[]) {
-  if (rows.length === 0) return;
-  try {
-    await services.db.webhookForward.createMany({ data: rows });
-  } catch (error) {
-    // The same event queued twice (a retried batch): the first row stands.
-    if (!isUniqueViolation(error)) throw error;
-    for (const row of rows) await services.db.webhookForward.create({ data: row }).catch((e) => (isUniqueViolation(e) ? null : Promise.reject(e)));
-  }
-  services.signals.emit('forwardsQueued');
-}
-
 /**
  * sms_status events for outbound messages whose status just changed to SENT, DELIVERED,
- * UNDELIVERED or FAILED, for assistants that asked for them. The assistant comes from the
- * sender directory (cached): no query unless one of them wants the event.
+ * UNDELIVERED or FAILED, for the assistants that sent them and asked for such events, written in
+ * the transaction that changes the status: a crash after its commit cannot lose the event. One
+ * look-up of those assistants per batch, and none unless a message reached such a status.
+ * Answers whether any event was queued (the caller then wakes the forwarder, once committed).
  */
-export async function queueStatusEvents(services: AssistantEventServices, messages: readonly Message[], now = new Date()) {
+export function* queueStatusEvents(tx: SqlTx, messages: readonly Message[], now: Date): Work<boolean> {
+  const reported = messages.filter((m) => m.direction === 'OUTBOUND' && m.assistantId !== null && REPORTED.has(m.status));
+  if (reported.length === 0) return false;
+  const assistants = new Map(
+    (yield* tx.all<Pick<Assistant, 'id' | 'smsWebhookUrl' | 'webhookEvents'>>(
+      `SELECT id, "smsWebhookUrl", "webhookEvents" FROM "Assistant" WHERE ${tx.inList('id')} AND "smsWebhookUrl" IS NOT NULL`,
+      [tx.list([...new Set(reported.map((m) => m.assistantId!))])],
+    )).map((a) => [a.id, a]),
+  );
   const rows: ForwardRow[] = [];
-  for (const message of messages) {
-    if (message.direction !== 'OUTBOUND' || !REPORTED.has(message.status)) continue;
-    const sender = await services.senders.find(message.organizationId, message.from);
-    const assistant = sender?.assistant;
-    if (!wants(assistant, 'sms_status') || assistant.id !== message.assistantId) continue;
+  for (const message of reported) {
+    const assistant = assistants.get(message.assistantId!);
+    if (!wants(assistant, 'sms_status')) continue;
     rows.push({
       id: newId(),
       organizationId: message.organizationId,
@@ -117,18 +110,24 @@ export async function queueStatusEvents(services: AssistantEventServices, messag
       updatedAt: now,
     });
   }
-  await queue(services, rows);
+  // A status is reached once (statuses only move forward); a duplicate would be the same event.
+  yield* insertRows(tx, 'WebhookForward', rows, { skipDuplicates: true });
+  return rows.length > 0;
 }
 
-/** conversation_mode events (taken over, handed back) for the threads' assistants that asked for them. */
+/**
+ * conversation_mode events (taken over, handed back) for the threads' assistants that asked for
+ * them, written through `tx`, the transaction that makes the change. Answers whether any was
+ * queued (the caller then wakes the forwarder, once committed).
+ */
 export async function queueConversationModeEvents(
-  services: AssistantEventServices,
+  tx: Pick<Prisma.TransactionClient, 'assistant' | 'webhookForward'>,
   changes: readonly { conversation: Conversation; event: { id: string; kind: ConversationEventKind; at: Date } }[],
-) {
+): Promise<boolean> {
   const assistantIds = [...new Set(changes.flatMap(({ conversation }) => conversation.assistantId ?? []))];
-  if (assistantIds.length === 0) return;
+  if (assistantIds.length === 0) return false;
   const assistants = new Map(
-    (await services.db.assistant.findMany({ where: { id: { in: assistantIds } }, select: { id: true, smsWebhookUrl: true, webhookEvents: true } })).map((a) => [a.id, a]),
+    (await tx.assistant.findMany({ where: { id: { in: assistantIds } }, select: { id: true, smsWebhookUrl: true, webhookEvents: true } })).map((a) => [a.id, a]),
   );
   const rows: ForwardRow[] = [];
   for (const { conversation, event } of changes) {
@@ -149,5 +148,6 @@ export async function queueConversationModeEvents(
       updatedAt: event.at,
     });
   }
-  await queue(services, rows);
+  if (rows.length > 0) await tx.webhookForward.createMany({ data: rows });
+  return rows.length > 0;
 }

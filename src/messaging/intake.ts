@@ -1,5 +1,5 @@
 import type { Services } from '../services';
-import type { Message } from '../db/client';
+import type { Message, MessageSenderKind } from '../db/client';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
 import { type SqlTx, type Work } from '../db/sql';
 import { groupBy, insertMessages, newMessage, reviveMessage } from '../db/rows';
@@ -11,9 +11,12 @@ import { handBackPushes, takenOverRefusal, threadUpdates } from '../console/batc
 import { recipientRefusals, refusalError, type MessageCategory, type RecipientRules } from '../compliance/rules';
 import { withOptOutFooter } from '../compliance/footer';
 
-/** Who sends: the assistant's backend (a key with no agent) or an agent, through which key. */
+/**
+ * Who sends: the assistant's backend (a key with no agent) or an agent, through which key; or
+ * Switchboard itself (keyword replies, no key).
+ */
 export interface MessageSender {
-  kind: 'ASSISTANT' | 'AGENT';
+  kind: MessageSenderKind;
   agentId: string | null;
   apiKeyId: string | null;
 }

@@ -9,9 +9,10 @@ import { groupBy, insertMessages, insertRows, newMessage, reviveMessage } from '
 import { newId } from '../db/ids';
 import { countSegments } from './segments';
 import { applyKeywords } from '../compliance/keywords';
-import { providerRefusal, recordConsent } from '../compliance/consent';
+import { providerRefusal, recordConsent, type ConsentChange } from '../compliance/consent';
 import { providerNamed } from '../providers';
-import { announceStatusChanges, providerPayload, statusesBelow, statusIn } from './status';
+import { announceStatusChanges, DELIVERY_COLUMNS, moveWhere, providerPayload, statusesBelow } from './status';
+import { queueStatusEvents } from '../forwarding/events';
 import { forwardPayload } from '../forwarding/payload';
 import { joinThreads, threadKey } from './conversations';
 import { wants } from '../forwarding/events';
@@ -169,7 +170,8 @@ function* storeInbound(
   return {
     outcomes: outcomes as Received[],
     replies,
-    threads: threadUpdates([...joined.values()], messages, () => ({})),
+    // A keyword reply, stored after its keyword message, is the thread's newest message.
+    threads: threadUpdates([...joined.values()], [...messages, ...replies], () => ({})),
     forwarding: forwards.some((f) => f.state === 'PENDING'),
   };
 }
@@ -182,27 +184,26 @@ function* storeInbound(
  */
 async function applyStatusBatch(services: ReceiveServices, items: { event: StatusUpdate; number: OurNumber }[]): Promise<StatusOutcome[]> {
   const now = new Date();
-  const { outcomes, changed } = await services.sql.transaction(function* (tx) {
+  const { outcomes, changed, forwardsQueued } = await services.sql.transaction(function* (tx) {
+    const found = yield* messagesByProviderId(tx, items);
+    const timelines = yield* timelinesOf(tx, [...new Set([...found.values()].map((m) => m.id))]);
     const outcomes: StatusOutcome[] = [];
-    const changed: Message[] = [];
+    // Each message as this batch leaves it, and what it was read as (a message may have several
+    // statuses in one batch: each sees the ones before it).
+    const moved = new Map<string, { message: Message; read: Message }>();
+    const steps: Row[] = [];
+    const refusals: ConsentChange[] = [];
     for (const { event, number } of items) {
-      const [row] = yield* tx.all(`SELECT * FROM "Message" WHERE "organizationId" = ? AND "provider" = ? AND "providerMessageId" = ?`, [
-        number.organizationId,
-        event.provider,
-        event.providerMessageId,
-      ]);
-      const message = row && reviveMessage(row);
-      if (!message || message.phoneNumberId !== number.id || message.direction !== 'OUTBOUND') {
+      const read = found.get(providerKey(number.organizationId, event.provider, event.providerMessageId));
+      if (!read || read.phoneNumberId !== number.id || read.direction !== 'OUTBOUND') {
         outcomes.push('unknown');
         continue;
       }
+      const message = moved.get(read.id)?.message ?? read;
       // The send queue's SENT step (the first one) carries the word of the provider's API
       // answer, which may be the word of its first callback too (Vonage "submitted"): that step
       // is not a callback, so a callback repeating its word is not a retry.
-      const timeline = yield* tx.all<{ status: string; providerStatus: string | null; errorCode: string | null }>(
-        `SELECT "status", "providerStatus", "errorCode" FROM "MessageEvent" WHERE "messageId" = ? ORDER BY "at", "id"`,
-        [message.id],
-      );
+      const timeline = timelines.get(message.id) ?? [];
       const accepted = timeline.findIndex((step) => step.status === 'SENT');
       const seen = timeline.some((step, i) => i !== accepted && step.providerStatus === event.providerStatus && step.errorCode === (event.errorCode ?? null));
       if (seen) {
@@ -212,30 +213,60 @@ async function applyStatusBatch(services: ReceiveServices, items: { event: Statu
       // The carrier refused because the customer opted out (Twilio 21610, Telnyx 40300…): later
       // sends from this number are refused here rather than by the provider.
       if ((event.status === 'FAILED' || event.status === 'UNDELIVERED') && providerNamed(event.provider).isOptOutRefusal(event.errorCode, event.errorMessage)) {
-        yield* recordConsent(tx, [providerRefusal(message, number.id, `${event.provider} ${event.providerStatus}: ${event.errorCode ?? 'opted out'}`, now)], now);
+        refusals.push(providerRefusal(message, number.id, `${event.provider} ${event.providerStatus}: ${event.errorCode ?? 'opted out'}`, now));
       }
       const status = event.status ?? message.status;
       const errorCode = event.errorCode ?? null;
       const errorMessage = event.errorMessage ?? null;
-      const below = statusesBelow(status);
-      const moved =
-        below.length === 0
-          ? 0
-          : yield* tx.run(`UPDATE "Message" SET "status" = ?, "errorCode" = ?, "errorMessage" = ?, "updatedAt" = ? WHERE id = ? AND ${statusIn(below)}`, [
-              status,
-              errorCode,
-              errorMessage,
-              now,
-              message.id,
-            ]);
-      yield* insertRows(tx, 'MessageEvent', [
-        { id: newId(), messageId: message.id, status, providerStatus: event.providerStatus, errorCode, errorMessage, payload: providerPayload(event.raw), at: now },
-      ]);
-      if (moved === 1) changed.push({ ...message, status, errorCode, errorMessage, updatedAt: now });
+      // A status moves only forward; every new provider word goes on the timeline all the same.
+      if (statusesBelow(status).includes(message.status)) moved.set(message.id, { message: { ...message, status, errorCode, errorMessage, updatedAt: now }, read });
+      const step = { status, providerStatus: event.providerStatus, errorCode };
+      timelines.set(message.id, [...timeline, step]);
+      steps.push({ id: newId(), messageId: message.id, ...step, errorMessage, payload: providerPayload(event.raw), at: now });
       outcomes.push('applied');
     }
-    return { outcomes, changed };
+    yield* recordConsent(tx, refusals, now);
+    // Written where the message is still below its new status: another instance may have moved it since it was read.
+    const movedRows = [...moved.values()].map(({ message }) => ({ message, from: statusesBelow(message.status) }));
+    const written = yield* moveWhere(tx, movedRows, DELIVERY_COLUMNS);
+    yield* insertRows(tx, 'MessageEvent', steps);
+    const changed = movedRows.filter((r) => written.has(r.message.id)).map((r) => r.message);
+    return { outcomes, changed, forwardsQueued: yield* queueStatusEvents(tx, changed, now) };
   });
-  announceStatusChanges(services, changed);
+  announceStatusChanges(services, changed, forwardsQueued);
   return outcomes;
+}
+
+const providerKey = (organizationId: string, provider: string, providerMessageId: string) => `${organizationId}|${provider}|${providerMessageId}`;
+
+/** The messages the statuses name, by providerKey: one look-up per organization and provider in the batch. */
+function* messagesByProviderId(tx: SqlTx, items: readonly { event: StatusUpdate; number: OurNumber }[]): Work<Map<string, Message>> {
+  const found = new Map<string, Message>();
+  for (const [, group] of groupBy(items, (i) => `${i.number.organizationId}|${i.event.provider}`)) {
+    const { number, event } = group[0];
+    const rows = yield* tx.all(`SELECT * FROM "Message" WHERE "organizationId" = ? AND "provider" = ? AND ${tx.inList('"providerMessageId"')}`, [
+      number.organizationId,
+      event.provider,
+      tx.list([...new Set(group.map((i) => i.event.providerMessageId))]),
+    ]);
+    for (const row of rows) {
+      const message = reviveMessage(row);
+      found.set(providerKey(message.organizationId, message.provider, message.providerMessageId!), message);
+    }
+  }
+  return found;
+}
+
+type TimelineStep = { status: string; providerStatus: string | null; errorCode: string | null };
+
+/** Each message's timeline so far, oldest first, in one statement. */
+function* timelinesOf(tx: SqlTx, messageIds: string[]): Work<Map<string, TimelineStep[]>> {
+  const timelines = new Map<string, TimelineStep[]>();
+  if (messageIds.length === 0) return timelines;
+  const rows = yield* tx.all<TimelineStep & { messageId: string }>(
+    `SELECT "messageId", "status", "providerStatus", "errorCode" FROM "MessageEvent" WHERE ${tx.inList('"messageId"')} ORDER BY "messageId", "at", "id"`,
+    [tx.list(messageIds)],
+  );
+  for (const { messageId, ...step } of rows) timelines.set(messageId, [...(timelines.get(messageId) ?? []), step]);
+  return timelines;
 }

@@ -4,7 +4,7 @@ import { retrying } from '../db/errors';
 import type { Message, MessageStatus } from '../db/client';
 import type { SqlTx, Work } from '../db/sql';
 import { insertRows, reviveMessage } from '../db/rows';
-import { queueStatusEvents, type AssistantEventServices } from '../forwarding/events';
+import { queueStatusEvents } from '../forwarding/events';
 
 /**
  * Where each status stands on a message's way. A status only ever moves to a higher rank
@@ -62,7 +62,7 @@ export function providerPayload(raw: unknown): string | null {
   return json.length > MAX_PAYLOAD_CHARS ? JSON.stringify({ truncated: true, prefix: json.slice(0, MAX_PAYLOAD_CHARS) }) : json;
 }
 
-type StepData = Partial<Pick<Message, 'providerMessageId' | 'handedOverAt' | 'nextAttemptAt' | 'leaseExpiresAt' | 'attempts'>>;
+type StepData = Partial<Pick<Message, 'providerMessageId' | 'handedOverAt' | 'nextAttemptAt' | 'leaseExpiresAt' | 'attempts' | 'sendAt'>>;
 
 /** What a step changes on its message: the status, the error when the step names one, and `data`. */
 function stepChanges(step: StatusStep, data?: StepData) {
@@ -130,34 +130,55 @@ export function* moveMessages(
   return moved;
 }
 
-/** Publishes messageStatusChanged (and counts it) for messages whose status just changed. */
-export function announceStatusChanges(services: Pick<Services, 'metrics' | 'events'> & AssistantEventServices, messages: readonly Message[]) {
+/**
+ * Publishes messageStatusChanged (and counts it) for messages whose status just changed, once
+ * the change is committed; `forwardsQueued` (from queueStatusEvents in that transaction) wakes
+ * the forwarder for the sms_status events written with it.
+ */
+export function announceStatusChanges(services: Pick<Services, 'metrics' | 'events' | 'signals'>, messages: readonly Message[], forwardsQueued = false) {
   for (const message of messages) {
     services.metrics.statusChanges.inc({ status: message.status, provider: message.provider });
     services.events.statusChanged(message);
   }
-  // sms_status events for the assistants that asked for them, once the change is committed.
-  if (messages.length > 0) {
-    queueStatusEvents(services, messages).catch((error: unknown) => services.log.warn({ err: error }, 'queueing sms_status events failed'));
-  }
+  if (forwardsQueued) services.signals.emit('forwardsQueued');
 }
 
 /** Every column a queue step may write, so one statement text serves every step. */
 const STEP_COLUMNS = ['status', 'errorCode', 'errorMessage', 'providerMessageId', 'handedOverAt', 'nextAttemptAt', 'leaseExpiresAt', 'attempts', 'updatedAt'] as const;
 
+/** What a provider's delivery status writes. */
+export const DELIVERY_COLUMNS = ['status', 'errorCode', 'errorMessage', 'updatedAt'] as const;
+
+/** How PostgreSQL reads each column that moveWhere may write out of its JSON rows. */
+const JSON_TYPES = {
+  status: 'text',
+  errorCode: 'text',
+  errorMessage: 'text',
+  providerMessageId: 'text',
+  handedOverAt: 'timestamp(3)',
+  nextAttemptAt: 'timestamp(3)',
+  leaseExpiresAt: 'timestamp(3)',
+  attempts: 'int',
+  updatedAt: 'timestamp(3)',
+} as const;
+
 /**
- * Writes each message's STEP_COLUMNS where it is still in its `from`; answers the ids written.
+ * Writes each message's `columns` where it is still in its `from`; answers the ids written.
  * SQLite: one prepared UPDATE per message (microseconds each). PostgreSQL: one UPDATE for all of
  * them, the rows passed as one JSON parameter, so the batch costs one round trip, not one per
- * message (the time between a provider's answer and its durable SENT).
+ * message.
  */
-function* applySteps(tx: SqlTx, rows: { message: Message; from: readonly MessageStatus[] }[]): Work<Set<string>> {
+export function* moveWhere(
+  tx: SqlTx,
+  rows: readonly { message: Message; from: readonly MessageStatus[] }[],
+  columns: readonly (keyof typeof JSON_TYPES)[],
+): Work<Set<string>> {
   const applied = new Set<string>();
   if (rows.length === 0) return applied;
   if (tx.dialect === 'sqlite') {
     for (const { message, from } of rows) {
-      const count = yield* tx.run(`UPDATE "Message" SET ${STEP_COLUMNS.map((c) => `"${c}" = ?`).join(', ')} WHERE id = ? AND ${statusIn(from)}`, [
-        ...STEP_COLUMNS.map((c) => message[c]),
+      const count = yield* tx.run(`UPDATE "Message" SET ${columns.map((c) => `"${c}" = ?`).join(', ')} WHERE id = ? AND ${statusIn(from)}`, [
+        ...columns.map((c) => message[c]),
         message.id,
       ]);
       if (count === 1) applied.add(message.id);
@@ -165,14 +186,11 @@ function* applySteps(tx: SqlTx, rows: { message: Message; from: readonly Message
     return applied;
   }
   const updated = yield* tx.all<{ id: string }>(
-    `UPDATE "Message" AS m SET "status" = v."status"::"MessageStatus", "errorCode" = v."errorCode", "errorMessage" = v."errorMessage",
-            "providerMessageId" = v."providerMessageId", "handedOverAt" = v."handedOverAt", "nextAttemptAt" = v."nextAttemptAt", "leaseExpiresAt" = v."leaseExpiresAt",
-            "attempts" = v."attempts", "updatedAt" = v."updatedAt"
-       FROM json_to_recordset(?::json) AS v("id" text, "status" text, "errorCode" text, "errorMessage" text, "providerMessageId" text,
-            "handedOverAt" timestamp(3), "nextAttemptAt" timestamp(3), "leaseExpiresAt" timestamp(3), "attempts" int, "updatedAt" timestamp(3), "from" text[])
+    `UPDATE "Message" AS m SET ${columns.map((c) => `"${c}" = v."${c}"${c === 'status' ? '::"MessageStatus"' : ''}`).join(', ')}
+       FROM json_to_recordset(?::json) AS v("id" text, ${columns.map((c) => `"${c}" ${JSON_TYPES[c]}`).join(', ')}, "from" text[])
       WHERE m."id" = v."id" AND m."status"::text = ANY(v."from")
   RETURNING m."id"`,
-    [JSON.stringify(rows.map(({ message, from }) => ({ ...Object.fromEntries(STEP_COLUMNS.map((c) => [c, message[c]])), id: message.id, from })))],
+    [JSON.stringify(rows.map(({ message, from }) => ({ ...Object.fromEntries(columns.map((c) => [c, message[c]])), id: message.id, from })))],
   );
   for (const { id } of updated) applied.add(id);
   return applied;
@@ -191,13 +209,15 @@ export async function recordQueueSteps(services: Services, steps: QueueStep[]): 
   // deadlock or timeout under load is retried.
   const order = steps.map((_, i) => i).sort((a, b) => (steps[a].message.id < steps[b].message.id ? -1 : 1));
   const after = steps.map(({ message, step, data }) => ({ ...message, ...stepChanges(step, data), updatedAt: now }) as Message);
-  const results = await retrying(() =>
+  const { results, forwardsQueued } = await retrying(() =>
     services.sql.transaction(function* (tx) {
-      const applied = yield* applySteps(tx, order.map((i) => ({ message: after[i], from: steps[i].from })));
+      const applied = yield* moveWhere(tx, order.map((i) => ({ message: after[i], from: steps[i].from })), STEP_COLUMNS);
       yield* insertRows(tx, 'MessageEvent', order.filter((i) => applied.has(after[i].id)).map((i) => timelineRow(after[i].id, steps[i].step, now)));
-      return steps.map((_, i) => ({ message: after[i], changed: applied.has(after[i].id) }));
+      const results = steps.map((_, i) => ({ message: after[i], changed: applied.has(after[i].id) }));
+      const forwardsQueued = yield* queueStatusEvents(tx, results.filter((r) => r.changed).map((r) => r.message), now);
+      return { results, forwardsQueued };
     }),
   );
-  announceStatusChanges(services, results.filter((r) => r.changed).map((r) => r.message));
+  announceStatusChanges(services, results.filter((r) => r.changed).map((r) => r.message), forwardsQueued);
   return results;
 }

@@ -8,6 +8,8 @@ import { newId } from '../db/ids';
 import { sqlDialect } from '../db/dialects';
 import { effectiveRate, reserveSlots } from './pacing';
 import { announceStatusChanges, moveMessages, statusIn } from '../messaging/status';
+import { queueStatusEvents } from '../forwarding/events';
+import { quietHoursRefusal, type MessageCategory } from '../compliance/rules';
 
 export type Sender = SenderWithAssistant;
 
@@ -44,13 +46,15 @@ export async function claimDueMessages(services: Services, limit: number): Promi
   const { config } = services;
   const now = Date.now();
   const horizon = new Date(now + SLOT_HORIZON_MS);
-  const claimed = await services.sql.transaction(function* (tx) {
-    const picked = yield* tx.all<{ id: string; phoneNumberId: string | null }>(sqlDialect(tx.dialect).pickDueMessages, [new Date(now), horizon, limit]);
-    if (picked.length === 0) return [];
+  const { claimed, held } = await services.sql.transaction(function* (tx) {
+    const due = yield* tx.all<PickedMessage>(sqlDialect(tx.dialect).pickDueMessages, [new Date(now), horizon, limit]);
+    if (due.length === 0) return { claimed: [], held: [] };
 
-    const senderIds = [...new Set(picked.map((m) => m.phoneNumberId).filter((id): id is string => id !== null))].sort();
+    const senderIds = [...new Set(due.map((m) => m.phoneNumberId).filter((id): id is string => id !== null))].sort();
     yield* lockSenders(tx, senderIds);
     const senders = new Map((yield* readSenders(tx, senderIds)).map((s) => [s.id, s]));
+    const held = yield* holdForSendingWindow(tx, due, senders, new Date(now));
+    const picked = held.length === 0 ? due : due.filter((m) => !held.some((h) => h.id === m.id));
     const slotOf = new Map<string, number>();
     for (const sender of senders.values()) {
       const ids = picked.filter((m) => m.phoneNumberId === sender.id).map((m) => m.id);
@@ -63,7 +67,7 @@ export async function claimDueMessages(services: Services, limit: number): Promi
     // Messages whose number is gone are claimed too: dispatch ends them FAILED, visibly.
     for (const m of picked) if (m.phoneNumberId === null || !senders.has(m.phoneNumberId)) slotOf.set(m.id, now);
     const ids = [...slotOf.keys()];
-    if (ids.length === 0) return [];
+    if (ids.length === 0) return { claimed: [], held };
     const lastSlot = Math.max(...slotOf.values());
     const at = new Date(now);
     const messages = (yield* tx.all(
@@ -71,12 +75,40 @@ export async function claimDueMessages(services: Services, limit: number): Promi
       [new Date(lastSlot + config.queue.leaseMs), at, tx.list(ids)],
     )).map(reviveMessage);
     yield* insertRows(tx, 'MessageEvent', ids.map((messageId) => ({ id: newId(), messageId, status: 'SENDING', at })));
-    return messages
+    const claimed = messages
       .map((message) => ({ message, sender: (message.phoneNumberId && senders.get(message.phoneNumberId)) || null, slotAt: slotOf.get(message.id)! }))
       .sort((a, b) => a.slotAt - b.slotAt);
+    return { claimed, held };
   });
+  announceStatusChanges(services, held);
   for (const { message } of claimed) services.events.statusChanged(message);
   return claimed;
+}
+
+type PickedMessage = Pick<Message, 'id' | 'phoneNumberId' | 'to' | 'category'>;
+
+/**
+ * Quiet hours again as messages fall due: one accepted inside its assistant's sending window but
+ * held up past its end (a backlog, a provider outage, settings changed since) is not sent at
+ * night. It goes back to SCHEDULED for the window's next opening on the recipient's clock, with
+ * the reason on its timeline. Exempt categories go out as usual.
+ */
+function* holdForSendingWindow(tx: SqlTx, due: readonly PickedMessage[], senders: ReadonlyMap<string, SenderWithAssistant>, now: Date): Work<Message[]> {
+  const until = new Map<number, string[]>();
+  for (const message of due) {
+    const sender = message.phoneNumberId ? senders.get(message.phoneNumberId) : undefined;
+    const quiet = sender?.assistant && quietHoursRefusal(sender, message.to, message.category as MessageCategory | null, now);
+    if (!quiet?.nextAllowedAt) continue;
+    const at = quiet.nextAllowedAt.getTime();
+    until.set(at, [...(until.get(at) ?? []), message.id]);
+  }
+  const held: Message[] = [];
+  for (const [at, ids] of until) {
+    const opens = new Date(at);
+    const step = { status: 'SCHEDULED' as const, errorMessage: `held for quiet hours: the sending window opens at ${opens.toISOString()}` };
+    held.push(...(yield* moveMessages(tx, ids, ['QUEUED', 'SCHEDULED'], step, { sendAt: opens, nextAttemptAt: opens }, now)));
+  }
+  return held;
 }
 
 /**
@@ -150,16 +182,22 @@ export async function expireOverdueMessages(services: Services) {
       `SELECT id FROM "Message" WHERE ${statusIn(['QUEUED', 'SCHEDULED'])} AND "validUntil" IS NOT NULL AND "validUntil" < ? LIMIT ${SWEEP_LIMIT}`,
       [now],
     );
-    return yield* moveMessages(tx, overdue.map((m) => m.id), ['QUEUED', 'SCHEDULED'], expiredStep(), { leaseExpiresAt: null, nextAttemptAt: null }, now);
+    return yield* expireMessages(tx, overdue.map((m) => m.id), ['QUEUED', 'SCHEDULED'], now);
   });
-  announceStatusChanges(services, expired);
-  return expired.length;
+  announceStatusChanges(services, expired.moved, expired.forwardsQueued);
+  return expired.moved.length;
 }
 
 /** A message held by this instance whose validity period ended while it waited for its slot. */
 export async function expire(services: Services, message: Pick<Message, 'id'>, from: Message['status'][]) {
-  const expired = await services.sql.transaction((tx) => moveMessages(tx, [message.id], from, expiredStep(), { leaseExpiresAt: null, nextAttemptAt: null }));
-  announceStatusChanges(services, expired);
+  const expired = await services.sql.transaction((tx) => expireMessages(tx, [message.id], from, new Date()));
+  announceStatusChanges(services, expired.moved, expired.forwardsQueued);
+}
+
+/** Ends messages FAILED for their validity period, with the sms_status events that asks for. */
+function* expireMessages(tx: SqlTx, ids: readonly string[], from: Message['status'][], now: Date) {
+  const moved = yield* moveMessages(tx, ids, from, expiredStep(), { leaseExpiresAt: null, nextAttemptAt: null }, now);
+  return { moved, forwardsQueued: yield* queueStatusEvents(tx, moved, now) };
 }
 
 const expiredStep = () => ({

@@ -6,6 +6,7 @@ import { credentialFor, openCredential } from '../assistants/credentials';
 import { insertRows, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { announceStatusChanges, providerPayload, statusesBelow, statusIn } from '../messaging/status';
+import { queueStatusEvents } from '../forwarding/events';
 import { backoffDelay } from '../jobs/backoff';
 import { readSenders, type Sender } from './claim';
 
@@ -49,7 +50,7 @@ export async function reconcileInFlight(services: Services, messages: readonly M
   const outcomes = await pickMatches(services, messages, lookups);
 
   const now = new Date();
-  const settled = await services.sql.transaction(function* (tx) {
+  const { moved: settled, forwardsQueued } = await services.sql.transaction(function* (tx) {
     const moved: Message[] = [];
     const events = [];
     for (const [i, message] of messages.entries()) {
@@ -94,9 +95,9 @@ export async function reconcileInFlight(services: Services, messages: readonly M
       });
     }
     yield* insertRows(tx, 'MessageEvent', events);
-    return moved;
+    return { moved, forwardsQueued: yield* queueStatusEvents(tx, moved, now) };
   });
-  announceStatusChanges(services, settled);
+  announceStatusChanges(services, settled, forwardsQueued);
   for (const message of settled) {
     services.log.warn({ messageId: message.id, provider: message.provider, status: message.status }, 'send queue: in-flight message reconciled after its instance stopped');
   }

@@ -29,6 +29,11 @@ export interface RateLimiter {
 
 const ALLOWED: RateDecision = { allowed: true, retryAfterSeconds: 0 };
 
+/** What a refused request is told, on every transport. */
+export function rateLimitedMessage(decision: RateDecision): string {
+  return `Too many requests for this API key; retry in ${decision.retryAfterSeconds} s`;
+}
+
 export function createRateLimiter(settings: RateLimitSettings, redisUrl: string | null, log: Logger): RateLimiter {
   if (settings.perSecond <= 0) return { enabled: false, take: async () => ALLOWED, close: async () => {} };
   const burst = Math.max(1, settings.burst || Math.ceil(settings.perSecond));

@@ -108,7 +108,9 @@ export type MessageSenderKind =
   /** An agent: a key bound to one. */
   | 'AGENT'
   /** The assistant's backend: a key bound to no agent. */
-  | 'ASSISTANT';
+  | 'ASSISTANT'
+  /** Switchboard itself: a reply to STOP, START or HELP (category COMPLIANCE). */
+  | 'SWITCHBOARD';
 
 export type MessageStatus =
   | 'CANCELED'
@@ -127,6 +129,22 @@ export type OutsideQuietHours =
   | 'REFUSE'
   /** Stored SCHEDULED for when the window next opens. */
   | 'SCHEDULE';
+
+export type SendMmsInput = {
+  category?: MessageCategory | null | undefined;
+  /** Send even into a thread a person has taken over: without it, a key with no agent (the assistant's backend) is refused there with CONVERSATION_TAKEN_OVER. An agent's key needs no force. */
+  force?: boolean | null | undefined;
+  fromPhoneNumber: string;
+  idempotencyKey?: string | null | undefined;
+  /** 1 to 10 https URLs (Vonage: exactly 1). */
+  mediaUrls: Array<string>;
+  /** Optional caption, up to 1600 characters. */
+  message?: string | null | undefined;
+  outsideQuietHours?: OutsideQuietHours | null | undefined;
+  sendAt?: string | null | undefined;
+  toPhoneNumber: string;
+  validityPeriodSeconds?: number | null | undefined;
+};
 
 export type SendSmsInput = {
   /** TRANSACTIONAL may be exempt from quiet hours and the frequency cap; COMPLIANCE is refused. */
@@ -154,7 +172,7 @@ export type TakeOverConversationInput = {
   handBackAfterMinutes?: number | null | undefined;
 };
 
-export type ConsoleMessageFragment = { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null };
+export type ConsoleMessageFragment = { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, updatedAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null };
 
 export type ConsoleConversationFragment = { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } | null };
 
@@ -171,13 +189,24 @@ export type ConsoleConversationsQueryVariables = Exact<{
 
 export type ConsoleConversationsQuery = { conversations: { totalCount: number, edges: Array<{ node: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } | null } }> } };
 
+export type ConsoleMessagePageFragment = { totalCount: number, pageInfo: { hasPreviousPage: boolean, startCursor: string | null }, edges: Array<{ node: { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, updatedAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } }> };
+
 export type ConsoleThreadQueryVariables = Exact<{
   id: string;
   last: number;
 }>;
 
 
-export type ConsoleThreadQuery = { conversation: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, timeline: Array<{ kind: ConversationEventKind, at: string, apiKeyName: string | null, agent: { id: string, name: string } | null }>, messages: { totalCount: number, edges: Array<{ node: { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } }> }, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } | null } | null };
+export type ConsoleThreadQuery = { conversation: { id: string, customerPhoneNumber: string, unreadCount: number, lastMessageAt: string, archived: boolean, mode: ConversationMode, takenOverAt: string | null, handBackAt: string | null, timeline: Array<{ kind: ConversationEventKind, at: string, apiKeyName: string | null, agent: { id: string, name: string } | null }>, messages: { totalCount: number, pageInfo: { hasPreviousPage: boolean, startCursor: string | null }, edges: Array<{ node: { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, updatedAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } }> }, phoneNumber: { id: string, phoneNumber: string }, assistant: { id: string, name: string } | null, assignee: { id: string, name: string } | null, takenOverBy: { id: string, name: string } | null, lastMessage: { id: string, body: string, direction: Direction, mediaUrls: Array<string>, status: MessageStatus, createdAt: string, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } | null } | null };
+
+export type ConsoleEarlierMessagesQueryVariables = Exact<{
+  id: string;
+  last: number;
+  before: string;
+}>;
+
+
+export type ConsoleEarlierMessagesQuery = { conversation: { id: string, messages: { totalCount: number, pageInfo: { hasPreviousPage: boolean, startCursor: string | null }, edges: Array<{ node: { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, updatedAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } }> } } | null };
 
 export type ConsoleAgentsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -189,7 +218,7 @@ export type ConsoleSearchQueryVariables = Exact<{
 }>;
 
 
-export type ConsoleSearchQuery = { messages: { totalCount: number, edges: Array<{ node: { from: string, to: string, id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } }> } };
+export type ConsoleSearchQuery = { messages: { totalCount: number, edges: Array<{ node: { from: string, to: string, id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, updatedAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } }> } };
 
 export type ConsoleTakeOverMutationVariables = Exact<{
   input: TakeOverConversationInput;
@@ -237,8 +266,18 @@ export type ConsoleSendSmsMutationVariables = Exact<{
 
 
 export type ConsoleSendSmsMutation = { sendSms:
-    | { code: ErrorCode, message: string }
-    | { outboundMessage: { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } }
+    | { code: ErrorCode, message: string, field: string | null }
+    | { outboundMessage: { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, updatedAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } }
+   };
+
+export type ConsoleSendMmsMutationVariables = Exact<{
+  input: SendMmsInput;
+}>;
+
+
+export type ConsoleSendMmsMutation = { sendMms:
+    | { code: ErrorCode, message: string, field: string | null }
+    | { outboundMessage: { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, updatedAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } }
    };
 
 export type ConsoleConversationUpdatedSubscriptionVariables = Exact<{ [key: string]: never; }>;
@@ -249,12 +288,12 @@ export type ConsoleConversationUpdatedSubscription = { conversationUpdated: { ch
 export type ConsoleMessageReceivedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ConsoleMessageReceivedSubscription = { messageReceived: { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } };
+export type ConsoleMessageReceivedSubscription = { messageReceived: { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, updatedAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } };
 
 export type ConsoleMessageStatusChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ConsoleMessageStatusChangedSubscription = { messageStatusChanged: { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } };
+export type ConsoleMessageStatusChangedSubscription = { messageStatusChanged: { id: string, direction: Direction, body: string, mediaUrls: Array<string>, status: MessageStatus, errorCode: string | null, errorMessage: string | null, createdAt: string, updatedAt: string, segments: number, encoding: Encoding, conversation: { id: string } | null, sentBy: { kind: MessageSenderKind, apiKeyName: string | null, agent: { id: string, name: string } | null } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -274,31 +313,6 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-export const ConsoleMessageFragmentDoc = new TypedDocumentString(`
-    fragment ConsoleMessage on Message {
-  id
-  direction
-  body
-  mediaUrls
-  status
-  errorCode
-  errorMessage
-  createdAt
-  segments
-  encoding
-  conversation {
-    id
-  }
-  sentBy {
-    kind
-    apiKeyName
-    agent {
-      id
-      name
-    }
-  }
-}
-    `, {"fragmentName":"ConsoleMessage"}) as unknown as TypedDocumentString<ConsoleMessageFragment, unknown>;
 export const ConsoleConversationFragmentDoc = new TypedDocumentString(`
     fragment ConsoleConversation on Conversation {
   id
@@ -343,6 +357,69 @@ export const ConsoleConversationFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"ConsoleConversation"}) as unknown as TypedDocumentString<ConsoleConversationFragment, unknown>;
+export const ConsoleMessageFragmentDoc = new TypedDocumentString(`
+    fragment ConsoleMessage on Message {
+  id
+  direction
+  body
+  mediaUrls
+  status
+  errorCode
+  errorMessage
+  createdAt
+  updatedAt
+  segments
+  encoding
+  conversation {
+    id
+  }
+  sentBy {
+    kind
+    apiKeyName
+    agent {
+      id
+      name
+    }
+  }
+}
+    `, {"fragmentName":"ConsoleMessage"}) as unknown as TypedDocumentString<ConsoleMessageFragment, unknown>;
+export const ConsoleMessagePageFragmentDoc = new TypedDocumentString(`
+    fragment ConsoleMessagePage on ConversationMessagesConnection {
+  totalCount
+  pageInfo {
+    hasPreviousPage
+    startCursor
+  }
+  edges {
+    node {
+      ...ConsoleMessage
+    }
+  }
+}
+    fragment ConsoleMessage on Message {
+  id
+  direction
+  body
+  mediaUrls
+  status
+  errorCode
+  errorMessage
+  createdAt
+  updatedAt
+  segments
+  encoding
+  conversation {
+    id
+  }
+  sentBy {
+    kind
+    apiKeyName
+    agent {
+      id
+      name
+    }
+  }
+}`, {"fragmentName":"ConsoleMessagePage"}) as unknown as TypedDocumentString<ConsoleMessagePageFragment, unknown>;
 export const ConsoleViewerDocument = new TypedDocumentString(`
     query ConsoleViewer {
   viewer {
@@ -430,12 +507,7 @@ export const ConsoleThreadDocument = new TypedDocumentString(`
       apiKeyName
     }
     messages(last: $last) {
-      totalCount
-      edges {
-        node {
-          ...ConsoleMessage
-        }
-      }
+      ...ConsoleMessagePage
     }
   }
 }
@@ -448,6 +520,7 @@ export const ConsoleThreadDocument = new TypedDocumentString(`
   errorCode
   errorMessage
   createdAt
+  updatedAt
   segments
   encoding
   conversation {
@@ -503,7 +576,64 @@ fragment ConsoleConversation on Conversation {
       }
     }
   }
+}
+fragment ConsoleMessagePage on ConversationMessagesConnection {
+  totalCount
+  pageInfo {
+    hasPreviousPage
+    startCursor
+  }
+  edges {
+    node {
+      ...ConsoleMessage
+    }
+  }
 }`) as unknown as TypedDocumentString<ConsoleThreadQuery, ConsoleThreadQueryVariables>;
+export const ConsoleEarlierMessagesDocument = new TypedDocumentString(`
+    query ConsoleEarlierMessages($id: ID!, $last: Int!, $before: String!) {
+  conversation(id: $id) {
+    id
+    messages(last: $last, before: $before) {
+      ...ConsoleMessagePage
+    }
+  }
+}
+    fragment ConsoleMessage on Message {
+  id
+  direction
+  body
+  mediaUrls
+  status
+  errorCode
+  errorMessage
+  createdAt
+  updatedAt
+  segments
+  encoding
+  conversation {
+    id
+  }
+  sentBy {
+    kind
+    apiKeyName
+    agent {
+      id
+      name
+    }
+  }
+}
+fragment ConsoleMessagePage on ConversationMessagesConnection {
+  totalCount
+  pageInfo {
+    hasPreviousPage
+    startCursor
+  }
+  edges {
+    node {
+      ...ConsoleMessage
+    }
+  }
+}`) as unknown as TypedDocumentString<ConsoleEarlierMessagesQuery, ConsoleEarlierMessagesQueryVariables>;
 export const ConsoleAgentsDocument = new TypedDocumentString(`
     query ConsoleAgents {
   agents(first: 100) {
@@ -538,6 +668,7 @@ export const ConsoleSearchDocument = new TypedDocumentString(`
   errorCode
   errorMessage
   createdAt
+  updatedAt
   segments
   encoding
   conversation {
@@ -788,6 +919,9 @@ export const ConsoleSendSmsDocument = new TypedDocumentString(`
       code
       message
     }
+    ... on ApiError {
+      field
+    }
   }
 }
     fragment ConsoleMessage on Message {
@@ -799,6 +933,7 @@ export const ConsoleSendSmsDocument = new TypedDocumentString(`
   errorCode
   errorMessage
   createdAt
+  updatedAt
   segments
   encoding
   conversation {
@@ -813,6 +948,47 @@ export const ConsoleSendSmsDocument = new TypedDocumentString(`
     }
   }
 }`) as unknown as TypedDocumentString<ConsoleSendSmsMutation, ConsoleSendSmsMutationVariables>;
+export const ConsoleSendMmsDocument = new TypedDocumentString(`
+    mutation ConsoleSendMms($input: SendMmsInput!) {
+  sendMms(input: $input) {
+    ... on SendMessagePayload {
+      outboundMessage {
+        ...ConsoleMessage
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+    ... on ApiError {
+      field
+    }
+  }
+}
+    fragment ConsoleMessage on Message {
+  id
+  direction
+  body
+  mediaUrls
+  status
+  errorCode
+  errorMessage
+  createdAt
+  updatedAt
+  segments
+  encoding
+  conversation {
+    id
+  }
+  sentBy {
+    kind
+    apiKeyName
+    agent {
+      id
+      name
+    }
+  }
+}`) as unknown as TypedDocumentString<ConsoleSendMmsMutation, ConsoleSendMmsMutationVariables>;
 export const ConsoleConversationUpdatedDocument = new TypedDocumentString(`
     subscription ConsoleConversationUpdated {
   conversationUpdated {
@@ -879,6 +1055,7 @@ export const ConsoleMessageReceivedDocument = new TypedDocumentString(`
   errorCode
   errorMessage
   createdAt
+  updatedAt
   segments
   encoding
   conversation {
@@ -908,6 +1085,7 @@ export const ConsoleMessageStatusChangedDocument = new TypedDocumentString(`
   errorCode
   errorMessage
   createdAt
+  updatedAt
   segments
   encoding
   conversation {

@@ -87,7 +87,7 @@ export const postgresqlDialect: SqlDialect = {
 
   tallyBucket: (interval) => Prisma.raw(interval === 'HOUR' ? '"hour"' : `date_trunc('day', "hour")`),
 
-  pickDueMessages: `SELECT m.id, m."phoneNumberId" FROM "Message" m
+  pickDueMessages: `SELECT m.id, m."phoneNumberId", m."to", m."category" FROM "Message" m
                       LEFT JOIN "PhoneNumber" p ON p.id = m."phoneNumberId"
                      WHERE m.status IN ('QUEUED', 'SCHEDULED') AND m."nextAttemptAt" <= ?
                        AND (p."nextSlotAt" IS NULL OR p."nextSlotAt" <= ?)

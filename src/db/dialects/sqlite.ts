@@ -88,7 +88,7 @@ export const sqliteDialect: SqlDialect = {
   // "hour" is ISO 8601 text: its first 10 characters are the day.
   tallyBucket: (interval) => Prisma.raw(interval === 'HOUR' ? '"hour"' : `substr("hour", 1, 10)`),
 
-  pickDueMessages: `SELECT m.id, m."phoneNumberId" FROM "Message" m
+  pickDueMessages: `SELECT m.id, m."phoneNumberId", m."to", m."category" FROM "Message" m
                       LEFT JOIN "PhoneNumber" p ON p.id = m."phoneNumberId"
                      WHERE m.status IN ('QUEUED', 'SCHEDULED') AND m."nextAttemptAt" <= ?
                        AND (p."nextSlotAt" IS NULL OR p."nextSlotAt" <= ?)

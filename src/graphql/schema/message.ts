@@ -33,6 +33,7 @@ const MessageSenderKindEnum = builder.enumType('MessageSenderKind', {
   values: {
     ASSISTANT: { description: "The assistant's backend: a key bound to no agent." },
     AGENT: { description: 'An agent: a key bound to one.' },
+    SWITCHBOARD: { description: 'Switchboard itself: a reply to STOP, START or HELP (category COMPLIANCE).' },
   } as const,
 });
 

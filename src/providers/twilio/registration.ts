@@ -12,6 +12,7 @@
  */
 import type twilio from 'twilio';
 import { clientFor, currentCall } from './send.js';
+import { findIncomingNumber } from './ownership.js';
 import type { TwilioCredentials } from './credentials.js';
 import {
   RegistrationRefused,
@@ -193,8 +194,7 @@ export async function submitTollFreeVerification(
 
 /** The PN… sid of one of the account's numbers. */
 async function phoneNumberSid(client: twilio.Twilio, phoneNumber: string): Promise<string> {
-  const found = await client.incomingPhoneNumbers.list({ phoneNumber, limit: 20 });
-  const number = found.find((n) => n.phoneNumber === phoneNumber);
+  const number = await findIncomingNumber(client, phoneNumber);
   if (!number) throw new RegistrationRefused(`${phoneNumber} is not a number of this Twilio account`, 404, '20404');
   return number.sid;
 }

@@ -1,0 +1,3 @@
+-- AlterEnum
+ALTER TYPE "MessageSenderKind" ADD VALUE 'SWITCHBOARD';
+
