@@ -196,7 +196,7 @@ describe('an instance killed mid-run', () => {
     const allFakes = [first.fake, ...ownFakes];
 
     // 300 messages through all three; ~80 per second go out (3 instances × 4 calls of 150 ms).
-    await inParallel(
+    const ids = await inParallel(
       Array.from({ length: 300 }, (_, i) => () =>
         send(requests[i % 3], org.numbers[i % 2 ? 'telnyx' : 'twilio'].phoneNumber, `+1415555${4400 + (i % 50)}`, `crash ${i}`),
       ),
@@ -213,13 +213,16 @@ describe('an instance killed mid-run', () => {
     const byBody = acceptsPerBody(allFakes, 'crash ');
     // Nothing lost…
     expect(byBody.size).toBe(300);
-    // …and nothing sent twice, except a message whose first call was under way at the victim when it died.
+    // …and nothing sent twice, except a message whose first call was under way at the victim
+    // when it died: the victim never recorded it SENT (a starved victim can be killed well after
+    // the provider answered, before it wrote the answer down), so it is on the timeline once.
     const twice = [...byBody].filter(([, calls]) => calls.length > 1);
     for (const [body, calls] of twice) {
       expect(calls, body).toHaveLength(2);
       const atVictim = calls.filter((r) => victimFake.requests.includes(r));
       expect(atVictim, body).toHaveLength(1);
-      expect(atVictim[0].receivedAt, body).toBeGreaterThan(killedAt - LATENCY - 100);
+      const id = ids[Number(/crash (\d+)/.exec(body)![1])].id;
+      expect((await statusOf(org.request, id))?.events.filter((e) => e.status === 'SENT'), body).toHaveLength(1);
     }
     expect(twice.length).toBeLessThanOrEqual(CONCURRENCY);
     // The victim really was cut short: calls it had under way were never answered to it, and those messages went out through the others.
