@@ -83,7 +83,7 @@ describe('three instances racing for one queue', () => {
       24,
     );
     expect(new Set(ids.map((m) => m.id)).size).toBe(300);
-    await eventually(async () => (await countByStatus(org.request)).SENT === 300, 20_000, 100);
+    await eventually(async () => (await countByStatus(org.request)).SENT === 300, 60_000, 100);
     racing = false;
     await compacting;
     // Time for a second dispatch of anything to reach a provider, if there were one.
@@ -109,16 +109,17 @@ describe('three instances racing for one queue', () => {
     expect(await messageStats(servers[0].app.services, organizationId)).toEqual(
       await messageStats(servers[0].app.services, organizationId, {}, { source: 'messages' }),
     );
-  }, 40_000);
+  }, 120_000);
 
   it.skipIf(!usesServices)('sends 30 messages scheduled for one moment once each, none before it', async () => {
-    const sendAt = new Date(Date.now() + 2000).toISOString();
+    // Far enough ahead that all 30 are accepted before it, even on a busy machine.
+    const sendAt = new Date(Date.now() + 6000).toISOString();
     const scheduled = await inParallel(
       Array.from({ length: 30 }, (_, i) => () => send(requests[i % 3], org.numbers.twilio.phoneNumber, `+1415555${4100 + i}`, `scheduled ${i}`, sendAt)),
       10,
     );
     expect(scheduled.every((m) => m.status === 'SCHEDULED')).toBe(true);
-    await eventually(async () => (await Promise.all(scheduled.map((m) => statusOf(org.request, m.id)))).every((m) => m?.status === 'SENT'), 10_000, 100);
+    await eventually(async () => (await Promise.all(scheduled.map((m) => statusOf(org.request, m.id)))).every((m) => m?.status === 'SENT'), 30_000, 100);
     await new Promise((r) => setTimeout(r, 500));
     const byBody = acceptsPerBody(fakes(), 'scheduled ');
     expect(byBody.size).toBe(30);
@@ -126,37 +127,40 @@ describe('three instances racing for one queue', () => {
       expect(calls, body).toHaveLength(1);
       expect(calls[0].receivedAt, body).toBeGreaterThanOrEqual(Date.parse(sendAt));
     }
-  }, 20_000);
+  }, 60_000);
 
   it.skipIf(!usesServices)('a message scheduled through one instance and canceled through another is sent by none', async () => {
-    const sendAt = new Date(Date.now() + 1000).toISOString();
+    // Far enough ahead that the cancel arrives before it falls due, even on a busy machine.
+    const sendAt = new Date(Date.now() + 4000).toISOString();
     const scheduled = await send(requests[0], org.numbers.twilio.phoneNumber, '+14155554200', 'canceled elsewhere', sendAt);
     const canceled = (await ok(requests[1](SharedCancelMessage, { id: scheduled.id }))).cancelMessage;
     expect(canceled).toMatchObject({ __typename: 'CancelMessagePayload', canceled: { id: scheduled.id, status: 'CANCELED' } });
     // A later one from the same sender, due after it, is sent: the queue went past the canceled one.
-    const later = await send(requests[2], org.numbers.twilio.phoneNumber, '+14155554200', 'after the canceled one', new Date(Date.now() + 1200).toISOString());
-    await eventually(async () => (await statusOf(org.request, later.id))?.status === 'SENT', 10_000, 50);
+    const later = await send(requests[2], org.numbers.twilio.phoneNumber, '+14155554200', 'after the canceled one', new Date(Date.parse(sendAt) + 200).toISOString());
+    await eventually(async () => (await statusOf(org.request, later.id))?.status === 'SENT', 30_000, 50);
     await new Promise((r) => setTimeout(r, 300));
     expect(acceptsPerBody(fakes(), 'canceled elsewhere').size).toBe(0);
     expect(await statusOf(org.request, scheduled.id)).toMatchObject({ status: 'CANCELED' });
     expect((await statusOf(org.request, scheduled.id))?.events.map((e) => e.status)).not.toContain('SENDING');
-  }, 20_000);
+  }, 60_000);
 
   it.skipIf(!usesServices)('a QUEUED message behind a slow sender, canceled through another instance, is sent by none', async () => {
-    await setRate(org, 'vonage', 1);
+    // One message every two seconds: the sixth is ten seconds from its turn, however slowly the sends are accepted.
+    await setRate(org, 'vonage', 0.5);
     const backlog: { id: string }[] = [];
     for (let i = 0; i < 6; i++) backlog.push(await send(requests[i % 3], org.numbers.vonage.phoneNumber, '+14155554300', `slow ${i}`));
     const last = backlog[backlog.length - 1];
-    // Five seconds from its turn, it waits in the queue…
+    // Seconds from its turn, it waits in the queue…
     expect((await statusOf(org.request, last.id))?.status).toBe('QUEUED');
     // …and is canceled through an instance that did not accept it.
     const canceled = (await ok(requests[0](SharedCancelMessage, { id: last.id }))).cancelMessage;
     expect(canceled).toMatchObject({ __typename: 'CancelMessagePayload', canceled: { status: 'CANCELED' } });
-    await eventually(async () => (await Promise.all(backlog.slice(0, -1).map((m) => statusOf(org.request, m.id)))).every((m) => m?.status === 'SENT'), 10_000, 100);
-    await new Promise((r) => setTimeout(r, 1200));
+    await eventually(async () => (await Promise.all(backlog.slice(0, -1).map((m) => statusOf(org.request, m.id)))).every((m) => m?.status === 'SENT'), 30_000, 100);
+    // Past the canceled message's turn.
+    await new Promise((r) => setTimeout(r, 2500));
     expect([...acceptsPerBody(fakes(), 'slow ').keys()].sort()).toEqual(['slow 0', 'slow 1', 'slow 2', 'slow 3', 'slow 4']);
     expect(await statusOf(org.request, last.id)).toMatchObject({ status: 'CANCELED' });
-  }, 20_000);
+  }, 60_000);
 });
 
 // ─── An instance killed mid-run ───────────────────────────────────────────────────────────
@@ -196,36 +200,43 @@ describe('an instance killed mid-run', () => {
     const allFakes = [first.fake, ...ownFakes];
 
     // 300 messages through all three; ~80 per second go out (3 instances × 4 calls of 150 ms).
-    await inParallel(
+    const ids = await inParallel(
       Array.from({ length: 300 }, (_, i) => () =>
         send(requests[i % 3], org.numbers[i % 2 ? 'telnyx' : 'twilio'].phoneNumber, `+1415555${4400 + (i % 50)}`, `crash ${i}`),
       ),
       24,
     );
-    await eventually(() => acceptedBy(victimFake, 'crash ').length >= 20 || victimFake.requests.length >= 25, 15_000, 5);
+    await eventually(() => acceptedBy(victimFake, 'crash ').length >= 20 || victimFake.requests.length >= 25, 30_000, 5);
+    // From now on the victim's provider takes its calls but does not answer them: the kill is
+    // sure to cut short the calls it then has under way, however busy the machine.
+    const hangingFrom = victimFake.requests.length;
+    victimFake.setLatency(120_000);
+    await eventually(() => victimFake.requests.length > hangingFrom, 30_000, 5);
     victim.child.kill('SIGKILL');
     await victim.exited;
-    const killedAt = Date.now();
+    const cutShort = victimFake.requests.slice(hangingFrom).filter((r) => bodyOf(r).startsWith('crash '));
 
-    await eventually(async () => (await countByStatus(org.request)).SENT === 300, 30_000, 100);
+    await eventually(async () => (await countByStatus(org.request)).SENT === 300, 60_000, 100);
     await new Promise((r) => setTimeout(r, 500));
 
     const byBody = acceptsPerBody(allFakes, 'crash ');
     // Nothing lost…
     expect(byBody.size).toBe(300);
-    // …and nothing sent twice, except a message whose first call was under way at the victim when it died.
+    // …and nothing sent twice, except a message whose first call was under way at the victim
+    // when it died: the victim never recorded it SENT (a starved victim can be killed well after
+    // the provider answered, before it wrote the answer down), so it is on the timeline once.
     const twice = [...byBody].filter(([, calls]) => calls.length > 1);
     for (const [body, calls] of twice) {
       expect(calls, body).toHaveLength(2);
       const atVictim = calls.filter((r) => victimFake.requests.includes(r));
       expect(atVictim, body).toHaveLength(1);
-      expect(atVictim[0].receivedAt, body).toBeGreaterThan(killedAt - LATENCY - 100);
+      const id = ids[Number(/crash (\d+)/.exec(body)![1])].id;
+      expect((await statusOf(org.request, id))?.events.filter((e) => e.status === 'SENT'), body).toHaveLength(1);
     }
     expect(twice.length).toBeLessThanOrEqual(CONCURRENCY);
     // The victim really was cut short: calls it had under way were never answered to it, and those messages went out through the others.
-    const cutShort = victimFake.requests.filter((r) => r.receivedAt > killedAt - LATENCY && bodyOf(r).startsWith('crash '));
     expect(cutShort.length).toBeGreaterThan(0);
     for (const r of cutShort) expect(byBody.get(bodyOf(r))!.some((call) => !victimFake.requests.includes(call)), bodyOf(r)).toBe(true);
     expect(await countByStatus(org.request)).toEqual({ SENT: 300 });
-  }, 60_000);
+  }, 150_000);
 });

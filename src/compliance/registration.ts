@@ -8,6 +8,7 @@
  */
 import type { Services } from '../services';
 import type { PhoneNumber, SenderRegistration } from '../db/client';
+import { groupBy } from '../db/rows';
 import { notFound, SwitchboardError } from '../errors';
 import { credentialFor, openCredential } from '../assistants/credentials';
 import { findPhoneNumber } from '../assistants/phone-numbers';
@@ -392,14 +393,21 @@ async function attach(services: Services, registration: SenderRegistration, acco
 /** Stores each number's standing under the registration and tells the send gate. */
 async function applyNumbers(services: Services, registration: SenderRegistration, standing: NumberRegistration[], numbers: PhoneNumber[]) {
   const byNumber = new Map(standing.map((s) => [s.phoneNumber, s]));
-  for (const number of numbers) {
+  // One update per resulting standing (and kept use case), not one per number.
+  const changes = groupBy(numbers, (number) => {
     const link = byNumber.get(number.phoneNumber);
     const status: RegistrationState = link ? combineStatus(registration.status, link.status) : 'UNREGISTERED';
-    await services.db.phoneNumber.update({
-      where: { id: number.id },
-      data: { registrationStatus: status, registrationId: registration.id, registrationUseCase: registration.useCase ?? number.registrationUseCase },
-    });
-  }
+    return JSON.stringify([status, registration.useCase ?? number.registrationUseCase]);
+  });
+  await services.db.$transaction(
+    [...changes].map(([key, group]) => {
+      const [registrationStatus, registrationUseCase] = JSON.parse(key) as [RegistrationState, string | null];
+      return services.db.phoneNumber.updateMany({
+        where: { id: { in: group.map((n) => n.id) } },
+        data: { registrationStatus, registrationId: registration.id, registrationUseCase },
+      });
+    }),
+  );
   services.senders.forget();
 }
 

@@ -1,5 +1,7 @@
 import DataLoader from 'dataloader';
-import type { Agent, PhoneNumber, SenderRegistration } from '../db/client';
+import type { Agent, PhoneNumber, Prisma, SenderRegistration } from '../db/client';
+import { messagePageWhere } from '../messaging/delivery-log';
+import type { MessageFilter } from '../messaging/message-filter';
 import { groupBy } from '../db/rows';
 import type { Context } from './context';
 
@@ -14,6 +16,8 @@ interface Loaders {
   apiKeyNames: DataLoader<string, string | null>;
   registrations: DataLoader<string, SenderRegistration | null>;
   numbersOfRegistration: DataLoader<string, PhoneNumber[]>;
+  /** A delivery-log filter's where (with a text search, a look-up of its own): once for the page and its totalCount. */
+  messagePageWheres: DataLoader<MessageFilter, Prisma.MessageWhereInput, string>;
 }
 
 const byId = <T extends { id: string }, R>(rows: T[], ids: readonly string[], pick: (row: T) => R): (R | null)[] => {
@@ -47,6 +51,9 @@ function loadersOf(ctx: Context): Loaders {
         const byRegistration = groupBy(numbers, (number) => number.registrationId!);
         return ids.map((id) => byRegistration.get(id) ?? []);
       }),
+      messagePageWheres: new DataLoader((filters) => Promise.all(filters.map((filter) => messagePageWhere(ctx.services, organizationId, filter))), {
+        cacheKeyFn: (filter) => JSON.stringify(filter),
+      }),
     };
     loaders.set(ctx, found);
   }
@@ -57,3 +64,4 @@ export const loadAgent = (ctx: Context, id: string | null | undefined) => (id ? 
 export const loadApiKeyName = (ctx: Context, id: string | null | undefined) => (id ? loadersOf(ctx).apiKeyNames.load(id) : null);
 export const loadRegistration = (ctx: Context, id: string | null | undefined) => (id ? loadersOf(ctx).registrations.load(id) : null);
 export const loadNumbersOfRegistration = (ctx: Context, registrationId: string) => loadersOf(ctx).numbersOfRegistration.load(registrationId);
+export const loadMessagePageWhere = (ctx: Context, filter: MessageFilter) => loadersOf(ctx).messagePageWheres.load(filter);

@@ -62,7 +62,7 @@ export function providerPayload(raw: unknown): string | null {
   return json.length > MAX_PAYLOAD_CHARS ? JSON.stringify({ truncated: true, prefix: json.slice(0, MAX_PAYLOAD_CHARS) }) : json;
 }
 
-type StepData = Partial<Pick<Message, 'providerMessageId' | 'nextAttemptAt' | 'leaseExpiresAt' | 'attempts' | 'sendAt'>>;
+type StepData = Partial<Pick<Message, 'providerMessageId' | 'handedOverAt' | 'nextAttemptAt' | 'leaseExpiresAt' | 'attempts' | 'sendAt'>>;
 
 /** What a step changes on its message: the status, the error when the step names one, and `data`. */
 function stepChanges(step: StatusStep, data?: StepData) {
@@ -144,7 +144,7 @@ export function announceStatusChanges(services: Pick<Services, 'metrics' | 'even
 }
 
 /** Every column a queue step may write, so one statement text serves every step. */
-const STEP_COLUMNS = ['status', 'errorCode', 'errorMessage', 'providerMessageId', 'nextAttemptAt', 'leaseExpiresAt', 'attempts', 'updatedAt'] as const;
+const STEP_COLUMNS = ['status', 'errorCode', 'errorMessage', 'providerMessageId', 'handedOverAt', 'nextAttemptAt', 'leaseExpiresAt', 'attempts', 'updatedAt'] as const;
 
 /** What a provider's delivery status writes. */
 export const DELIVERY_COLUMNS = ['status', 'errorCode', 'errorMessage', 'updatedAt'] as const;
@@ -155,6 +155,7 @@ const JSON_TYPES = {
   errorCode: 'text',
   errorMessage: 'text',
   providerMessageId: 'text',
+  handedOverAt: 'timestamp(3)',
   nextAttemptAt: 'timestamp(3)',
   leaseExpiresAt: 'timestamp(3)',
   attempts: 'int',

@@ -9,7 +9,7 @@ import { GroupCommit } from '../db/group-commit';
 import { providerRefusal, recordConsent } from '../compliance/consent';
 import { claimDueMessages, expire, expireOverdueMessages, holdSender, LeaseKeeper, markHandedOver, releaseExpiredLeases, reserveSlotNow, type ClaimedMessage, type Sender } from './claim';
 import { InFlightReconciler } from './reconcile';
-import { effectiveRate } from './pacing';
+import { effectiveRate, handedOverMark, handOverStep } from './pacing';
 import { backoffDelay } from '../jobs/backoff';
 import { Worker } from '../jobs/worker';
 
@@ -22,15 +22,16 @@ import { Worker } from '../jobs/worker';
  * message ends SENT or FAILED.
  */
 export class SendQueue extends Worker<ClaimedMessage> {
-  /** Outcomes of concurrent dispatches are recorded together, one transaction per batch. */
-  /** When this instance last handed each sender's message over (see #waitForSlot). */
+  /** When this instance last handed each sender's message over (see #takeTurn). */
   readonly #lastHandedOver = new Map<string, number>();
+  /** Outcomes of concurrent dispatches are recorded together, one transaction per batch. */
   readonly #steps = new GroupCommit<QueueStep, { message: Message; changed: boolean }>((steps) => recordQueueSteps(this.services, steps));
   /**
-   * Hand-over marks (`handedOverAt`), written durably just before each provider call and
-   * batched like the outcomes: after a crash they tell a message whose call may have reached
-   * its provider from one that was still waiting for its slot. Resolves false for a message
-   * this instance no longer holds.
+   * Hand-over marks (`handedOverAt`), written durably before each provider call and batched
+   * like the outcomes: after a crash they tell a message whose call may have reached its
+   * provider from one that was still waiting for its slot. The outcome then records the moment
+   * of the call itself in `handedOverAt`. Resolves false for a message this instance no longer
+   * holds.
    */
   readonly #handOvers = new GroupCommit<string, boolean>(async (ids) => {
     const marked = await markHandedOver(this.services, ids);
@@ -78,7 +79,7 @@ export class SendQueue extends Worker<ClaimedMessage> {
         await this.#fail(message, 'PROVIDER_NOT_CONFIGURED', 'the sending number has no assistant with credentials for its provider any more');
         return;
       }
-      await this.#waitForSlot(sender, slotAt);
+      const slot = await this.#waitForSlot(sender, slotAt);
       // Call the provider only while this instance holds the message, with lease to spare for the call.
       if (lease.expiresWithin(services.config.queue.providerTimeoutMs + 1000) && !(await lease.renew())) {
         log.warn('send queue: lease lost while waiting for a slot; the message is dispatched elsewhere');
@@ -92,6 +93,10 @@ export class SendQueue extends Worker<ClaimedMessage> {
         log.warn('send queue: the message is no longer held by this dispatch; not handed over');
         return;
       }
+      // The mark is a database write batched with other dispatches' marks: messages that reached
+      // their slots an interval apart can come out of it together, so the spacing is kept here,
+      // at the provider call itself.
+      const handedOverAt = new Date(await this.#takeTurn(sender, slot));
       const stopTimer = services.metrics.dispatchSeconds.startTimer({ provider: message.provider });
       const { credentials, secretValues } = openWithSecrets(services.secrets, provider, credential);
       // Provider messages should never echo a secret, but a send result is stored and shown to users.
@@ -106,7 +111,7 @@ export class SendQueue extends Worker<ClaimedMessage> {
           message,
           step: { status: 'SENT', providerStatus: result.providerStatus },
           from: ['SENDING'],
-          data: { providerMessageId: result.providerMessageId, leaseExpiresAt: null, nextAttemptAt: null },
+          data: { providerMessageId: result.providerMessageId, handedOverAt, leaseExpiresAt: null, nextAttemptAt: null },
         });
         log.info({ providerMessageId: result.providerMessageId }, 'message sent');
         return;
@@ -122,12 +127,12 @@ export class SendQueue extends Worker<ClaimedMessage> {
           message,
           step: { status: 'QUEUED', errorCode: result.errorCode, errorMessage: result.errorMessage },
           from: ['SENDING'],
-          data: { nextAttemptAt: new Date(Date.now() + delay), leaseExpiresAt: null },
+          data: { handedOverAt, nextAttemptAt: new Date(Date.now() + delay), leaseExpiresAt: null },
         });
         log.warn({ errorCode: result.errorCode, attempt: message.attempts, retryInMs: delay }, 'provider unavailable, will retry');
         return;
       }
-      await this.#fail(message, result.errorCode, result.errorMessage);
+      await this.#fail(message, result.errorCode, result.errorMessage, handedOverAt);
     } catch (error) {
       // Our own failure (database, bug): leave the lease to expire so the message is claimed again.
       log.error({ err: error }, 'send queue: dispatch failed');
@@ -137,39 +142,52 @@ export class SendQueue extends Worker<ClaimedMessage> {
   }
 
   /**
-   * Waits for the message's slot. A slot reached more than one interval (and LATE_SLOT_MS) late
-   * (the process stalled) is traded for a fresh one from the sender's shared next slot, so a stall does not
-   * put it right next to messages other instances sent on time. And this instance never hands a
-   * sender's messages over closer together than its interval, measured by when they went
-   * (check and record happen with no await between them, so two waiters cannot both pass).
+   * Waits for the message's slot, and for one interval after this instance's last hand-over of
+   * the sender; answers the slot it waited for. A slot reached more than one interval (and
+   * LATE_SLOT_MS) late (the process stalled, or this instance fell behind its slots) is traded
+   * once for a fresh one from the sender's shared next slot, so the message does not go out
+   * right next to messages other instances send on time (see handOverStep).
    */
-  async #waitForSlot(sender: Sender, slotAt: number) {
+  async #waitForSlot(sender: Sender, slotAt: number): Promise<number> {
     const interval = 1000 / effectiveRate(sender, this.services.config.queue.defaultMessagesPerSecond);
     let slot = slotAt;
-    for (let retraded = false; ; ) {
-      const earliest = Math.max(slot, (this.#lastHandedOver.get(sender.id) ?? 0) + interval);
-      const wait = earliest - Date.now();
-      if (wait > 0) {
-        await new Promise((resolve) => setTimeout(resolve, wait));
-        continue;
-      }
-      if (!retraded && -wait > Math.max(interval, LATE_SLOT_MS)) {
-        retraded = true;
+    for (let traded = false; ; ) {
+      const step = handOverStep(slot, this.#lastHandedOver.get(sender.id), interval, Date.now(), !traded);
+      if (step === 'go') return slot;
+      if (step === 'trade') {
+        traded = true;
         slot = await reserveSlotNow(this.services, sender);
         continue;
       }
-      break;
+      await new Promise((resolve) => setTimeout(resolve, step.wait));
     }
-    // The planned time while on time to within timer jitter, so jitter does not accumulate into
-    // a slower rate; the real time once the process was late by more (a synchronous database
-    // write, a GC pause), so the next message keeps its full distance.
-    const planned = Math.max(slot, (this.#lastHandedOver.get(sender.id) ?? 0) + interval);
-    this.#lastHandedOver.set(sender.id, Math.max(planned, Date.now() - TIMER_JITTER_MS));
-    if (this.#lastHandedOver.size > 10_000) this.#lastHandedOver.clear();
   }
 
-  async #fail(message: Message, errorCode: string, errorMessage: string) {
-    await this.#steps.add({ message, step: { status: 'FAILED', errorCode, errorMessage }, from: ['SENDING'], data: { leaseExpiresAt: null, nextAttemptAt: null } });
+  /**
+   * The hand-over itself: waits until this instance's last hand-over of the sender is an
+   * interval old, counts this one, and answers its time. Check and count happen with no await
+   * between them, so two dispatches cannot both pass: however late the hand-over marks come
+   * back, this instance never calls a sender's provider closer together than its interval.
+   */
+  async #takeTurn(sender: Sender, slot: number): Promise<number> {
+    const interval = 1000 / effectiveRate(sender, this.services.config.queue.defaultMessagesPerSecond);
+    for (;;) {
+      const last = this.#lastHandedOver.get(sender.id);
+      const now = Date.now();
+      const step = handOverStep(slot, last, interval, now, false);
+      if (typeof step === 'object') {
+        await new Promise((resolve) => setTimeout(resolve, step.wait));
+        continue;
+      }
+      this.#lastHandedOver.set(sender.id, handedOverMark(slot, last, interval, now));
+      if (this.#lastHandedOver.size > 10_000) this.#lastHandedOver.clear();
+      return now;
+    }
+  }
+
+  /** Ends the message FAILED; `handedOverAt` when its provider was called (and refused it). */
+  async #fail(message: Message, errorCode: string, errorMessage: string, handedOverAt: Date | null = null) {
+    await this.#steps.add({ message, step: { status: 'FAILED', errorCode, errorMessage }, from: ['SENDING'], data: { handedOverAt, leaseExpiresAt: null, nextAttemptAt: null } });
     this.services.log.warn({ messageId: message.id, errorCode }, 'message failed');
   }
 }
@@ -188,13 +206,3 @@ function sendThrough<C>(services: Services, provider: ProviderDescriptor<C>, cre
     { baseUrl: services.config.providerBaseUrls[provider.name], timeoutMs: services.config.queue.providerTimeoutMs },
   );
 }
-
-/** Lateness below this is timer jitter, not a stall: fast senders (1 ms intervals) keep their slots. */
-const LATE_SLOT_MS = 50;
-
-/**
- * How late a timer may fire and still count as on time. Timers fire a millisecond or more late,
- * so a fast sender (1 ms apart at 1,000/s) catches up on the few slots such a delay cost
- * instead of losing one per timer; a longer stall still costs the next message its distance.
- */
-const TIMER_JITTER_MS = 5;

@@ -1,13 +1,12 @@
 import { builder } from '../builder';
 import { keyCaller } from '../context';
-import { loadAgent, loadApiKeyName } from '../loaders';
+import { loadAgent, loadApiKeyName, loadMessagePageWhere } from '../loaders';
 import { senderOf } from '../../tenancy/api-keys';
 import type { MessageSender } from '../../messaging/intake';
 import { AgentNode } from './agent';
 import { decodeId, idOrNone } from '../ids';
 import type { Message } from '../../db/client';
 import { cancelMessage, sendMessage } from '../../messaging/send';
-import { messagePageWhere } from '../../messaging/delivery-log';
 import type { MessageFilter } from '../../messaging/message-filter';
 import { messageSeries, messageStats, type StatsBucket } from '../../messaging/stats';
 import { DirectionEnum, EncodingEnum, MessageStatusEnum, ProviderEnum } from './enums';
@@ -161,12 +160,11 @@ builder.queryFields((t) => ({
     cursor: 'id',
     description: 'The delivery log, newest first.',
     args: { filter: t.arg({ type: MessageFilterInput }) },
-    totalCount: async (_root, { filter }, ctx) =>
-      ctx.services.db.message.count({ where: await messagePageWhere(ctx.services, ctx.organizationId, toFilter(filter)) }),
+    totalCount: async (_root, { filter }, ctx) => ctx.services.db.message.count({ where: await loadMessagePageWhere(ctx, toFilter(filter)) }),
     resolve: async (query, _root, { filter }, ctx) =>
       ctx.services.db.message.findMany({
         ...query,
-        where: await messagePageWhere(ctx.services, ctx.organizationId, toFilter(filter)),
+        where: await loadMessagePageWhere(ctx, toFilter(filter)),
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       }),
   }, { name: 'MessageConnection' }, { name: 'MessageEdge' }),
