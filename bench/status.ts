@@ -137,8 +137,9 @@ export async function benchStatus(options: { databaseUrl?: (dir: string) => stri
         }),
       ),
     );
-    const accepted = summarize(await runLoad({ requests: sends, concurrency: CONCURRENCY, expect: SENT_ANSWER }));
-    if (accepted.errors > 0) console.log(`  setup: ${accepted.errors} sends refused (${accepted.errorKinds})`);
+    const sendRun = await runLoad({ requests: sends, concurrency: CONCURRENCY, expect: SENT_ANSWER });
+    const accepted = summarize(sendRun);
+    if (accepted.errors > 0) console.log(`  setup: ${accepted.errors} sends refused (${accepted.errorKinds}); e.g. ${sendRun.samples[0]}`);
     const sent = await waitForStatusCount(url, apiKey, 'SENT', accepted.ok, 15_000, 300_000);
     if (sent < accepted.ok) console.log(`  setup: ${sent} of ${accepted.ok} accepted messages SENT; the callbacks go to those`);
     const halves = await sentMessages(databaseUrl);
