@@ -12,6 +12,8 @@ export interface Config {
   publicUrl: string;
   databaseUrl: string;
   dialect: Dialect;
+  /** PostgreSQL: connections one instance opens at most (DATABASE_POOL_SIZE). */
+  databasePoolSize: number;
   redisUrl: string | null;
   adminToken: string | null;
   /** When set, GET /metrics asks for it as a bearer token. */
@@ -96,6 +98,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     databaseUrl,
     dialect,
+    databasePoolSize: atLeast(env.DATABASE_POOL_SIZE, 20, 2, 'DATABASE_POOL_SIZE'),
     redisUrl: env.REDIS_URL || null,
     adminToken: env.ADMIN_TOKEN || null,
     metricsToken: env.METRICS_TOKEN || null,

@@ -68,6 +68,7 @@ export async function createServices(config: Config): Promise<ServicesHandle> {
   const metrics = new Metrics();
   const database = await openDatabase(config.databaseUrl, config.dialect, {
     onOperation: (model, operation) => metrics.dbOperations.inc({ model, operation }),
+    poolSize: config.databasePoolSize,
   });
   const { db } = database;
   const events = createEvents(config.redisUrl);

@@ -30,6 +30,8 @@ export interface Database {
 export interface DatabaseOptions {
   /** Called once per Prisma operation (a model call or a raw query), e.g. to count them in /metrics. */
   onOperation?: (model: string, operation: string) => void;
+  /** PostgreSQL: connections this instance may open in all (DATABASE_POOL_SIZE), half for Prisma, half for the hot path's SQL. */
+  poolSize?: number;
 }
 
 /** Every operation goes through `onOperation` first; the extended client keeps the `Db` shape. */
@@ -69,10 +71,11 @@ export async function openDatabase(databaseUrl: string, dialect: Dialect, option
       },
     };
   }
-  // Twenty connections per instance in all: the hot path's SQL has its own ten (src/db/sql.ts).
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: 10 });
+  // The instance's connections (twenty by default) split between Prisma and the hot path's SQL (src/db/sql.ts).
+  const poolSize = Math.max(2, options.poolSize ?? 20);
+  const adapter = new PrismaPg({ connectionString: databaseUrl, max: Math.ceil(poolSize / 2) });
   const base = new PostgresClient({ adapter }) as unknown as Db;
-  const sql = postgresSql(databaseUrl);
+  const sql = postgresSql(databaseUrl, Math.floor(poolSize / 2));
   return {
     db: counted(base, options.onOperation),
     sql,

@@ -71,6 +71,8 @@ export function testEnv(database: TestDatabase, fake: FakeProviders, extra: Reco
     HOST: '127.0.0.1',
     DATABASE_URL: database.url,
     ...(usesServices && process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    // Test files run side by side, several instances each: within PostgreSQL's 100 connections.
+    DATABASE_POOL_SIZE: '8',
     ADMIN_TOKEN,
     SECRETS_KEY: randomBytes(32).toString('hex'),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
