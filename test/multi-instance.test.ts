@@ -15,6 +15,7 @@ import {
   closeRedis,
   inboundWithProviderId,
   InboundSuiteMessageReceived,
+  messageDetails,
   InboundSuiteMessageStatusChanged,
   post,
   sendAndWaitSent,
@@ -137,6 +138,24 @@ describe('two instances on one database', () => {
     await eventually(() => onA.events.length >= 1);
     expect(onA.events.map((e) => e.messageStatusChanged.status)).toEqual(['DELIVERED']);
     expect(otherOnA.events.map((e) => e.messageStatusChanged.id)).not.toContain(sent.id);
+  });
+
+  it.skipIf(!usesServices)('the same delivery status posted to both instances at once goes on each message’s timeline once', async () => {
+    const sent = await Promise.all(
+      Array.from({ length: 20 }, () => {
+        const customer = nextCustomer();
+        return sendAndWaitSent(org, org.numbers.telnyx.phoneNumber, customer, 'Both at once');
+      }),
+    );
+    // Telnyx signs the body alone (Twilio signs the URL too), so one signed callback is valid on both.
+    const hooks = sent.map((m) => signedStatus(a, org, 'telnyx', { providerMessageId: m.providerMessageId, from: m.from, to: m.to, status: 'delivered' }));
+    const answers = await Promise.all(hooks.flatMap((hook) => [a, b].map((s) => post(s, hook.path, hook.signed))));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    for (const m of sent) {
+      const { status, events } = await messageDetails(org, m.id);
+      expect(status).toBe('DELIVERED');
+      expect(events.filter((e) => e.status === 'DELIVERED'), m.id).toHaveLength(1);
+    }
   });
 
   it.skipIf(!usesServices)('a key revoked through A closes the WebSocket connections opened with it on B (4403), within the key cache’s 5 s', async () => {

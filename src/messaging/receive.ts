@@ -5,6 +5,7 @@ import type { NormalizedEvent } from '../providers/types';
 import type { Row, SqlTx, Work } from '../db/sql';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
 import { GroupCommit } from '../db/group-commit';
+import { sqlDialect } from '../db/dialects';
 import { groupBy, insertMessages, insertRows, newMessage, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { countSegments } from './segments';
@@ -186,7 +187,13 @@ async function applyStatusBatch(services: ReceiveServices, items: { event: Statu
   const now = new Date();
   const { outcomes, changed, forwardsQueued } = await services.sql.transaction(function* (tx) {
     const found = yield* messagesByProviderId(tx, items);
-    const timelines = yield* timelinesOf(tx, [...new Set([...found.values()].map((m) => m.id))]);
+    const ids = [...new Set([...found.values()].map((m) => m.id))].sort();
+    // Where instances write at once (PostgreSQL), the same callback posted to two of them must
+    // not go on the timeline twice: the messages are locked (in id order) before their
+    // timelines are read, so the second batch reads the first one's steps.
+    const lock = ids.length === 0 ? null : sqlDialect(tx.dialect).lockForUpdate('Message', tx.inList('id'));
+    if (lock) yield* tx.all(lock, [tx.list(ids)]);
+    const timelines = yield* timelinesOf(tx, ids);
     const outcomes: StatusOutcome[] = [];
     // Each message as this batch leaves it, and what it was read as (a message may have several
     // statuses in one batch: each sees the ones before it).
