@@ -7,6 +7,7 @@ import type { Services } from '../services';
 import type { Assistant, ProviderCredential } from '../db/client';
 import { SwitchboardError } from '../errors';
 import type { SecretBox } from '../security/secrets';
+import { ExpiringCache } from '../lib/expiring-cache';
 import { allProviders, providerNamed } from '../providers';
 import type { CredentialSchema, ProviderDescriptor, ProviderName } from '../providers/types';
 
@@ -37,8 +38,26 @@ export function openCredential<C>(secrets: SecretBox, provider: ProviderDescript
   return openWithSecrets(secrets, provider, stored).credentials;
 }
 
+/**
+ * Credentials opened recently, by their sealed text: every send and every webhook opens its
+ * assistant's, and decrypting costs more than the rest of a webhook's check. A change of
+ * credentials seals them anew (a fresh nonce), so an entry never outlives the value it holds.
+ */
+const opened = new WeakMap<SecretBox, ExpiringCache<{ credentials: unknown; secretValues: string[] }>>();
+
 /** The same, with the values of its secret fields (to keep them out of provider error texts). */
 export function openWithSecrets<C>(secrets: SecretBox, provider: ProviderDescriptor<C>, stored: StoredCredential): { credentials: C; secretValues: string[] } {
+  let cache = opened.get(secrets);
+  if (!cache) opened.set(secrets, (cache = new ExpiringCache(60_000, 1000)));
+  const key = `${provider.name}|${stored.sealed}`;
+  const hit = cache.get(key);
+  if (hit) return hit as { credentials: C; secretValues: string[] };
+  const result = openFresh(secrets, provider, stored);
+  cache.set(key, result);
+  return result;
+}
+
+function openFresh<C>(secrets: SecretBox, provider: ProviderDescriptor<C>, stored: StoredCredential): { credentials: C; secretValues: string[] } {
   const value = secrets.openJson<unknown>(stored.sealed);
   if (!hasFields(provider.credentials, value)) throw new Error(`stored ${provider.name} credentials lack a required field`);
   const fields: Readonly<Record<string, { secret?: boolean }>> = provider.credentials.fields;

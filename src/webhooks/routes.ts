@@ -50,7 +50,7 @@ async function handleProviderWebhook<C>(
   // credentials no signature can match: refused exactly as a forged request would be (401
   // without a signature, 403 with one), saying nothing about which numbers exist.
   let number: OurNumber | null = null;
-  let verdict: VerifyResult = provider.verifyWebhook(provider.credentials.unverifiable, request);
+  let verdict: VerifyResult | null = null;
   for (const candidate of ourNumber ? await services.senders.forWebhook(provider.name, ourNumber) : []) {
     const candidateVerdict = await verifyForNumber(services, provider, candidate, request);
     if (candidateVerdict.ok) {
@@ -60,6 +60,7 @@ async function handleProviderWebhook<C>(
     }
     verdict = candidateVerdict;
   }
+  verdict ??= provider.verifyWebhook(provider.credentials.unverifiable, request);
   const name = provider.name;
   if (!verdict.ok || !number) {
     const status = verdict.ok ? 403 : verdict.httpStatus;
@@ -102,12 +103,12 @@ async function verifyForNumber<C>(services: Services, provider: ProviderDescript
     where: { organizationId: number.organizationId, provider: provider.name },
     orderBy: { createdAt: 'asc' },
   });
-  let verdict: VerifyResult = provider.verifyWebhook(provider.credentials.unverifiable, request);
+  let verdict: VerifyResult | null = null;
   for (const credential of others) {
     verdict = verify(credential);
     if (verdict.ok) return verdict;
   }
-  return verdict;
+  return verdict ?? provider.verifyWebhook(provider.credentials.unverifiable, request);
 }
 
 /**
