@@ -5,7 +5,7 @@ import type { NormalizedEvent } from '../providers/types';
 import type { Row, SqlTx, Work } from '../db/sql';
 import { isTransient, isUniqueViolation, retrying } from '../db/errors';
 import { GroupCommit } from '../db/group-commit';
-import { sqlDialect } from '../db/dialects';
+import { lockRows } from '../db/dialects';
 import { groupBy, insertMessages, insertRows, newMessage, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
 import { countSegments } from './segments';
@@ -78,18 +78,8 @@ function* storeInbound(
   const outcomes: (Received | undefined)[] = new Array(items.length);
   // 1. Messages stored before (a provider's retry), or earlier in this batch, in the organization
   //    whose number the webhook was for: another organization's message never answers for it.
-  const idOf = ({ event, number }: { event: Inbound; number: OurNumber }) => `${number.organizationId}|${event.provider}|${event.providerMessageId}`;
-  const stored = new Map<string, Message>();
-  for (const [scope, group] of groupBy(items, (item) => `${item.number.organizationId}|${item.event.provider}`)) {
-    const { organizationId } = group[0].number;
-    const ids = [...new Set(group.map((item) => item.event.providerMessageId))];
-    const rows = yield* tx.all(`SELECT * FROM "Message" WHERE "organizationId" = ? AND "provider" = ? AND ${tx.inList('"providerMessageId"')}`, [
-      organizationId,
-      group[0].event.provider,
-      tx.list(ids),
-    ]);
-    for (const row of rows) stored.set(`${scope}|${row.providerMessageId}`, reviveMessage(row));
-  }
+  const idOf = ({ event, number }: { event: Inbound; number: OurNumber }) => providerKey(number.organizationId, event.provider, event.providerMessageId);
+  const stored = yield* messagesByProviderId(tx, items);
   const fresh: number[] = [];
   const firstInBatch = new Map<string, number>();
   const copies: number[] = [];
@@ -187,17 +177,16 @@ async function applyStatusBatch(services: ReceiveServices, items: { event: Statu
   const now = new Date();
   const { outcomes, changed, forwardsQueued } = await services.sql.transaction(function* (tx) {
     const found = yield* messagesByProviderId(tx, items);
-    const ids = [...new Set([...found.values()].map((m) => m.id))].sort();
+    const ids = [...new Set([...found.values()].map((m) => m.id))];
     // Where instances write at once (PostgreSQL), the same callback posted to two of them must
     // not go on the timeline twice: the messages are locked (in id order) before their
     // timelines are read, so the second batch reads the first one's steps.
-    const lock = ids.length === 0 ? null : sqlDialect(tx.dialect).lockForUpdate('Message', tx.inList('id'));
-    if (lock) yield* tx.all(lock, [tx.list(ids)]);
+    yield* lockRows(tx, 'Message', ids);
     const timelines = yield* timelinesOf(tx, ids);
     const outcomes: StatusOutcome[] = [];
-    // Each message as this batch leaves it, and what it was read as (a message may have several
-    // statuses in one batch: each sees the ones before it).
-    const moved = new Map<string, { message: Message; read: Message }>();
+    // Each message this batch moves, as it leaves it (a message may have several statuses in one
+    // batch: each sees the ones before it).
+    const moved = new Map<string, Message>();
     const steps: Row[] = [];
     const refusals: ConsentChange[] = [];
     for (const { event, number } of items) {
@@ -206,7 +195,7 @@ async function applyStatusBatch(services: ReceiveServices, items: { event: Statu
         outcomes.push('unknown');
         continue;
       }
-      const message = moved.get(read.id)?.message ?? read;
+      const message = moved.get(read.id) ?? read;
       // The send queue's SENT step (the first one) carries the word of the provider's API
       // answer, which may be the word of its first callback too (Vonage "submitted"): that step
       // is not a callback, so a callback repeating its word is not a retry.
@@ -226,7 +215,7 @@ async function applyStatusBatch(services: ReceiveServices, items: { event: Statu
       const errorCode = event.errorCode ?? null;
       const errorMessage = event.errorMessage ?? null;
       // A status moves only forward; every new provider word goes on the timeline all the same.
-      if (statusesBelow(status).includes(message.status)) moved.set(message.id, { message: { ...message, status, errorCode, errorMessage, updatedAt: now }, read });
+      if (statusesBelow(status).includes(message.status)) moved.set(message.id, { ...message, status, errorCode, errorMessage, updatedAt: now });
       const step = { status, providerStatus: event.providerStatus, errorCode };
       timelines.set(message.id, [...timeline, step]);
       steps.push({ id: newId(), messageId: message.id, ...step, errorMessage, payload: providerPayload(event.raw), at: now });
@@ -234,7 +223,7 @@ async function applyStatusBatch(services: ReceiveServices, items: { event: Statu
     }
     yield* recordConsent(tx, refusals, now);
     // Written where the message is still below its new status: another instance may have moved it since it was read.
-    const movedRows = [...moved.values()].map(({ message }) => ({ message, from: statusesBelow(message.status) }));
+    const movedRows = [...moved.values()].map((message) => ({ message, from: statusesBelow(message.status) }));
     const written = yield* moveWhere(tx, movedRows, DELIVERY_COLUMNS);
     yield* insertRows(tx, 'MessageEvent', steps);
     const changed = movedRows.filter((r) => written.has(r.message.id)).map((r) => r.message);
@@ -246,8 +235,11 @@ async function applyStatusBatch(services: ReceiveServices, items: { event: Statu
 
 const providerKey = (organizationId: string, provider: string, providerMessageId: string) => `${organizationId}|${provider}|${providerMessageId}`;
 
-/** The messages the statuses name, by providerKey: one look-up per organization and provider in the batch. */
-function* messagesByProviderId(tx: SqlTx, items: readonly { event: StatusUpdate; number: OurNumber }[]): Work<Map<string, Message>> {
+/** The messages that webhooks name, by providerKey: one look-up per organization and provider in the batch. */
+function* messagesByProviderId(
+  tx: SqlTx,
+  items: readonly { event: Pick<NormalizedEvent, 'provider' | 'providerMessageId'>; number: Pick<OurNumber, 'organizationId'> }[],
+): Work<Map<string, Message>> {
   const found = new Map<string, Message>();
   for (const [, group] of groupBy(items, (i) => `${i.number.organizationId}|${i.event.provider}`)) {
     const { number, event } = group[0];

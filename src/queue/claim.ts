@@ -5,7 +5,7 @@ import type { AssistantWithCredentials } from '../assistants/credentials';
 import type { SqlTx, Work } from '../db/sql';
 import { insertRows, reviveDates, reviveMessage } from '../db/rows';
 import { newId } from '../db/ids';
-import { sqlDialect } from '../db/dialects';
+import { lockRows, sqlDialect } from '../db/dialects';
 import { effectiveRate, reserveSlots } from './pacing';
 import { announceStatusChanges, moveMessages, statusIn } from '../messaging/status';
 import { queueStatusEvents } from '../forwarding/events';
@@ -24,14 +24,6 @@ export interface ClaimedMessage {
 /** How far ahead a claim reserves pacing slots: a claimed message waits at most this long. */
 export const SLOT_HORIZON_MS = 1000;
 
-/**
- * Locks senders' rows while their pacing slots are reserved, in id order (no deadlock between
- * instances), where the dialect needs it (see SqlDialect.lockForUpdate).
- */
-function* lockSenders(tx: SqlTx, ids: string[]): Work<void> {
-  const lock = ids.length === 0 ? null : sqlDialect(tx.dialect).lockForUpdate('PhoneNumber', tx.inList('id'));
-  if (lock) yield* tx.all(lock, [tx.list([...ids].sort())]);
-}
 
 /**
  * Claims due messages for this instance: QUEUED, or SCHEDULED and due, from senders that still
@@ -51,7 +43,8 @@ export async function claimDueMessages(services: Services, limit: number): Promi
     if (due.length === 0) return { claimed: [], held: [] };
 
     const senderIds = [...new Set(due.map((m) => m.phoneNumberId).filter((id): id is string => id !== null))].sort();
-    yield* lockSenders(tx, senderIds);
+    // Senders' rows are locked while their pacing slots are reserved.
+    yield* lockRows(tx, 'PhoneNumber', senderIds);
     const senders = new Map((yield* readSenders(tx, senderIds)).map((s) => [s.id, s]));
     const held = yield* holdForSendingWindow(tx, due, senders, new Date(now));
     const picked = held.length === 0 ? due : due.filter((m) => !held.some((h) => h.id === m.id));
@@ -154,7 +147,7 @@ export function* readSenders(tx: SqlTx, ids: string[]): Work<Sender[]> {
 export async function reserveSlotNow(services: Services, sender: Sender): Promise<number> {
   const rate = effectiveRate(sender, services.config.queue.defaultMessagesPerSecond);
   return services.sql.transaction(function* (tx) {
-    yield* lockSenders(tx, [sender.id]);
+    yield* lockRows(tx, 'PhoneNumber', [sender.id]);
     const [row] = yield* tx.all<{ nextSlotAt: Date | string | null }>(`SELECT "nextSlotAt" FROM "PhoneNumber" WHERE id = ?`, [sender.id]);
     const nextSlotAt = row?.nextSlotAt ? new Date(row.nextSlotAt) : null;
     const reserved = reserveSlots(nextSlotAt, Date.now(), rate, 1, Number.POSITIVE_INFINITY);

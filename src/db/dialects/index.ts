@@ -1,5 +1,6 @@
 import type { Dialect } from '../../config';
 import type { Db, Prisma } from '../client';
+import type { SqlTx, Work } from '../sql';
 import { postgresqlDialect } from './postgresql';
 import { sqliteDialect } from './sqlite';
 
@@ -65,3 +66,12 @@ export interface SeriesQuery {
 
 /** Per bucket: total, inbound, delivered, undelivered, failed, outbound segments. */
 export type SeriesRow = { start: Date; counts: number[] };
+
+/**
+ * Locks rows of `table` for an update until the transaction ends, in id order (no deadlock
+ * between instances locking overlapping sets), where the dialect needs it (lockForUpdate).
+ */
+export function* lockRows(tx: SqlTx, table: string, ids: readonly string[]): Work<void> {
+  const lock = ids.length === 0 ? null : sqlDialect(tx.dialect).lockForUpdate(table, tx.inList('id'));
+  if (lock) yield* tx.all(lock, [tx.list([...ids].sort())]);
+}
