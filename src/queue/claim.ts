@@ -47,7 +47,8 @@ export async function claimDueMessages(services: Services, limit: number): Promi
     yield* lockRows(tx, 'PhoneNumber', senderIds);
     const senders = new Map((yield* readSenders(tx, senderIds)).map((s) => [s.id, s]));
     const held = yield* holdForSendingWindow(tx, due, senders, new Date(now));
-    const picked = held.length === 0 ? due : due.filter((m) => !held.some((h) => h.id === m.id));
+    const heldIds = new Set(held.map((m) => m.id));
+    const picked = heldIds.size === 0 ? due : due.filter((m) => !heldIds.has(m.id));
     const slotOf = new Map<string, number>();
     for (const sender of senders.values()) {
       const ids = picked.filter((m) => m.phoneNumberId === sender.id).map((m) => m.id);
